@@ -1,0 +1,167 @@
+//! Command-line definitions only (clap derive), kept apart so completions and
+//! the man page can be generated from them.
+
+use crate::shell::Format;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "awscred",
+    version,
+    about = "AWS MFA session credentials for your shell: cached, locked, safely quoted",
+    after_help = "Examples:\n  eval \"$(awscred mfa 123456)\"        start an MFA session (cached until it expires)\n  eval \"$(awscred export)\"            export the cached session again\n  awscred get-session-token > s.json  raw STS JSON\n  eval \"$(awscred unset)\"             clear the variables awscred set"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call STS GetSessionToken and print its JSON, as `aws sts get-session-token` does
+    #[command(
+        after_help = "Examples:\n  awscred get-session-token > session.json\n  awscred get-session-token --serial-number arn:aws:iam::123456789012:mfa/me --token-code 123456\n  jq -r .Credentials.AccessKeyId session.json"
+    )]
+    GetSessionToken(GetSessionTokenArgs),
+    /// Print exports for an MFA session: the cached one if valid, else a new one from STS
+    #[command(
+        after_help = "Examples:\n  eval \"$(awscred mfa 123456)\"\n  eval \"$(awscred mfa --profile work)\"   reuse the cached session, or ask for the code\n  eval \"$(awscred mfa --force 123456)\"  always get a new session"
+    )]
+    Mfa(MfaArgs),
+    /// Print exports for the profile's cached session (never prompts, never calls STS)
+    #[command(
+        after_help = "Examples:\n  eval \"$(awscred export)\"\n  awscred export --profile work --format json"
+    )]
+    Export(ExportArgs),
+    /// Print lines that remove every variable awscred sets
+    #[command(after_help = "Example:\n  eval \"$(awscred unset)\"")]
+    Unset(UnsetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArg {
+    /// Profile to use [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, then `default`]
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// MFA device ARN [default: $AWS_MFA_SERIAL_NUMBER, then the profile's mfa_serial]
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+    /// Session length, 900 to 129600 seconds [default: the profile's duration_seconds, then STS's 12 h]
+    #[arg(long, value_name = "N")]
+    pub duration_seconds: Option<u32>,
+    /// Region of the STS endpoint [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region, us-east-1]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArg {
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "env")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct GetSessionTokenArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// The 6-digit MFA code [default: $AWS_MFA_TOKEN_CODE, then a prompt on the terminal]
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+    /// Do not store the session in the cache
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MfaArgs {
+    /// The 6-digit MFA code [default: $AWS_MFA_TOKEN_CODE, then a prompt on the terminal; not needed while the cached session is valid]
+    pub code: Option<String>,
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Get a new session even if the cached one is still valid
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+impl Command {
+    /// The format this run prints in; decides what stdout carries on failure.
+    pub fn format(&self) -> Format {
+        match self {
+            Command::GetSessionToken(_) => Format::Json,
+            Command::Mfa(a) => a.format.format,
+            Command::Export(a) => a.format.format,
+            Command::Unset(a) => a.format.format,
+        }
+    }
+}
+
+/// For a command line clap rejected: the format the user probably meant, so
+/// that `eval "$(awscred mfa --typo)"` still gets a failing `false` line.
+pub fn guess_format(args: &[std::ffi::OsString]) -> Format {
+    use clap::ValueEnum;
+    let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let mut guess = if args.contains(&"get-session-token") {
+        Format::Json
+    } else {
+        Format::Env
+    };
+    for (i, a) in args.iter().enumerate() {
+        let value = match *a {
+            "--format" | "-f" => args.get(i + 1).copied(),
+            _ => a.strip_prefix("--format=").or_else(|| a.strip_prefix("-f")),
+        };
+        if let Some(f) = value.and_then(|v| Format::from_str(v, false).ok()) {
+            guess = f;
+        }
+    }
+    guess
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn guesses_the_format_of_a_bad_command_line() {
+        let g = |s: &str| guess_format(&s.split(' ').map(Into::into).collect::<Vec<_>>());
+        assert_eq!(g("awscred mfa --bogus"), Format::Env);
+        assert_eq!(g("awscred get-session-token --bogus"), Format::Json);
+        assert_eq!(g("awscred export --format json --bogus"), Format::Json);
+        assert_eq!(
+            g("awscred export --format=env-no-export -x"),
+            Format::EnvNoExport
+        );
+        assert_eq!(g("awscred export -fjson -x"), Format::Json);
+    }
+}

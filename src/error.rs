@@ -1,0 +1,63 @@
+//! Failure kinds and the exit codes they map to.
+//!
+//! Every user-facing failure is a [`Fail`]: a kind (which decides the exit code)
+//! and one line saying what happened and what to do. Anything else that bubbles
+//! up as a plain `anyhow::Error` is a bug or an OS error and exits with 1.
+
+use std::fmt;
+
+/// Exit codes, documented in the README. Stable: scripts may test for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Unexpected internal or OS error.
+    Internal = 1,
+    /// Bad command line (clap uses 2 as well).
+    Usage = 2,
+    /// Bad configuration or input: unknown profile, malformed code, broken config line.
+    Input = 3,
+    /// An MFA code is needed and none could be obtained (no argument, no env, no terminal).
+    MfaNeeded = 4,
+    /// STS answered and refused: wrong code, bad keys, access denied, expired token.
+    StsRejected = 5,
+    /// STS could not be reached or did not answer usefully: refused, timeout, 5xx, throttling, garbage.
+    Network = 6,
+    /// `export`: there is no valid cached session for the profile.
+    NoSession = 7,
+}
+
+impl Kind {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A failure the user can act on. The message never contains a secret.
+#[derive(Debug)]
+pub struct Fail {
+    pub kind: Kind,
+    pub message: String,
+}
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Fail {}
+
+/// Builds an `anyhow::Error` carrying a [`Fail`].
+pub fn fail(kind: Kind, message: impl Into<String>) -> anyhow::Error {
+    Fail {
+        kind,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// The exit code for an error: the first [`Fail`] in its chain, else `Internal`.
+pub fn kind_of(err: &anyhow::Error) -> Kind {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Fail>())
+        .map_or(Kind::Internal, |f| f.kind)
+}

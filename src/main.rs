@@ -1,0 +1,37 @@
+use awscred::cli::{guess_format, Cli};
+use awscred::error::kind_of;
+use awscred::profile::Env;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<_> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            if e.use_stderr() {
+                print(guess_format(&args).renderer().failure());
+            }
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match awscred::run(&cli.command, &Env::from_process()) {
+        Ok(out) => {
+            print(&out);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print(cli.command.format().renderer().failure());
+            eprintln!("awscred: {e:#}");
+            ExitCode::from(kind_of(&e).code())
+        }
+    }
+}
+
+/// Writes all of stdout at once. A closed pipe (`awscred … | head -c0`) is not an error.
+fn print(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+}

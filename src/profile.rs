@@ -1,0 +1,737 @@
+//! From `~/.aws/config`, `~/.aws/credentials`, the environment and the flags to
+//! one resolved profile. Precedence everywhere: flag > environment > file > default.
+
+use crate::credentials::{is_temporary_key_id, LongTermKeys};
+use crate::error::{fail, Kind};
+use crate::ini::{self, Section};
+use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A snapshot of the environment, so resolution is a pure function of its inputs.
+/// Empty values count as unset, as they do for the AWS CLI.
+#[derive(Debug, Clone, Default)]
+pub struct Env(BTreeMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env(std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect())
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
+        Env(pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Home directory: `$HOME` (or `USERPROFILE` on Windows), else the OS's idea of it.
+    pub fn home(&self) -> Option<PathBuf> {
+        self.get("HOME")
+            .or_else(|| self.get("USERPROFILE"))
+            .map(PathBuf::from)
+            .or_else(dirs::home_dir)
+    }
+
+    /// `~/` expansion as the AWS CLI does for the file variables.
+    pub fn expand(&self, path: &str) -> PathBuf {
+        match (path.strip_prefix("~/"), self.home()) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        }
+    }
+}
+
+/// One parsed file: where it is and its sections (empty when it does not exist).
+#[derive(Debug)]
+pub struct File {
+    pub path: PathBuf,
+    pub sections: Vec<Section>,
+}
+
+impl File {
+    fn load(path: PathBuf) -> Result<File> {
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+                fail(
+                    Kind::Input,
+                    format!(
+                        "{}: not valid UTF-8 (byte {}): save it as UTF-8",
+                        path.display(),
+                        e.utf8_error().valid_up_to()
+                    ),
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let sections = ini::parse(&text).map_err(|e| {
+            fail(
+                Kind::Input,
+                format!("{}:{}: {}", path.display(), e.line, e.message),
+            )
+        })?;
+        Ok(File { path, sections })
+    }
+
+    fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+}
+
+/// Both AWS files.
+#[derive(Debug)]
+pub struct Files {
+    pub config: File,
+    pub credentials: File,
+}
+
+/// A setting's value and where it came from (`/home/me/.aws/config:12`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<'a> {
+    pub value: &'a str,
+    pub origin: String,
+}
+
+impl Files {
+    pub fn load(env: &Env) -> Result<Files> {
+        let path = |var: &str, default: &str| match env.get(var) {
+            Some(p) => env.expand(p),
+            None => env.home().unwrap_or_default().join(".aws").join(default),
+        };
+        Ok(Files {
+            config: File::load(path("AWS_CONFIG_FILE", "config"))?,
+            credentials: File::load(path("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?,
+        })
+    }
+
+    /// Section of profile `name` in the config file: `[profile NAME]`, or `[default]` for default.
+    fn config_section(&self, name: &str) -> Option<&Section> {
+        self.config
+            .sections
+            .iter()
+            .find(|s| config_profile_name(&s.name) == Some(name) && s.name != "default")
+            .or_else(|| {
+                if name == "default" {
+                    self.config.section("default")
+                } else {
+                    None
+                }
+            })
+    }
+
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.config_section(name).is_some() || self.credentials.section(name).is_some()
+    }
+
+    /// Every profile named in either file, sorted.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .config
+            .sections
+            .iter()
+            .filter_map(|s| config_profile_name(&s.name).map(str::to_string))
+            .chain(self.credentials.sections.iter().map(|s| s.name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// A profile setting; the credentials file wins over the config file, as in the AWS CLI.
+    pub fn get(&self, profile: &str, key: &str) -> Option<Setting<'_>> {
+        fn from<'f>(file: &File, section: Option<&'f Section>, key: &str) -> Option<Setting<'f>> {
+            section.and_then(|s| s.get(key)).map(|p| Setting {
+                value: p.value.as_str(),
+                origin: format!("{}:{}", file.path.display(), p.line),
+            })
+        }
+        from(&self.credentials, self.credentials.section(profile), key)
+            .or_else(|| from(&self.config, self.config_section(profile), key))
+    }
+
+    /// A sub-property of a `[services NAME]` section, e.g. `sts.endpoint_url`.
+    fn service_setting(&self, services: &str, key: &str) -> Option<&str> {
+        let name = format!("services {services}");
+        self.config
+            .sections
+            .iter()
+            .find(|s| s.name.split_whitespace().collect::<Vec<_>>().join(" ") == name)
+            .and_then(|s| s.get(key))
+            .map(|p| p.value.as_str())
+    }
+}
+
+/// `default` → default, `profile  x` → x, anything else (sso-session, services) → None.
+fn config_profile_name(section: &str) -> Option<&str> {
+    let mut words = section.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("default"), None, _) => Some("default"),
+        (Some("profile"), Some(name), None) => Some(name),
+        _ => None,
+    }
+}
+
+/// What the user typed that bears on resolution.
+#[derive(Debug, Default, Clone)]
+pub struct Options<'a> {
+    pub profile: Option<&'a str>,
+    pub serial_number: Option<&'a str>,
+    pub duration_seconds: Option<u32>,
+    pub region: Option<&'a str>,
+}
+
+/// Everything needed to get or find a session for one profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub profile: String,
+    pub keys: LongTermKeys,
+    pub mfa_serial: Option<String>,
+    pub duration_seconds: Option<u32>,
+    pub region: String,
+    /// False when the region is only the built-in `us-east-1` fallback; then it is not exported.
+    pub region_configured: bool,
+    pub endpoint_url: Option<String>,
+}
+
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DURATION_RANGE: std::ops::RangeInclusive<u32> = 900..=129_600;
+
+/// The profile name and whether the user chose it (flag or env) or it is the implicit default.
+pub fn profile_name<'a>(opts: &Options<'a>, env: &'a Env) -> (&'a str, bool) {
+    match opts
+        .profile
+        .or_else(|| env.get("AWS_PROFILE"))
+        .or_else(|| env.get("AWS_DEFAULT_PROFILE"))
+    {
+        Some(p) => (p, true),
+        None => ("default", false),
+    }
+}
+
+pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
+    let (profile, chosen) = profile_name(opts, env);
+    let exists = files.has_profile(profile);
+    if chosen && !exists {
+        let known = files.profile_names();
+        let known = if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        };
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "unknown profile `{profile}` (known profiles: {known}): check --profile / AWS_PROFILE, or add it to {}",
+                files.credentials.path.display()
+            ),
+        ));
+    }
+
+    let keys = base_keys(files, env, profile, opts.profile.is_some(), exists)?;
+
+    let mfa_serial = match opts
+        .serial_number
+        .or_else(|| env.get("AWS_MFA_SERIAL_NUMBER"))
+    {
+        Some(s) => Some(validate_serial(s, "--serial-number / AWS_MFA_SERIAL_NUMBER")?.to_string()),
+        None => match files.get(profile, "mfa_serial") {
+            Some(s) => Some(validate_serial(s.value, &s.origin)?.to_string()),
+            None => None,
+        },
+    };
+
+    let duration_seconds = match opts.duration_seconds {
+        Some(d) => Some(validate_duration(d, "--duration-seconds")?),
+        None => match files.get(profile, "duration_seconds") {
+            Some(s) => {
+                let d = s.value.parse::<u32>().map_err(|_| {
+                    fail(
+                        Kind::Input,
+                        format!(
+                            "{}: duration_seconds `{}` is not a whole number of seconds",
+                            s.origin, s.value
+                        ),
+                    )
+                })?;
+                Some(validate_duration(d, &s.origin)?)
+            }
+            None => None,
+        },
+    };
+
+    let (region, region_configured) = match opts
+        .region
+        .or_else(|| env.get("AWS_REGION"))
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .or_else(|| files.get(profile, "region").map(|s| s.value))
+    {
+        Some(r) => (validate_region(r)?.to_string(), true),
+        None => (DEFAULT_REGION.to_string(), false),
+    };
+
+    Ok(Resolved {
+        profile: profile.to_string(),
+        keys,
+        mfa_serial,
+        duration_seconds,
+        region,
+        region_configured,
+        endpoint_url: endpoint_url(files, env, profile)?,
+    })
+}
+
+/// The long-term keys STS calls are signed with. Temporary credentials are never
+/// used: a shell that ran `eval "$(awscred mfa)"` has session keys in its
+/// environment, and signing GetSessionToken with them fails.
+fn base_keys(
+    files: &Files,
+    env: &Env,
+    profile: &str,
+    flag: bool,
+    exists: bool,
+) -> Result<LongTermKeys> {
+    let mut ignored_env = false;
+    if !flag {
+        if let (Some(id), Some(secret)) = (
+            env.get("AWS_ACCESS_KEY_ID"),
+            env.get("AWS_SECRET_ACCESS_KEY"),
+        ) {
+            if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) {
+                return Ok(LongTermKeys {
+                    access_key_id: id.to_string(),
+                    secret_access_key: secret.to_string(),
+                    origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
+                });
+            }
+            ignored_env = true;
+        }
+    }
+    let hint = if ignored_env {
+        " (the AWS_* keys in the environment are temporary and were ignored)"
+    } else {
+        ""
+    };
+    if !exists {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "no credentials: profile `{profile}` is not in {} or {}{hint}: run `aws configure` or pass --profile",
+                files.config.path.display(),
+                files.credentials.path.display()
+            ),
+        ));
+    }
+    let id = files.get(profile, "aws_access_key_id");
+    let secret = files.get(profile, "aws_secret_access_key");
+    let (Some(id), Some(secret)) = (id, secret) else {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "profile `{profile}` has no long-term keys{hint}: add aws_access_key_id and aws_secret_access_key to its section in {}",
+                files.credentials.path.display()
+            ),
+        ));
+    };
+    if files.get(profile, "aws_session_token").is_some() || is_temporary_key_id(id.value) {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "profile `{profile}` holds temporary credentials ({}){hint}: awscred needs the IAM user's long-term access key there",
+                id.origin
+            ),
+        ));
+    }
+    Ok(LongTermKeys {
+        access_key_id: id.value.to_string(),
+        secret_access_key: secret.value.to_string(),
+        origin: format!("profile {profile} ({})", id.origin),
+    })
+}
+
+/// The STS endpoint override, following the SDKs' rules: `AWS_ENDPOINT_URL_STS` >
+/// `AWS_ENDPOINT_URL` > the profile's `services` block > its `endpoint_url`, all
+/// off when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
+fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String>> {
+    let truthy = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+        || truthy(
+            files
+                .get(profile, "ignore_configured_endpoint_urls")
+                .map(|s| s.value),
+        )
+    {
+        return Ok(None);
+    }
+    let url = env
+        .get("AWS_ENDPOINT_URL_STS")
+        .or_else(|| env.get("AWS_ENDPOINT_URL"))
+        .or_else(|| {
+            let services = files.get(profile, "services")?;
+            files.service_setting(services.value, "sts.endpoint_url")
+        })
+        .or_else(|| files.get(profile, "endpoint_url").map(|s| s.value));
+    match url {
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => Ok(Some(u.to_string())),
+        Some(u) => Err(fail(
+            Kind::Input,
+            format!("endpoint URL `{u}` must start with http:// or https://"),
+        )),
+        None => Ok(None),
+    }
+}
+
+pub fn validate_code(code: &str) -> Result<&str> {
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(fail(
+            Kind::Input,
+            "the MFA code must be exactly 6 digits: type the current code from your MFA device",
+        ))
+    }
+}
+
+pub fn validate_duration(d: u32, origin: &str) -> Result<u32> {
+    if DURATION_RANGE.contains(&d) {
+        Ok(d)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: duration {d} is out of range: GetSessionToken takes 900 to 129600 seconds"),
+        ))
+    }
+}
+
+/// STS accepts 9–256 characters of `[\w+=/:,.@-]`: an ARN or a hardware serial.
+pub fn validate_serial<'a>(s: &'a str, origin: &str) -> Result<&'a str> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c);
+    if (9..=256).contains(&s.len()) && s.chars().all(ok_char) {
+        Ok(s)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: `{s}` is not an MFA serial number: use the device ARN, like arn:aws:iam::123456789012:mfa/me"),
+        ))
+    }
+}
+
+fn validate_region(r: &str) -> Result<&str> {
+    if !r.is_empty() && r.len() <= 64 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(r)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("`{r}` is not an AWS region name: use one like eu-west-1"),
+        ))
+    }
+}
+
+/// For messages: a path with the home directory shown as `~`.
+pub fn tilde(path: &Path, env: &Env) -> String {
+    match env
+        .home()
+        .and_then(|h| path.strip_prefix(h).ok().map(Path::to_path_buf))
+    {
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::kind_of;
+
+    fn files(config: &str, credentials: &str) -> Files {
+        let f = |p: &str, t: &str| File {
+            path: PathBuf::from(p),
+            sections: ini::parse(t).unwrap(),
+        };
+        Files {
+            config: f("/h/.aws/config", config),
+            credentials: f("/h/.aws/credentials", credentials),
+        }
+    }
+
+    const CONFIG: &str = "[default]\nregion = eu-west-1\n[profile work]\nmfa_serial = arn:aws:iam::111111111111:mfa/me\nduration_seconds = 7200\nregion = eu-central-1\n[profile nokeys]\nregion = us-west-2\n[profile temp]\n[sso-session x]\n";
+    const CREDS: &str = "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = sd\n[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = sw\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = st\naws_session_token = tok\n";
+
+    fn resolve_with(env: &[(&str, &str)], opts: Options) -> Result<Resolved> {
+        resolve(
+            &files(CONFIG, CREDS),
+            &Env::from_pairs(env.iter().copied()),
+            &opts,
+        )
+    }
+
+    #[test]
+    fn profile_precedence_flag_env_default() {
+        let env = Env::from_pairs([("AWS_PROFILE", "a"), ("AWS_DEFAULT_PROFILE", "b")]);
+        assert_eq!(
+            profile_name(
+                &Options {
+                    profile: Some("f"),
+                    ..Default::default()
+                },
+                &env
+            ),
+            ("f", true)
+        );
+        assert_eq!(profile_name(&Options::default(), &env), ("a", true));
+        let env = Env::from_pairs([("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "b")]);
+        assert_eq!(profile_name(&Options::default(), &env), ("b", true));
+        assert_eq!(
+            profile_name(&Options::default(), &Env::default()),
+            ("default", false)
+        );
+    }
+
+    #[test]
+    fn profile_settings_come_from_both_files() {
+        let r = resolve_with(&[("AWS_PROFILE", "work")], Options::default()).unwrap();
+        assert_eq!(r.profile, "work");
+        assert_eq!(r.keys.access_key_id, "AKIAWORK");
+        assert_eq!(
+            r.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/me")
+        );
+        assert_eq!(r.duration_seconds, Some(7200));
+        assert_eq!(
+            (r.region.as_str(), r.region_configured),
+            ("eu-central-1", true)
+        );
+        assert_eq!(r.endpoint_url, None);
+    }
+
+    #[test]
+    fn flags_beat_env_beat_files() {
+        let env = [
+            ("AWS_PROFILE", "work"),
+            ("AWS_MFA_SERIAL_NUMBER", "arn:aws:iam::2:mfa/env"),
+            ("AWS_REGION", "ap-south-1"),
+            ("AWS_DEFAULT_REGION", "sa-east-1"),
+        ];
+        let r = resolve_with(&env, Options::default()).unwrap();
+        assert_eq!(r.mfa_serial.as_deref(), Some("arn:aws:iam::2:mfa/env"));
+        assert_eq!(r.region, "ap-south-1");
+        let opts = Options {
+            serial_number: Some("arn:aws:iam::3:mfa/flag"),
+            duration_seconds: Some(900),
+            region: Some("us-west-1"),
+            ..Default::default()
+        };
+        let r = resolve_with(&env, opts).unwrap();
+        assert_eq!(r.mfa_serial.as_deref(), Some("arn:aws:iam::3:mfa/flag"));
+        assert_eq!(r.duration_seconds, Some(900));
+        assert_eq!(r.region, "us-west-1");
+        let r = resolve_with(&[("AWS_DEFAULT_REGION", "sa-east-1")], Options::default()).unwrap();
+        assert_eq!(r.region, "sa-east-1");
+    }
+
+    #[test]
+    fn region_falls_back_to_us_east_1_unexported() {
+        let f = files(
+            "",
+            "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n",
+        );
+        let r = resolve(&f, &Env::default(), &Options::default()).unwrap();
+        assert_eq!(
+            (r.region.as_str(), r.region_configured),
+            ("us-east-1", false)
+        );
+    }
+
+    #[test]
+    fn long_term_env_keys_are_the_base_without_a_profile_flag() {
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "AKIAENV"),
+            ("AWS_SECRET_ACCESS_KEY", "se"),
+            ("AWS_PROFILE", "work"),
+        ];
+        assert_eq!(
+            resolve_with(&env, Options::default())
+                .unwrap()
+                .keys
+                .access_key_id,
+            "AKIAENV"
+        );
+        let opts = Options {
+            profile: Some("work"),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve_with(&env, opts).unwrap().keys.access_key_id,
+            "AKIAWORK"
+        );
+    }
+
+    #[test]
+    fn session_keys_in_env_are_ignored() {
+        for env in [
+            vec![
+                ("AWS_ACCESS_KEY_ID", "ASIASESSION"),
+                ("AWS_SECRET_ACCESS_KEY", "x"),
+                ("AWS_SESSION_TOKEN", "t"),
+            ],
+            vec![
+                ("AWS_ACCESS_KEY_ID", "AKIALOOKSLONG"),
+                ("AWS_SECRET_ACCESS_KEY", "x"),
+                ("AWS_SESSION_TOKEN", "t"),
+            ],
+            vec![
+                ("AWS_ACCESS_KEY_ID", "ASIANOTOKEN"),
+                ("AWS_SECRET_ACCESS_KEY", "x"),
+            ],
+        ] {
+            let r = resolve_with(&env, Options::default()).unwrap();
+            assert_eq!(r.keys.access_key_id, "AKIADEFAULT", "{env:?}");
+        }
+    }
+
+    #[test]
+    fn only_temporary_credentials_is_an_error() {
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "ASIA1"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+            ("AWS_SESSION_TOKEN", "t"),
+        ];
+        let e = resolve(&files("", ""), &Env::from_pairs(env), &Options::default()).unwrap_err();
+        assert!(e.to_string().contains("temporary and were ignored"), "{e}");
+        let e = resolve_with(
+            &[],
+            Options {
+                profile: Some("temp"),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("holds temporary credentials"), "{e}");
+        assert_eq!(kind_of(&e), Kind::Input);
+    }
+
+    #[test]
+    fn unknown_profile_lists_known_ones() {
+        let e = resolve_with(&[("AWS_PROFILE", "nope")], Options::default()).unwrap_err();
+        assert_eq!(e.to_string(), "unknown profile `nope` (known profiles: default, nokeys, temp, work): check --profile / AWS_PROFILE, or add it to /h/.aws/credentials");
+    }
+
+    #[test]
+    fn profile_without_keys_is_an_error() {
+        let e = resolve_with(
+            &[],
+            Options {
+                profile: Some("nokeys"),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("profile `nokeys` has no long-term keys"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn validation_errors_name_the_origin() {
+        let f = files(
+            "[default]\nduration_seconds = 60\n",
+            "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n",
+        );
+        let e = resolve(&f, &Env::default(), &Options::default()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("/h/.aws/config:2: duration 60 is out of range"),
+            "{e}"
+        );
+        let f = files("[default]\nduration_seconds = 1h\n", CREDS);
+        let e = resolve(&f, &Env::default(), &Options::default()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("/h/.aws/config:2: duration_seconds `1h` is not a whole number"),
+            "{e}"
+        );
+        let e = resolve(
+            &files("[default]\nmfa_serial = x y\n", CREDS),
+            &Env::default(),
+            &Options::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("/h/.aws/config:2: `x y` is not an MFA serial"),
+            "{e}"
+        );
+        for bad in ["12345", "1234567", "12a456", " 12345", "１２３４５６"] {
+            assert!(validate_code(bad).is_err(), "{bad}");
+        }
+        assert!(validate_code("012345").is_ok());
+        assert!(validate_duration(899, "x").is_err() && validate_duration(129_601, "x").is_err());
+        assert!(validate_duration(900, "x").is_ok() && validate_duration(129_600, "x").is_ok());
+        assert!(validate_region("eu-west-1").is_ok() && validate_region("eu west").is_err());
+    }
+
+    #[test]
+    fn endpoint_precedence() {
+        let cfg = "[default]\nservices = dev\nendpoint_url = http://127.0.0.1:3\n[services dev]\nsts =\n  endpoint_url = http://127.0.0.1:2\n";
+        let f = files(
+            cfg,
+            "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n",
+        );
+        let ep = |env: &[(&str, &str)]| {
+            endpoint_url(&f, &Env::from_pairs(env.iter().copied()), "default").unwrap()
+        };
+        assert_eq!(ep(&[]).as_deref(), Some("http://127.0.0.1:2"));
+        assert_eq!(
+            ep(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            ep(&[
+                ("AWS_ENDPOINT_URL", "http://a"),
+                ("AWS_ENDPOINT_URL_STS", "https://b")
+            ])
+            .as_deref(),
+            Some("https://b")
+        );
+        assert_eq!(
+            ep(&[
+                ("AWS_ENDPOINT_URL_STS", "https://b"),
+                ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+            ]),
+            None
+        );
+        let f2 = files("[default]\nendpoint_url = http://127.0.0.1:3\n", "");
+        assert_eq!(
+            endpoint_url(&f2, &Env::default(), "default")
+                .unwrap()
+                .as_deref(),
+            Some("http://127.0.0.1:3")
+        );
+        assert!(endpoint_url(
+            &f2,
+            &Env::from_pairs([("AWS_ENDPOINT_URL", "ftp://x")]),
+            "default"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn config_profile_sections() {
+        assert_eq!(config_profile_name("default"), Some("default"));
+        assert_eq!(config_profile_name("profile  a"), Some("a"));
+        assert_eq!(config_profile_name("sso-session a"), None);
+        assert_eq!(config_profile_name("profile a b"), None);
+        assert_eq!(config_profile_name("work"), None);
+    }
+}

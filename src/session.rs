@@ -1,0 +1,282 @@
+//! Getting a session: the cache check, the lock, the STS call and the write,
+//! in the order that makes concurrent runs share one STS call.
+
+use crate::cache::{self, Cache, Key};
+use crate::credentials::{Credentials, Timestamp};
+use crate::error::{fail, Kind};
+use crate::profile::Resolved;
+use crate::sts::{SessionRequest, Sts};
+use anyhow::Result;
+
+pub fn key(res: &Resolved) -> Key {
+    Key {
+        profile: res.profile.clone(),
+        base_access_key_id: res.keys.access_key_id.clone(),
+        mfa_serial: res.mfa_serial.clone(),
+    }
+}
+
+/// The profile's MFA serial, or an error saying how to configure one.
+pub fn require_serial<'a>(res: &'a Resolved, config_path: &str) -> Result<&'a str> {
+    res.mfa_serial.as_deref().ok_or_else(|| {
+        fail(
+            Kind::Input,
+            format!(
+                "profile `{}` has no MFA device: add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME` to it in {config_path}, or pass --serial-number",
+                res.profile
+            ),
+        )
+    })
+}
+
+pub struct Deps<'a> {
+    pub cache: &'a Cache,
+    pub sts: &'a dyn Sts,
+    pub now: &'a dyn Fn() -> Timestamp,
+}
+
+/// A valid MFA session: from the cache when one has more than the margin left
+/// (unless `force`), else from STS with a code from `code`, then cached.
+/// Holding the lock from the second cache check to the write means a
+/// concurrent run waits, then finds this run's session instead of calling STS.
+pub fn mfa(
+    res: &Resolved,
+    deps: &Deps,
+    force: bool,
+    code: impl FnOnce(&str) -> Result<String>,
+) -> Result<Credentials> {
+    let serial = res
+        .mfa_serial
+        .as_deref()
+        .ok_or_else(|| fail(Kind::Input, "no MFA serial"))?;
+    let key = key(res);
+    if !force {
+        if let Some(c) = deps.cache.load(&key, (deps.now)()) {
+            return Ok(c);
+        }
+    }
+    let lock = lock_or_warn(deps.cache, &key);
+    if !force && lock.is_some() {
+        if let Some(c) = deps.cache.load(&key, (deps.now)()) {
+            return Ok(c);
+        }
+    }
+    let code = code(serial)?;
+    let creds = call(res, deps, Some(serial), Some(&code))?;
+    if lock.is_some() {
+        store_or_warn(deps.cache, &key, &creds);
+    }
+    Ok(creds)
+}
+
+/// A new session from STS, always (get-session-token). Cached unless `cache` is false.
+pub fn fresh(res: &Resolved, deps: &Deps, code: Option<&str>, cache: bool) -> Result<Credentials> {
+    let serial = code.and(res.mfa_serial.as_deref());
+    let creds = call(res, deps, serial, code)?;
+    if cache {
+        let key = key(res);
+        if let Some(_lock) = lock_or_warn(deps.cache, &key) {
+            store_or_warn(deps.cache, &key, &creds);
+        }
+    }
+    Ok(creds)
+}
+
+fn call(
+    res: &Resolved,
+    deps: &Deps,
+    serial: Option<&str>,
+    code: Option<&str>,
+) -> Result<Credentials> {
+    let creds = deps.sts.get_session_token(&SessionRequest {
+        keys: &res.keys,
+        region: &res.region,
+        endpoint_url: res.endpoint_url.as_deref(),
+        serial_number: serial,
+        token_code: code,
+        duration_seconds: res.duration_seconds,
+    })?;
+    let now = (deps.now)();
+    if !creds.is_fresh(now) {
+        return Err(fail(
+            Kind::Network,
+            format!(
+                "STS returned a session that expires at {}, which is not in the future (local time {now}): check the system clock and the endpoint",
+                creds.expiration
+            ),
+        ));
+    }
+    Ok(creds)
+}
+
+/// A cache that cannot be locked (unwritable directory, say) must not stop the
+/// user: they get their credentials, uncached, and one warning.
+fn lock_or_warn(cache: &Cache, key: &Key) -> Option<cache::Lock> {
+    match cache.lock(key) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            cache::warn(&format!("{e:#}; the session will not be cached"));
+            None
+        }
+    }
+}
+
+fn store_or_warn(cache: &Cache, key: &Key, creds: &Credentials) {
+    if let Err(e) = cache.store(key, creds) {
+        cache::warn(&format!("{e:#}; the session was not cached"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::LongTermKeys;
+    use crate::profile::Env;
+    use std::cell::{Cell, RefCell};
+
+    struct FakeSts {
+        calls: RefCell<Vec<(Option<String>, Option<String>)>>,
+        expires_in: Cell<i64>,
+    }
+
+    impl Sts for FakeSts {
+        fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
+            self.calls.borrow_mut().push((
+                req.serial_number.map(Into::into),
+                req.token_code.map(Into::into),
+            ));
+            Ok(Credentials {
+                access_key_id: format!("ASIA{}", self.calls.borrow().len()),
+                secret_access_key: "s".into(),
+                session_token: "t".into(),
+                expiration: Timestamp(NOW + self.expires_in.get()),
+            })
+        }
+    }
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn resolved() -> Resolved {
+        Resolved {
+            profile: "work".into(),
+            keys: LongTermKeys {
+                access_key_id: "AKIA1".into(),
+                secret_access_key: "s".into(),
+                origin: "test".into(),
+            },
+            mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
+            duration_seconds: None,
+            region: "us-east-1".into(),
+            region_configured: false,
+            endpoint_url: None,
+        }
+    }
+
+    fn cache(dir: &std::path::Path) -> Cache {
+        Cache::new(&Env::from_pairs([(
+            "AWSCRED_CACHE_DIR",
+            dir.to_str().unwrap(),
+        )]))
+    }
+
+    #[test]
+    fn second_mfa_uses_the_cache_and_force_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (
+            cache(dir.path()),
+            FakeSts {
+                calls: RefCell::new(vec![]),
+                expires_in: Cell::new(3600),
+            },
+        );
+        let now = || Timestamp(NOW);
+        let deps = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &now,
+        };
+        let a = mfa(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
+        let b = mfa(&resolved(), &deps, false, |_| {
+            panic!("must not ask for a code")
+        })
+        .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            *sts.calls.borrow(),
+            [(Some("arn:aws:iam::1:mfa/me".into()), Some("123456".into()))]
+        );
+        let c = mfa(&resolved(), &deps, true, |_| Ok("654321".into())).unwrap();
+        assert_ne!(a, c);
+        assert_eq!(sts.calls.borrow().len(), 2);
+    }
+
+    #[test]
+    fn a_session_near_expiry_is_renewed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (
+            cache(dir.path()),
+            FakeSts {
+                calls: RefCell::new(vec![]),
+                expires_in: Cell::new(3600),
+            },
+        );
+        let deps = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &|| Timestamp(NOW),
+        };
+        mfa(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
+        sts.expires_in.set(7200);
+        let later = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &|| Timestamp(NOW + 3000),
+        };
+        mfa(&resolved(), &later, false, |_| Ok("123456".into())).unwrap();
+        assert_eq!(sts.calls.borrow().len(), 2);
+    }
+
+    #[test]
+    fn an_already_expired_answer_is_rejected_and_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (
+            cache(dir.path()),
+            FakeSts {
+                calls: RefCell::new(vec![]),
+                expires_in: Cell::new(-60),
+            },
+        );
+        let deps = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &|| Timestamp(NOW),
+        };
+        let e = mfa(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap_err();
+        assert!(e.to_string().contains("not in the future"), "{e}");
+        assert!(cache
+            .load(&key(&resolved()), Timestamp(NOW - 7200))
+            .is_none());
+    }
+
+    #[test]
+    fn fresh_sends_serial_only_with_a_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (
+            cache(dir.path()),
+            FakeSts {
+                calls: RefCell::new(vec![]),
+                expires_in: Cell::new(3600),
+            },
+        );
+        let deps = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &|| Timestamp(NOW),
+        };
+        fresh(&resolved(), &deps, None, false).unwrap();
+        fresh(&resolved(), &deps, Some("123456"), true).unwrap();
+        assert_eq!(sts.calls.borrow()[0], (None, None));
+        assert_eq!(sts.calls.borrow()[1].1.as_deref(), Some("123456"));
+        assert!(cache.load(&key(&resolved()), Timestamp(NOW)).is_some());
+    }
+}

@@ -1,0 +1,277 @@
+//! The one STS call awscred makes, behind a small trait so the domain logic can
+//! be tested without a network, and the SDK client that implements it.
+//!
+//! The client is built by hand rather than through aws-config: awscred has
+//! already resolved region, keys and endpoint, so no provider chain, profile
+//! re-read or EC2 metadata probe runs, and one TLS stack (rustls + ring) is linked.
+
+use crate::credentials::{Credentials, LongTermKeys, Timestamp};
+use crate::error::{fail, Kind};
+use anyhow::{Context, Result};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct SessionRequest<'a> {
+    pub keys: &'a LongTermKeys,
+    pub region: &'a str,
+    pub endpoint_url: Option<&'a str>,
+    pub serial_number: Option<&'a str>,
+    pub token_code: Option<&'a str>,
+    pub duration_seconds: Option<u32>,
+}
+
+impl SessionRequest<'_> {
+    fn endpoint(&self) -> String {
+        match self.endpoint_url {
+            Some(u) => u.to_string(),
+            None => format!("https://sts.{}.amazonaws.com", self.region),
+        }
+    }
+}
+
+pub trait Sts {
+    fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials>;
+}
+
+/// The real client (aws-sdk-sts). `timeout` bounds the whole call, retries included.
+pub struct SdkSts {
+    pub timeout: Duration,
+}
+
+impl Sts for SdkSts {
+    fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
+        // A runtime only for this call: the cache-hit path never pays for one.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        rt.block_on(self.call(req))
+    }
+}
+
+impl SdkSts {
+    async fn call(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
+        use aws_sdk_sts::config::{
+            retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
+        };
+        use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+
+        let keys = aws_credential_types::Credentials::new(
+            &req.keys.access_key_id,
+            &req.keys.secret_access_key,
+            None,
+            None,
+            "awscred",
+        );
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let attempt = self.timeout.min(Duration::from_secs(5));
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(req.region.to_string()))
+            .credentials_provider(keys)
+            .http_client(http)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(200)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(attempt.min(Duration::from_secs(3)))
+                    .operation_attempt_timeout(attempt)
+                    .operation_timeout(self.timeout)
+                    .build(),
+            );
+        if let Some(url) = req.endpoint_url {
+            config = config.endpoint_url(url);
+        }
+        let client = aws_sdk_sts::Client::from_conf(config.build());
+        let out = client
+            .get_session_token()
+            .set_serial_number(req.serial_number.map(str::to_string))
+            .set_token_code(req.token_code.map(str::to_string))
+            .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
+            .send()
+            .await
+            .map_err(|e| self.explain(e, req))?;
+        let c = out.credentials.ok_or_else(|| {
+            fail(Kind::Network, format!("STS answered without credentials ({}): retry; if it persists, check the endpoint", req.endpoint()))
+        })?;
+        let creds = Credentials {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: c.session_token,
+            expiration: Timestamp(c.expiration.secs()),
+        };
+        if creds.access_key_id.is_empty()
+            || creds.secret_access_key.is_empty()
+            || creds.session_token.is_empty()
+        {
+            return Err(fail(
+                Kind::Network,
+                format!("STS answered with incomplete credentials ({}): retry; if it persists, check the endpoint", req.endpoint()),
+            ));
+        }
+        Ok(creds)
+    }
+
+    fn explain(
+        &self,
+        err: aws_sdk_sts::error::SdkError<
+            aws_sdk_sts::operation::get_session_token::GetSessionTokenError,
+            aws_smithy_runtime_api::http::Response,
+        >,
+        req: &SessionRequest,
+    ) -> anyhow::Error {
+        use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+        let endpoint = req.endpoint();
+        match &err {
+            SdkError::ServiceError(se) => classify(
+                se.raw().status().as_u16(),
+                se.err().code().unwrap_or(""),
+                se.err().message().unwrap_or(""),
+                &req.keys.origin,
+            ),
+            SdkError::TimeoutError(_) => fail(
+                Kind::Network,
+                format!("STS at {endpoint} did not answer within {} s: check your network or proxy, then retry", self.timeout.as_secs()),
+            ),
+            SdkError::DispatchFailure(d) if d.is_timeout() => fail(
+                Kind::Network,
+                format!("STS at {endpoint} did not answer in time: check your network or proxy, then retry"),
+            ),
+            SdkError::DispatchFailure(_) => fail(
+                Kind::Network,
+                format!("cannot reach STS at {endpoint}: {}: check the endpoint, network or proxy, then retry", root_cause(&err)),
+            ),
+            SdkError::ResponseError(_) => fail(
+                Kind::Network,
+                format!("STS at {endpoint} sent a response awscred cannot read: retry; if it persists, check the endpoint"),
+            ),
+            _ => fail(Kind::Internal, format!("the STS call could not be made: {}", root_cause(&err))),
+        }
+    }
+}
+
+/// The innermost error's text: "Connection refused (os error 111)".
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = err;
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    printable(&e.to_string())
+}
+
+/// Maps an STS error response to a message and exit kind. `origin` says where
+/// the signing keys came from, so the message can point at them.
+pub fn classify(status: u16, code: &str, message: &str, origin: &str) -> anyhow::Error {
+    let message = printable(message);
+    let (kind, text) = match code {
+        "AccessDenied" if message.contains("MultiFactorAuthentication") || message.contains("MFA") => (
+            Kind::StsRejected,
+            "STS rejected the MFA code: wait for a fresh code and check the MFA serial (mfa_serial / --serial-number)".to_string(),
+        ),
+        "AccessDenied" => (Kind::StsRejected, format!("STS denied access ({message}): check the IAM user's policy")),
+        "InvalidClientTokenId" => (
+            Kind::StsRejected,
+            format!("STS does not know the access key from {origin} (InvalidClientTokenId): check aws_access_key_id or create a new key"),
+        ),
+        "SignatureDoesNotMatch" => (
+            Kind::StsRejected,
+            format!("STS rejected the secret key from {origin} (SignatureDoesNotMatch): check aws_secret_access_key"),
+        ),
+        "ExpiredToken" | "ExpiredTokenException" => (
+            Kind::StsRejected,
+            format!("STS says the signing credentials have expired (ExpiredToken): make sure {origin} holds long-term keys"),
+        ),
+        "RequestExpired" | "RequestTimeTooSkewed" => (
+            Kind::StsRejected,
+            format!("STS rejected the request time ({code}): set your system clock right"),
+        ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => {
+            (Kind::Network, "STS is throttling requests: wait a minute, then retry".to_string())
+        }
+        _ if status >= 500 || code == "InternalFailure" || code == "ServiceUnavailable" => {
+            (Kind::Network, format!("STS is unavailable (HTTP {status}): try again later"))
+        }
+        "" => (Kind::Network, format!("STS answered HTTP {status} with no error code: check the endpoint")),
+        _ => (Kind::StsRejected, format!("STS refused the request ({code}: {message})")),
+    };
+    fail(kind, text)
+}
+
+/// Server text goes to a terminal: drop control characters (escape sequences).
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::kind_of;
+
+    #[test]
+    fn classify_maps_codes_to_messages_and_kinds() {
+        let cases = [
+            (
+                403,
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                Kind::StsRejected,
+                "rejected the MFA code",
+            ),
+            (
+                403,
+                "AccessDenied",
+                "User is not authorized",
+                Kind::StsRejected,
+                "denied access (User is not authorized)",
+            ),
+            (
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+                Kind::StsRejected,
+                "does not know the access key from profile p",
+            ),
+            (
+                403,
+                "SignatureDoesNotMatch",
+                "x",
+                Kind::StsRejected,
+                "rejected the secret key from profile p",
+            ),
+            (400, "ExpiredToken", "x", Kind::StsRejected, "expired"),
+            (
+                400,
+                "Throttling",
+                "Rate exceeded",
+                Kind::Network,
+                "throttling",
+            ),
+            (
+                500,
+                "InternalFailure",
+                "",
+                Kind::Network,
+                "unavailable (HTTP 500)",
+            ),
+            (503, "", "", Kind::Network, "unavailable (HTTP 503)"),
+            (
+                400,
+                "ValidationError",
+                "bad\x1b[31m",
+                Kind::StsRejected,
+                "(ValidationError: bad[31m)",
+            ),
+        ];
+        for (status, code, msg, kind, text) in cases {
+            let e = classify(status, code, msg, "profile p");
+            assert_eq!(kind_of(&e), kind, "{code}");
+            assert!(e.to_string().contains(text), "{code}: {e}");
+            assert!(!e.to_string().contains('\x1b'));
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real binary against an in-process fake STS on 127.0.0.1.
+#![cfg(unix)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod core;

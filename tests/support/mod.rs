@@ -1,0 +1,379 @@
+//! Test support: an in-process fake STS on 127.0.0.1 and a runner for the real
+//! binary in a clean environment with a temporary HOME.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub params: BTreeMap<String, String>,
+    /// From `Authorization: AWS4-HMAC-SHA256 Credential=AKID/...`.
+    pub access_key_id: String,
+}
+
+impl Request {
+    pub fn param(&self, k: &str) -> Option<&str> {
+        self.params.get(k).map(String::as_str)
+    }
+}
+
+/// How the fake answers one request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A real GetSessionTokenResponse; expiration = now + DurationSeconds (default 43200) + `shift`.
+    Session { shift: i64 },
+    /// An STS error document (`<ErrorResponse><Error>…`).
+    Error {
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    },
+    /// Any status and body.
+    Raw { status: u16, body: String },
+    /// Wait, then answer.
+    Delay(Duration, Box<Reply>),
+    /// Close the connection without answering.
+    Drop,
+    /// Accept and never answer (for 60 s).
+    Hang,
+    /// Send headers and half the body, then reset.
+    Truncate,
+}
+
+pub fn session() -> Reply {
+    Reply::Session { shift: 0 }
+}
+
+pub fn error(status: u16, code: &'static str, message: &'static str) -> Reply {
+    Reply::Error {
+        status,
+        code,
+        message,
+    }
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Request>,
+    script: VecDeque<Reply>,
+    issued: u64,
+}
+
+pub struct FakeSts {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeSts {
+    /// Answers every request with a fresh session unless `script` says otherwise.
+    pub fn start() -> FakeSts {
+        Self::with(vec![])
+    }
+
+    /// Answers with `script` in order, then with fresh sessions.
+    pub fn with(script: Vec<Reply>) -> FakeSts {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State {
+            script: script.into(),
+            ..State::default()
+        }));
+        let shared = state.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    let _ = serve(stream, &shared);
+                });
+            }
+        });
+        FakeSts { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut length = 0usize;
+    let mut access_key_id = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let lower = l.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("authorization:") {
+            if let Some(rest) = l.split("Credential=").nth(1) {
+                access_key_id = rest.split('/').next().unwrap_or("").to_string();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let params = form_decode(&String::from_utf8_lossy(&body));
+    let request = Request {
+        params,
+        access_key_id,
+    };
+    let reply = {
+        let mut st = state.lock().unwrap();
+        st.requests.push(request.clone());
+        st.script.pop_front().unwrap_or_else(session)
+    };
+    respond(stream, reply, &request, state)
+}
+
+fn respond(
+    mut stream: TcpStream,
+    reply: Reply,
+    req: &Request,
+    state: &Mutex<State>,
+) -> std::io::Result<()> {
+    let (status, body) = match reply {
+        Reply::Delay(d, inner) => {
+            thread::sleep(d);
+            return respond(stream, *inner, req, state);
+        }
+        Reply::Drop => return Ok(()),
+        Reply::Hang => {
+            thread::sleep(Duration::from_secs(60));
+            return Ok(());
+        }
+        Reply::Truncate => {
+            let body = session_xml(state, req, 0);
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n", body.len());
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&body.as_bytes()[..body.len() / 2])?;
+            return stream.shutdown(std::net::Shutdown::Both);
+        }
+        Reply::Session { shift } => (200, session_xml(state, req, shift)),
+        Reply::Error { status, code, message } => (
+            status,
+            format!("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"),
+        ),
+        Reply::Raw { status, body } => (status, body),
+    };
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    stream.flush()
+}
+
+/// The credentials the fake issues as its `n`th session.
+pub fn issued(n: u64) -> (String, String, String) {
+    (
+        format!("ASIAFAKE{n:08}"),
+        format!("se+cr/et={n}"),
+        format!("FwoGZXIvYXdzE//token+{n}=="),
+    )
+}
+
+fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
+    let n = {
+        let mut st = state.lock().unwrap();
+        st.issued += 1;
+        st.issued
+    };
+    let duration: i64 = req
+        .param("DurationSeconds")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(43_200);
+    let (id, secret, token) = issued(n);
+    let exp = rfc3339(now() + duration + shift);
+    format!(
+        "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetSessionTokenResult><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials></GetSessionTokenResult><ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata></GetSessionTokenResponse>"
+    )
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// RFC 3339 UTC, computed independently of the crate under test.
+pub fn rfc3339(t: i64) -> String {
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn form_decode(s: &str) -> BTreeMap<String, String> {
+    let decode = |v: &str| {
+        let v = v.replace('+', " ");
+        let bytes = v.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' && i + 2 < bytes.len() {
+                out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// A temporary HOME with ~/.aws files and a cache dir.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+pub const CONFIG: &str = "[default]\nregion = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\n[profile work]\nmfa_serial = arn:aws:iam::210987654321:mfa/alice\nregion = eu-central-1\nduration_seconds = 3600\n\n[profile plain]\n";
+pub const CREDENTIALS: &str = "[default]\naws_access_key_id = AKIADEFAULTKEY000001\naws_secret_access_key = defaultSecret/abc+def\n\n[work]\naws_access_key_id = AKIAWORKKEY000000002\naws_secret_access_key = workSecret\n\n[plain]\naws_access_key_id = AKIAPLAINKEY00000003\naws_secret_access_key = plainSecret\n";
+
+impl Home {
+    pub fn new() -> Home {
+        Self::with(CONFIG, CREDENTIALS)
+    }
+
+    pub fn with(config: &str, credentials: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".aws")).unwrap();
+        std::fs::write(dir.path().join(".aws/config"), config).unwrap();
+        std::fs::write(dir.path().join(".aws/credentials"), credentials).unwrap();
+        Home { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// Cache entry files (`*.json`), sorted.
+    pub fn cache_entries(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.cache_dir())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// The real binary, in a cleared environment: HOME, cache dir and STS endpoint set.
+    pub fn cmd(&self, sts: &FakeSts) -> Command {
+        self.cmd_url(&sts.url())
+    }
+
+    pub fn cmd_url(&self, url: &str) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_awscred"));
+        c.env_clear()
+            .env("HOME", self.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWSCRED_CACHE_DIR", self.cache_dir())
+            .env("AWS_ENDPOINT_URL_STS", url)
+            .stdin(Stdio::null());
+        detach_from_terminal(&mut c);
+        c
+    }
+}
+
+/// No controlling terminal, so nothing can prompt on the developer's tty.
+fn detach_from_terminal(c: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    unsafe {
+        c.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(c: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().expect("run awscred");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// Evaluates `script` (after `eval` of `stdout`) in bash with strict flags, returning
+/// the listed variables NUL-separated as name=value pairs (unset ones as absent).
+pub fn eval_in_bash(stdout: &str, pre: &str, names: &[&str]) -> BTreeMap<String, String> {
+    let mut script = String::from("set -eu\n");
+    script.push_str(pre);
+    script.push_str("\neval \"$AWSCRED_OUT\"\n");
+    for n in names {
+        script.push_str(&format!(
+            "if [ \"${{{n}+set}}\" = set ]; then printf '%s=%s\\0' {n} \"${n}\"; fi\n"
+        ));
+    }
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c", &script])
+        .env_clear()
+        .env("AWSCRED_OUT", stdout)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bash failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
