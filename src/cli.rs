@@ -36,6 +36,26 @@ pub enum Command {
     /// Print lines that remove every variable awscred sets
     #[command(after_help = "Example:\n  eval \"$(awscred unset)\"")]
     Unset(UnsetArgs),
+    /// Print shell code that lets `awscred mfa/export/unset` change the shell without eval
+    #[command(
+        after_help = "Examples:\n  eval \"$(awscred init bash)\"      in ~/.bashrc\n  eval \"$(awscred init zsh)\"       in ~/.zshrc\n  awscred init fish | source        in ~/.config/fish/config.fish\n  Invoke-Expression (& awscred init powershell | Out-String)   in $PROFILE"
+    )]
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to integrate with
+    #[arg(value_enum)]
+    pub shell: InitShell,
 }
 
 #[derive(Debug, Args)]
@@ -61,8 +81,15 @@ pub struct SessionArgs {
 #[derive(Debug, Args)]
 pub struct FormatArg {
     /// Output format
-    #[arg(short, long, value_enum, default_value = "env")]
+    #[arg(short, long, value_enum, default_value = "env", env = "AWSCRED_FORMAT")]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct LegacyArg {
+    /// Also set AWS_SECURITY_TOKEN (boto 2) and AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN (EC2 API tools)
+    #[arg(long)]
+    pub legacy_vars: bool,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +119,8 @@ pub struct MfaArgs {
     pub force: bool,
     #[command(flatten)]
     pub format: FormatArg,
+    #[command(flatten)]
+    pub legacy: LegacyArg,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +129,8 @@ pub struct ExportArgs {
     pub profile: ProfileArg,
     #[command(flatten)]
     pub format: FormatArg,
+    #[command(flatten)]
+    pub legacy: LegacyArg,
 }
 
 #[derive(Debug, Args)]
@@ -112,7 +143,7 @@ impl Command {
     /// The format this run prints in; decides what stdout carries on failure.
     pub fn format(&self) -> Format {
         match self {
-            Command::GetSessionToken(_) => Format::Json,
+            Command::GetSessionToken(_) | Command::Init(_) => Format::Json,
             Command::Mfa(a) => a.format.format,
             Command::Export(a) => a.format.format,
             Command::Unset(a) => a.format.format,
@@ -122,13 +153,13 @@ impl Command {
 
 /// For a command line clap rejected: the format the user probably meant, so
 /// that `eval "$(awscred mfa --typo)"` still gets a failing `false` line.
-pub fn guess_format(args: &[std::ffi::OsString]) -> Format {
+pub fn guess_format(args: &[std::ffi::OsString], env_format: Option<&str>) -> Format {
     use clap::ValueEnum;
     let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
-    let mut guess = if args.contains(&"get-session-token") {
-        Format::Json
-    } else {
-        Format::Env
+    let mut guess = match env_format.and_then(|v| Format::from_str(v, false).ok()) {
+        _ if args.contains(&"get-session-token") || args.contains(&"init") => Format::Json,
+        Some(f) => f,
+        None => Format::Env,
     };
     for (i, a) in args.iter().enumerate() {
         let value = match *a {
@@ -154,7 +185,11 @@ mod tests {
 
     #[test]
     fn guesses_the_format_of_a_bad_command_line() {
-        let g = |s: &str| guess_format(&s.split(' ').map(Into::into).collect::<Vec<_>>());
+        let g = |s: &str| guess_format(&s.split(' ').map(Into::into).collect::<Vec<_>>(), None);
+        assert_eq!(
+            guess_format(&["awscred".into(), "mfa".into(), "-x".into()], Some("fish")),
+            Format::Fish
+        );
         assert_eq!(g("awscred mfa --bogus"), Format::Env);
         assert_eq!(g("awscred get-session-token --bogus"), Format::Json);
         assert_eq!(g("awscred export --format json --bogus"), Format::Json);

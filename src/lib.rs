@@ -22,6 +22,7 @@ pub fn run(command: &Command, env: &Env) -> Result<String> {
         Command::GetSessionToken(a) => cmd::get_session_token::run(a, env),
         Command::Mfa(a) => cmd::mfa::run(a, env),
         Command::Export(a) => cmd::export::run(a, env),
-        Command::Unset(a) => cmd::unset::run(a),
+        Command::Unset(a) => cmd::unset::run(a, env),
+        Command::Init(a) => cmd::init::run(a),
     }
 }

@@ -7,23 +7,28 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
+    let env = Env::from_process();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             if e.use_stderr() {
-                print(guess_format(&args).renderer().failure());
+                print(
+                    guess_format(&args, env.get("AWSCRED_FORMAT"))
+                        .renderer(&env)
+                        .failure(),
+                );
             }
             let _ = e.print();
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    match awscred::run(&cli.command, &Env::from_process()) {
+    match awscred::run(&cli.command, &env) {
         Ok(out) => {
             print(&out);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            print(cli.command.format().renderer().failure());
+            print(cli.command.format().renderer(&env).failure());
             eprintln!("awscred: {e:#}");
             ExitCode::from(kind_of(&e).code())
         }

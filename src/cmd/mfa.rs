@@ -29,8 +29,10 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
         prompt::code_or_prompt(preset, serial)
     })?;
     let region = res.region_configured.then_some(res.region.as_str());
-    args.format
-        .format
-        .renderer()
-        .set(&Exports::new(&creds, &res.profile, region))
+    args.format.format.renderer(env).set(&Exports::new(
+        &creds,
+        &res.profile,
+        region,
+        args.legacy.legacy_vars,
+    ))
 }

@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod get_session_token;
+pub mod init;
 pub mod mfa;
 pub mod unset;
 

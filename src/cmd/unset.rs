@@ -1,7 +1,8 @@
 use crate::cli::UnsetArgs;
+use crate::profile::Env;
 use crate::shell::ALL_VARS;
 use anyhow::Result;
 
-pub fn run(args: &UnsetArgs) -> Result<String> {
-    args.format.format.renderer().unset(ALL_VARS)
+pub fn run(args: &UnsetArgs, env: &Env) -> Result<String> {
+    args.format.format.renderer(env).unset(ALL_VARS)
 }

@@ -1,17 +1,28 @@
-//! `{"Credentials": {...}}`, the shape `aws sts get-session-token` prints
-//! (4-space indent like the AWS CLI), so `jq -r .Credentials.AccessKeyId` works.
+//! The JSON formats: `json` is `{"Credentials": {...}}`, the shape
+//! `aws sts get-session-token` prints (4-space indent like the AWS CLI), so
+//! `jq -r .Credentials.AccessKeyId` works; `process` is what the AWS SDKs
+//! expect from a `credential_process`.
 
-use super::{Exports, Render};
+use super::{no_unset, Exports, Render};
 use crate::credentials::Credentials;
-use crate::error::{fail, Kind};
 use anyhow::Result;
 use serde::Serialize;
 
 pub struct Json;
 
+pub struct Process;
+
 #[derive(Serialize)]
 struct StsShape<'a> {
     #[serde(rename = "Credentials")]
+    credentials: &'a Credentials,
+}
+
+#[derive(Serialize)]
+struct ProcessShape<'a> {
+    #[serde(rename = "Version")]
+    version: u8,
+    #[serde(flatten)]
     credentials: &'a Credentials,
 }
 
@@ -24,16 +35,36 @@ pub fn sts_json(credentials: &Credentials) -> Result<String> {
     Ok(String::from_utf8(out)?)
 }
 
+pub fn process_json(credentials: &Credentials) -> Result<String> {
+    let mut s = serde_json::to_string(&ProcessShape {
+        version: 1,
+        credentials,
+    })?;
+    s.push('\n');
+    Ok(s)
+}
+
 impl Render for Json {
     fn set(&self, exports: &Exports) -> Result<String> {
         sts_json(exports.credentials)
     }
 
     fn unset(&self, _names: &[&str]) -> Result<String> {
-        Err(fail(
-            Kind::Usage,
-            "the json format has nothing to unset: use a shell format such as --format env",
-        ))
+        Err(no_unset("json"))
+    }
+
+    fn failure(&self) -> &'static str {
+        ""
+    }
+}
+
+impl Render for Process {
+    fn set(&self, exports: &Exports) -> Result<String> {
+        process_json(exports.credentials)
+    }
+
+    fn unset(&self, _names: &[&str]) -> Result<String> {
+        Err(no_unset("process"))
     }
 
     fn failure(&self) -> &'static str {
@@ -46,17 +77,28 @@ mod tests {
     use super::*;
     use crate::credentials::Timestamp;
 
-    #[test]
-    fn exact_sts_shape() {
-        let c = Credentials {
+    fn creds() -> Credentials {
+        Credentials {
             access_key_id: "ASIA1".into(),
-            secret_access_key: "s\"\\".into(),
+            secret_access_key: "s\"\\\n".into(),
             session_token: "t".into(),
             expiration: Timestamp(0),
-        };
+        }
+    }
+
+    #[test]
+    fn exact_sts_shape() {
         assert_eq!(
-            sts_json(&c).unwrap(),
-            "{\n    \"Credentials\": {\n        \"AccessKeyId\": \"ASIA1\",\n        \"SecretAccessKey\": \"s\\\"\\\\\",\n        \"SessionToken\": \"t\",\n        \"Expiration\": \"1970-01-01T00:00:00Z\"\n    }\n}\n"
+            sts_json(&creds()).unwrap(),
+            "{\n    \"Credentials\": {\n        \"AccessKeyId\": \"ASIA1\",\n        \"SecretAccessKey\": \"s\\\"\\\\\\n\",\n        \"SessionToken\": \"t\",\n        \"Expiration\": \"1970-01-01T00:00:00Z\"\n    }\n}\n"
+        );
+    }
+
+    #[test]
+    fn exact_process_shape() {
+        assert_eq!(
+            process_json(&creds()).unwrap(),
+            "{\"Version\":1,\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\\\"\\\\\\n\",\"SessionToken\":\"t\",\"Expiration\":\"1970-01-01T00:00:00Z\"}\n"
         );
     }
 }

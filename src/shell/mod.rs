@@ -1,31 +1,61 @@
-//! Output formats. A shell format is one small file implementing [`Shell`]
-//! (quote-and-assign, remove, the failure line); data formats implement
-//! [`Render`] directly. Adding a format is one file plus one enum arm.
+//! Output formats. A shell is one small file implementing [`Shell`] (assign,
+//! remove, the failure line); a data format implements [`Render`] directly.
+//! Adding a format is one file plus one arm in [`Format::renderer`].
 
+mod cmd;
+mod csh;
+mod dotenv;
+mod fish;
+mod github;
 pub mod json;
 mod posix;
+mod powershell;
 
 use crate::credentials::Credentials;
 use crate::error::{fail, Kind};
+use crate::profile::Env;
 use anyhow::Result;
 
-/// `--format` values.
+/// `--format` values (names follow `aws configure export-credentials` where one exists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// POSIX sh, bash, zsh, dash, ksh: `export K='v'`.
+    /// POSIX sh, bash, zsh, dash, ksh: `export K='v'`
     Env,
-    /// `K='v'` without export (for `set -a` or files that are sourced).
+    /// `K='v'` without export
     EnvNoExport,
-    /// The STS JSON shape, as `aws sts get-session-token` prints it.
+    /// fish: `set -gx K 'v'`
+    Fish,
+    /// csh, tcsh: `setenv K 'v';`
+    Csh,
+    /// PowerShell: `$Env:K = 'v'`
+    Powershell,
+    /// cmd.exe: `set "K=v"`
+    WindowsCmd,
+    /// `.env` files: `K=v`
+    Dotenv,
+    /// The STS JSON shape, as `aws sts get-session-token` prints it
     Json,
+    /// credential_process JSON (`"Version": 1`)
+    Process,
+    /// GitHub Actions: masks on stdout, variables appended to $GITHUB_ENV
+    Github,
 }
 
 impl Format {
-    pub fn renderer(self) -> &'static dyn Render {
+    pub fn renderer(self, env: &Env) -> Box<dyn Render> {
         match self {
-            Format::Env => &posix::Posix { export: true },
-            Format::EnvNoExport => &posix::Posix { export: false },
-            Format::Json => &json::Json,
+            Format::Env => Box::new(posix::Posix { export: true }),
+            Format::EnvNoExport => Box::new(posix::Posix { export: false }),
+            Format::Fish => Box::new(fish::Fish),
+            Format::Csh => Box::new(csh::Csh),
+            Format::Powershell => Box::new(powershell::PowerShell),
+            Format::WindowsCmd => Box::new(cmd::Cmd),
+            Format::Dotenv => Box::new(dotenv::Dotenv),
+            Format::Json => Box::new(json::Json),
+            Format::Process => Box::new(json::Process),
+            Format::Github => Box::new(github::Github {
+                env_file: env.get("GITHUB_ENV").map(Into::into),
+            }),
         }
     }
 }
@@ -37,29 +67,36 @@ pub struct Exports<'a> {
 }
 
 impl<'a> Exports<'a> {
-    pub fn new(credentials: &'a Credentials, profile: &str, region: Option<&str>) -> Exports<'a> {
+    /// `legacy` adds the older names some tools still read (boto 2, the EC2 API tools).
+    pub fn new(
+        credentials: &'a Credentials,
+        profile: &str,
+        region: Option<&str>,
+        legacy: bool,
+    ) -> Exports<'a> {
+        let c = credentials;
         let mut vars = vec![
-            ("AWS_ACCESS_KEY_ID", credentials.access_key_id.clone()),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                credentials.secret_access_key.clone(),
-            ),
-            ("AWS_SESSION_TOKEN", credentials.session_token.clone()),
-            (
-                "AWS_CREDENTIAL_EXPIRATION",
-                credentials.expiration.to_rfc3339(),
-            ),
+            ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.clone()),
+            ("AWS_SESSION_TOKEN", c.session_token.clone()),
+            ("AWS_CREDENTIAL_EXPIRATION", c.expiration.to_rfc3339()),
             ("AWSCRED_PROFILE", profile.to_string()),
         ];
         if let Some(r) = region {
             vars.push(("AWS_REGION", r.to_string()));
             vars.push(("AWS_DEFAULT_REGION", r.to_string()));
         }
+        if legacy {
+            vars.push(("AWS_SECURITY_TOKEN", c.session_token.clone()));
+            vars.push(("AWS_ACCESS_KEY", c.access_key_id.clone()));
+            vars.push(("AWS_SECRET_KEY", c.secret_access_key.clone()));
+            vars.push(("AWS_DELEGATION_TOKEN", c.session_token.clone()));
+        }
         Exports { vars, credentials }
     }
 }
 
-/// Every variable awscred may set: what `unset` removes.
+/// Every variable awscred may set, legacy names included: what `unset` removes.
 pub const ALL_VARS: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -68,9 +105,13 @@ pub const ALL_VARS: &[&str] = &[
     "AWSCRED_PROFILE",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "AWS_DELEGATION_TOKEN",
 ];
 
-pub trait Render: Sync {
+pub trait Render {
     /// Output that establishes the session.
     fn set(&self, exports: &Exports) -> Result<String>;
     /// Output that removes the named variables.
@@ -80,8 +121,10 @@ pub trait Render: Sync {
     fn failure(&self) -> &'static str;
 }
 
-/// One shell's syntax. Values reaching `assign` are checked: no NUL, valid name.
-pub trait Shell: Sync {
+/// One shell's syntax. `assign` sees only valid names and NUL-free values.
+pub trait Shell {
+    /// One statement setting `name` to exactly `value`, or an error if this
+    /// shell cannot hold the value safely.
     fn assign(&self, name: &str, value: &str) -> Result<String>;
     fn remove(&self, name: &str) -> String;
     fn failure(&self) -> &'static str;
@@ -91,13 +134,7 @@ impl<S: Shell> Render for S {
     fn set(&self, exports: &Exports) -> Result<String> {
         let mut out = String::new();
         for (name, value) in &exports.vars {
-            check_name(name)?;
-            if value.contains('\0') {
-                return Err(fail(
-                    Kind::Input,
-                    format!("the value of {name} contains a NUL byte, which no shell can hold"),
-                ));
-            }
+            check(name, value)?;
             out.push_str(&self.assign(name, value)?);
             out.push('\n');
         }
@@ -107,7 +144,7 @@ impl<S: Shell> Render for S {
     fn unset(&self, names: &[&str]) -> Result<String> {
         let mut out = String::new();
         for name in names {
-            check_name(name)?;
+            check(name, "")?;
             out.push_str(&self.remove(name));
             out.push('\n');
         }
@@ -119,29 +156,55 @@ impl<S: Shell> Render for S {
     }
 }
 
-/// `^[A-Za-z_][A-Za-z0-9_]*$`: names are printed unquoted, so they must be inert.
-fn check_name(name: &str) -> Result<()> {
+/// Names are printed unquoted, so they must match `^[A-Za-z_][A-Za-z0-9_]*$`;
+/// no shell variable can hold a NUL byte.
+pub fn check(name: &str, value: &str) -> Result<()> {
     let mut chars = name.chars();
     let ok = chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(fail(
+    if !ok {
+        return Err(fail(
             Kind::Input,
             format!("`{name}` is not a valid environment variable name"),
-        ))
+        ));
     }
+    if value.contains('\0') {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "the value of {name} contains a NUL byte, which no environment variable can hold"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a value a format cannot represent safely.
+fn refuse(format: &str, name: &str, why: &str) -> anyhow::Error {
+    fail(
+        Kind::Input,
+        format!("cannot write {name} for {format}: the value contains {why}; use another --format"),
+    )
+}
+
+/// The error for `unset` in a format with no notion of removing a variable.
+fn no_unset(format: &str) -> anyhow::Error {
+    fail(
+        Kind::Usage,
+        format!(
+            "the {format} format has nothing to unset: use a shell format such as --format env"
+        ),
+    )
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::credentials::Timestamp;
 
-    pub(crate) fn creds() -> Credentials {
+    pub fn creds() -> Credentials {
         Credentials {
             access_key_id: "ASIAEXAMPLE".into(),
             secret_access_key: "se/cr+et=".into(),
@@ -150,37 +213,77 @@ mod tests {
         }
     }
 
-    #[test]
-    fn exports_are_in_a_fixed_order_with_optional_region() {
+    /// Renders one variable with `format`.
+    pub fn one(format: Format, name: &'static str, value: &str) -> Result<String> {
         let c = creds();
-        let names: Vec<_> = Exports::new(&c, "p", None)
-            .vars
-            .iter()
-            .map(|v| v.0)
-            .collect();
-        assert_eq!(names, &ALL_VARS[..5]);
-        let names: Vec<_> = Exports::new(&c, "p", Some("eu-west-1"))
-            .vars
-            .iter()
-            .map(|v| v.0)
-            .collect();
-        assert_eq!(names, ALL_VARS);
+        let e = Exports {
+            vars: vec![(name, value.to_string())],
+            credentials: &c,
+        };
+        format.renderer(&Env::default()).set(&e)
     }
 
     #[test]
-    fn names_are_validated_and_nul_is_refused() {
-        for bad in ["", "1A", "A-B", "A B", "A$", "Ä"] {
-            assert!(check_name(bad).is_err(), "{bad}");
+    fn exports_are_in_a_fixed_order_with_optional_region_and_legacy_names() {
+        let c = creds();
+        let names = |r, l| {
+            Exports::new(&c, "p", r, l)
+                .vars
+                .iter()
+                .map(|v| v.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(None, false), &ALL_VARS[..5]);
+        assert_eq!(names(Some("eu-west-1"), false), &ALL_VARS[..7]);
+        assert_eq!(names(Some("eu-west-1"), true), ALL_VARS);
+        let e = Exports::new(&c, "p", None, true);
+        assert_eq!(e.vars[5], ("AWS_SECURITY_TOKEN", "to'ken".to_string()));
+        assert_eq!(e.vars[8], ("AWS_DELEGATION_TOKEN", "to'ken".to_string()));
+    }
+
+    #[test]
+    fn names_are_validated_and_nul_is_refused_by_every_shell() {
+        for bad in ["", "1A", "A-B", "A B", "A$", "Ä", "A;B"] {
+            assert!(check(bad, "").is_err(), "{bad}");
         }
         for good in ["A", "_", "a_1", "AWS_REGION"] {
-            assert!(check_name(good).is_ok(), "{good}");
+            assert!(check(good, "").is_ok(), "{good}");
         }
-        let c = creds();
-        let e = Exports {
-            vars: vec![("A", "x\0y".into())],
-            credentials: &c,
-        };
-        assert!(Format::Env.renderer().set(&e).is_err());
-        assert!(Format::Env.renderer().unset(&["A B"]).is_err());
+        for f in [
+            Format::Env,
+            Format::EnvNoExport,
+            Format::Fish,
+            Format::Csh,
+            Format::Powershell,
+            Format::WindowsCmd,
+            Format::Dotenv,
+        ] {
+            assert!(one(f, "A", "x\0y").is_err(), "{f:?}");
+            assert!(
+                f.renderer(&Env::default()).unset(&["A B"]).is_err(),
+                "{f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn failure_lines() {
+        let fail = |f: Format| f.renderer(&Env::default()).failure();
+        assert_eq!(fail(Format::Env), "false\n");
+        assert_eq!(fail(Format::Fish), "false\n");
+        assert_eq!(fail(Format::Csh), "false\n");
+        assert_eq!(
+            fail(Format::Powershell),
+            "throw 'awscred failed: see the message above'\n"
+        );
+        assert_eq!(fail(Format::WindowsCmd), "exit /b 1\n");
+        for f in [
+            Format::Dotenv,
+            Format::Json,
+            Format::Process,
+            Format::Github,
+        ] {
+            assert_eq!(fail(f), "", "{f:?}");
+        }
     }
 }

@@ -9,17 +9,7 @@ pub struct Posix {
 }
 
 pub fn quote(value: &str) -> String {
-    let mut q = String::with_capacity(value.len() + 2);
-    q.push('\'');
-    for c in value.chars() {
-        if c == '\'' {
-            q.push_str("'\\''");
-        } else {
-            q.push(c);
-        }
-    }
-    q.push('\'');
-    q
+    format!("'{}'", value.replace('\'', "'\\''"))
 }
 
 impl Shell for Posix {
@@ -39,32 +29,34 @@ impl Shell for Posix {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::{tests::one, Format};
+    use crate::profile::Env;
 
     #[test]
-    fn quoting_table() {
+    fn exact_output() {
         let cases = [
-            ("", "''"),
-            ("plain", "'plain'"),
-            ("a+b/c=", "'a+b/c='"),
-            ("it's", "'it'\\''s'"),
-            ("''", "''\\'''\\'''"),
-            ("$(touch x) `id` ; && !", "'$(touch x) `id` ; && !'"),
-            ("back\\slash\\", "'back\\slash\\'"),
-            ("line\nbreak\r\t", "'line\nbreak\r\t'"),
-            ("‘curly’ 🦀", "'‘curly’ 🦀'"),
+            ("", "export K=''\n"),
+            ("a+b/c=", "export K='a+b/c='\n"),
+            ("it's", "export K='it'\\''s'\n"),
+            ("''", "export K=''\\'''\\'''\n"),
+            (
+                "$(touch x) `id` ; && ! %",
+                "export K='$(touch x) `id` ; && ! %'\n",
+            ),
+            ("back\\slash\\", "export K='back\\slash\\'\n"),
+            ("line\nbreak\r\t", "export K='line\nbreak\r\t'\n"),
+            ("‘curly’ 🦀", "export K='‘curly’ 🦀'\n"),
         ];
-        for (value, quoted) in cases {
-            assert_eq!(quote(value), quoted, "{value:?}");
+        for (value, out) in cases {
+            assert_eq!(one(Format::Env, "K", value).unwrap(), out, "{value:?}");
         }
-    }
-
-    #[test]
-    fn export_and_plain_lines() {
-        let e = Posix { export: true };
-        assert_eq!(e.assign("K", "v'").unwrap(), "export K='v'\\'''");
-        assert_eq!(e.remove("K"), "unset K");
-        assert_eq!(Posix { export: false }.assign("K", "v").unwrap(), "K='v'");
-        assert_eq!(Shell::failure(&e), "false\n");
+        assert_eq!(one(Format::EnvNoExport, "K", "v'").unwrap(), "K='v'\\'''\n");
+        assert_eq!(
+            Format::Env
+                .renderer(&Env::default())
+                .unset(&["A", "B"])
+                .unwrap(),
+            "unset A\nunset B\n"
+        );
     }
 }

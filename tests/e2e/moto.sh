@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# End-to-end conformance suite: awscred against moto's STS server on 127.0.0.1.
+#
+#   tests/e2e/moto.sh            (from any directory; builds awscred unless AWSCRED_BIN is set)
+#
+# Needs python3 with venv (Debian: python3-venv), curl and cargo. The venv with moto,
+# boto3 and the AWS CLI v1 lives in ${AWSCRED_E2E_VENV:-target/e2e-venv} and is reused.
+# AWSCRED_E2E_KEEP=1 keeps the scratch dir (moto.log, outputs) for a look afterwards.
+# Each check prints PASS/FAIL; the last line is "N passed, M failed"; exit 1 if M > 0.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=tests/e2e/common.sh
+. tests/e2e/common.sh
+
+passed=0
+failed=0
+REASON=""
+
+summary() { echo "$passed passed, $failed failed"; }
+
+# check NAME FUNCTION [ARGS…]: FUNCTION returns non-zero and sets REASON on failure.
+# (set -e does not apply inside it: every step says `|| return 1` itself.)
+check() {
+  local name=$1
+  shift
+  REASON=""
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "PASS $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name: ${REASON:-failed}"
+  fi
+}
+
+# setup NAME FUNCTION…: like check, but the suite cannot go on without it.
+setup() {
+  check "$@"
+  if [ "$failed" -gt 0 ]; then
+    summary
+    exit 1
+  fi
+}
+
+trap 'e2e_cleanup' EXIT
+trap 'exit 130' INT TERM
+
+# ---- assertions on an e2e_awscred run (files PREFIX.out/.err/.rc) ----
+
+show() { tr '\n' ' ' <"$1" | cut -c1-400; }
+
+want_rc() {
+  local rc
+  rc=$(cat "$1.rc")
+  [ "$rc" = "$2" ] || { REASON="exit $rc, want $2; stdout: $(show "$1.out"); stderr: $(show "$1.err")"; return 1; }
+}
+
+want_out() {
+  [ "$(cat "$1.out")" = "$2" ] || { REASON="stdout is '$(show "$1.out")', want '$2'"; return 1; }
+}
+
+# stderr is exactly one line "awscred: …" containing TEXT
+want_err() {
+  local lines
+  lines=$(wc -l <"$1.err")
+  [ "$lines" = 1 ] && grep -q '^awscred: ' "$1.err" ||
+    { REASON="stderr is not one 'awscred: …' line: $(show "$1.err")"; return 1; }
+  grep -qF -- "$2" "$1.err" || { REASON="stderr lacks '$2': $(show "$1.err")"; return 1; }
+}
+
+# A refusal: exit 5, stdout exactly "false", one-line message containing TEXT.
+want_refusal() { want_rc "$1" 5 && want_out "$1" false && want_err "$1" "$2"; }
+
+# ---- 1. setup ----
+
+T=""   # scratch dir, set below
+do_build() { e2e_build 2>"$T/build.log" || { REASON="build failed: $(tail -c 400 "$T/build.log")"; return 1; }; }
+do_venv() { e2e_venv || { REASON="see the output above"; return 1; }; }
+do_moto() {
+  moto_start || { REASON="moto_server did not start"; return 1; }
+  echo "     moto at $MOTO_URL (pid $MOTO_PID)"
+}
+do_user() {
+  moto_setup_user awscred-e2e || { REASON="boto3 IAM setup failed"; return 1; }
+  case $E2E_MFA_SERIAL in
+    arn:aws:iam::*:mfa/awscred-e2e) ;;
+    *) REASON="unexpected MFA serial '$E2E_MFA_SERIAL'"; return 1 ;;
+  esac
+  E2E_HOME="$T/home"
+  e2e_write_home "$E2E_HOME"
+  e2e_add_profile "$E2E_HOME" nomfa "$E2E_ACCESS_KEY_ID" "$E2E_SECRET_ACCESS_KEY"
+  e2e_add_profile "$E2E_HOME" badsecret "$E2E_ACCESS_KEY_ID" "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzWRONGKEY" "$E2E_MFA_SERIAL"
+  e2e_add_profile "$E2E_HOME" badkey "AKIAUNKNOWNE2EKEY000" "$E2E_SECRET_ACCESS_KEY" "$E2E_MFA_SERIAL"
+  E2E_STS=$MOTO_URL
+  moto_recorder_start || { REASON="cannot start moto's recorder"; return 1; }
+}
+# Turn on moto's signature / access-key / IAM policy checks, then prove they are on:
+# a request signed with the user's real keys passes, one with a wrong secret does not.
+do_auth_on() {
+  moto_auth_on || { REASON="POST /moto-api/reset-auth failed"; return 1; }
+  e2e_py raw-error "$MOTO_URL" "$E2E_ACCESS_KEY_ID" "$E2E_SECRET_ACCESS_KEY" >"$T/raw-good" ||
+    { REASON="signed request failed"; return 1; }
+  [ "$(head -n1 "$T/raw-good")" = 200 ] || { REASON="correctly signed GetSessionToken got: $(show "$T/raw-good")"; return 1; }
+  e2e_py raw-error "$MOTO_URL" "$E2E_ACCESS_KEY_ID" "wrong-secret" >"$T/raw-sig" || { REASON="request failed"; return 1; }
+  [ "$(head -n1 "$T/raw-sig")" = 403 ] || { REASON="badly signed GetSessionToken got: $(show "$T/raw-sig")"; return 1; }
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/awscred-e2e.XXXXXX")
+E2E_TMP=$T
+setup "setup: build awscred" do_build
+setup "setup: venv with moto[server], boto3, awscli" do_venv
+setup "setup: moto_server on 127.0.0.1 answers" do_moto
+setup "setup: IAM user with sts:* policy, access key, virtual MFA device; HOME written" do_user
+setup "setup: moto auth checks on (reset-auth 0)" do_auth_on
+
+# ---- 3. get-session-token: same JSON structure as `aws sts get-session-token` ----
+
+# aws_cli PREFIX ARGS…: the venv's AWS CLI v1, keys from the environment, no config files.
+aws_cli() {
+  local prefix=$1 rc=0
+  shift
+  mkdir -p "$T/clihome"
+  env -i HOME="$T/clihome" PATH="$PATH" AWS_ACCESS_KEY_ID="$E2E_ACCESS_KEY_ID" \
+    AWS_SECRET_ACCESS_KEY="$E2E_SECRET_ACCESS_KEY" AWS_DEFAULT_REGION=us-east-1 \
+    "$E2E_VENV/bin/aws" --endpoint-url "$MOTO_URL" --output json "$@" \
+    </dev/null >"$prefix.out" 2>"$prefix.err" || rc=$?
+  echo "$rc" >"$prefix.rc"
+}
+
+same_shape() {
+  local a=$1 b=$2
+  e2e_py shape "$a.out" >"$a.shape" 2>&1 || { REASON="not JSON: $(show "$a.out")"; return 1; }
+  e2e_py shape "$b.out" >"$b.shape" 2>&1 || { REASON="aws CLI output not JSON: $(show "$b.out")"; return 1; }
+  grep -qx '.Credentials.SessionToken: string' "$b.shape" || { REASON="aws CLI output lacks Credentials: $(show "$b.out")"; return 1; }
+  diff -u "$b.shape" "$a.shape" >"$a.diff" || { REASON="structure differs (- aws, + awscred): $(grep '^[-+][^-+]' "$a.diff" | tr '\n' ' ')"; return 1; }
+}
+
+gst_plain() {
+  e2e_awscred "$T/gst1" get-session-token --profile nomfa --no-cache
+  want_rc "$T/gst1" 0 || return 1
+  aws_cli "$T/cli1" sts get-session-token
+  want_rc "$T/cli1" 0 || return 1
+  same_shape "$T/gst1" "$T/cli1"
+}
+gst_mfa() {
+  e2e_awscred "$T/gst2" get-session-token --profile nomfa --no-cache \
+    --serial-number "$E2E_MFA_SERIAL" --token-code 123456
+  want_rc "$T/gst2" 0 || return 1
+  # The request moto saw carried the device and the code.
+  local p
+  p=$(e2e_py params "$MOTO_URL" GetSessionToken) || { REASON="no GetSessionToken recorded"; return 1; }
+  [ "$(jq -r '.SerialNumber + " " + .TokenCode' <<<"$p")" = "$E2E_MFA_SERIAL 123456" ] ||
+    { REASON="recorded request parameters: $p"; return 1; }
+  aws_cli "$T/cli2" sts get-session-token --serial-number "$E2E_MFA_SERIAL" --token-code 123456
+  want_rc "$T/cli2" 0 || return 1
+  same_shape "$T/gst2" "$T/cli2"
+}
+check "get-session-token without MFA: JSON structure equals aws sts get-session-token's" gst_plain
+check "get-session-token --serial-number --token-code: sent to STS, JSON structure equals the aws CLI's" gst_mfa
+
+# ---- 4. mfa CODE, then mfa: one STS call, same output ----
+
+mfa_first() {
+  E2E_CACHE="$T/cache-mfa"
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  e2e_awscred "$T/mfa1" mfa 123456
+  want_rc "$T/mfa1" 0 || return 1
+  grep -q "^export AWS_SESSION_TOKEN='" "$T/mfa1.out" || { REASON="no AWS_SESSION_TOKEN export: $(show "$T/mfa1.out")"; return 1; }
+}
+mfa_second() {
+  e2e_awscred "$T/mfa2" mfa
+  want_rc "$T/mfa2" 0 || return 1
+  cmp -s "$T/mfa1.out" "$T/mfa2.out" || { REASON="stdout differs from the first run's: $(show "$T/mfa2.out")"; return 1; }
+}
+mfa_one_call() {
+  local n
+  n=$(moto_count GetSessionToken) || { REASON="cannot read moto's recording"; return 1; }
+  [ "$n" = 1 ] || { REASON="moto recorded $n GetSessionToken calls, want 1"; return 1; }
+}
+export_cached() {
+  e2e_awscred "$T/export" export
+  want_rc "$T/export" 0 || return 1
+  cmp -s "$T/mfa1.out" "$T/export.out" || { REASON="export differs from mfa's output: $(show "$T/export.out")"; return 1; }
+  mfa_one_call
+}
+check "mfa 123456: exports a new session" mfa_first
+check "mfa (no code) again: exit 0, stdout identical to the first run's" mfa_second
+check "mfa 123456 + mfa: moto's recorder saw exactly one GetSessionToken" mfa_one_call
+check "export: prints the cached session, no STS call" export_cached
+E2E_CACHE=""
+
+# ---- 5./6. wrong secret key, unknown access key ----
+
+moto_says() {   # moto_says RAWFILE CODE: moto's raw answer was HTTP 403 with CODE
+  [ "$(head -n1 "$1")" = 403 ] && grep -q "<Code>$2</Code>" "$1" ||
+    { REASON="moto answered: $(show "$1")"; return 1; }
+}
+raw_sig() { moto_says "$T/raw-sig" SignatureDoesNotMatch; }
+raw_key() {
+  e2e_py raw-error "$MOTO_URL" AKIAUNKNOWNE2EKEY000 "$E2E_SECRET_ACCESS_KEY" >"$T/raw-key" || { REASON="request failed"; return 1; }
+  moto_says "$T/raw-key" InvalidClientTokenId
+}
+bad_secret() {
+  e2e_awscred "$T/badsecret" mfa --profile badsecret 123456
+  want_refusal "$T/badsecret" "rejected the secret key"
+}
+bad_key() {
+  e2e_awscred "$T/badkey" mfa --profile badkey 123456
+  want_refusal "$T/badkey" "does not know the access key"
+}
+check "moto answers a wrong secret key with SignatureDoesNotMatch" raw_sig
+check "wrong secret key: exit 5, stdout 'false', 'rejected the secret key'" bad_secret
+check "moto answers an unknown access key with InvalidClientTokenId" raw_key
+check "unknown access key: exit 5, stdout 'false', 'does not know the access key'" bad_key
+
+# ---- 7. both error body shapes ----
+# moto 5 answers auth failures (SignatureDoesNotMatch, InvalidClientTokenId, AccessDenied:
+# moto/core/exceptions.py _RESTError, raised from moto/iam/access_control.py) with
+#   <?xml …?><ErrorResponse><Errors><Error><Code/><Message/><Type/></Error></Errors></ErrorResponse>
+# while real STS (and moto's own query-protocol serializer, for STS ServiceExceptions) uses
+#   <ErrorResponse xmlns=…><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>
+# GetSessionToken in moto has no error of the second kind, so each captured moto body is
+# served verbatim and rewritten into the other shape by a tiny local server (moto_helper.py serve).
+
+shape_known() {
+  local s
+  for f in raw-sig raw-key; do
+    tail -n +2 "$T/$f" >"$T/$f.xml"
+    s=$(e2e_py error-shape "$T/$f.xml" 2>&1) || { REASON="$f: $s"; return 1; }
+    echo "     moto's $f body shape: $s"
+  done
+}
+check "moto's STS error bodies are <ErrorResponse> documents of a known shape" shape_known
+
+FAKE_BODY="$T/fake-body.xml"
+start_fake() {
+  cp "$T/raw-sig.xml" "$FAKE_BODY"
+  e2e_py serve "$T/fake.port" "$FAKE_BODY" >"$T/fake.log" 2>&1 </dev/null &
+  E2E_PIDS+=("$!")
+  local i
+  for i in $(seq 100); do
+    [ -s "$T/fake.port" ] && break
+    sleep 0.1
+  done
+  [ -s "$T/fake.port" ] || { REASON="fake STS did not start: $(show "$T/fake.log")"; return 1; }
+  FAKE_URL="http://127.0.0.1:$(cat "$T/fake.port")"
+}
+# fake_case NAME BODYFILE PROFILE TEXT
+fake_case() {
+  local name=$1 body=$2 profile=$3 text=$4
+  cp "$body" "$FAKE_BODY"
+  E2E_STS=$FAKE_URL e2e_awscred "$T/fake-$name" mfa --profile "$profile" 123456
+  want_refusal "$T/fake-$name" "$text"
+}
+reshape_bodies() {
+  local f out
+  for f in sig key; do
+    out=$(e2e_py reshape "$T/raw-$f.xml" 2>&1) || { REASON="raw-$f: $out"; return 1; }
+    printf '%s' "$out" >"$T/raw-$f.other.xml"
+    [ "$(e2e_py error-shape "$T/raw-$f.other.xml")" != "$(e2e_py error-shape "$T/raw-$f.xml")" ] ||
+      { REASON="raw-$f: the rewritten body has the same shape"; return 1; }
+  done
+  RESHAPED=1
+}
+shape_label() { [ "$1" = errors ] && echo "<ErrorResponse><Errors><Error>" || echo "<ErrorResponse><Error>"; }
+shape_cases() {
+  local label_kind label_other
+  label_kind=$(shape_label "$(e2e_py error-shape "$T/raw-sig.xml")")
+  label_other=$(shape_label "$(e2e_py error-shape "$T/raw-sig.other.xml")")
+  check "SignatureDoesNotMatch as $label_kind (moto's body verbatim): proper message" \
+    fake_case sig-native "$T/raw-sig.xml" badsecret "rejected the secret key"
+  check "SignatureDoesNotMatch as $label_other (rewritten): proper message" \
+    fake_case sig-other "$T/raw-sig.other.xml" badsecret "rejected the secret key"
+  check "InvalidClientTokenId as $label_kind (moto's body verbatim): proper message" \
+    fake_case key-native "$T/raw-key.xml" badkey "does not know the access key"
+  check "InvalidClientTokenId as $label_other (rewritten): proper message" \
+    fake_case key-other "$T/raw-key.other.xml" badkey "does not know the access key"
+}
+FAKE_URL=""
+RESHAPED=""
+check "captured bodies rewritten into the other shape" reshape_bodies
+check "fake STS server on 127.0.0.1 serving captured bodies" start_fake
+if [ -n "$FAKE_URL" ] && [ -n "$RESHAPED" ]; then shape_cases; fi
+
+# ---- 8. a real consumer: eval "$(awscred export)", then the AWS CLI ----
+# The session keys moto's GetSessionToken returns are fixed strings that no IAM user owns,
+# so with auth checks on moto would refuse them (InvalidClientTokenId): checks go off again.
+# How the signing key is proved: moto's recorder keeps every request's headers; the
+# GetCallerIdentity request's SigV4 Authorization header names the signing key
+# (Credential=KEYID/date/region/sts/aws4_request) and carries X-Amz-Security-Token. Both must
+# be the session's AccessKeyId and SessionToken as exported by awscred. In addition the
+# identity moto returns must not be the IAM user's: signing with the long-term key would
+# have made moto answer with the user's ARN (moto maps known access keys to their user).
+
+consumer() {
+  moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  mkdir -p "$T/cache-consumer"
+  local rc=0
+  env -i HOME="$E2E_HOME" PATH="$PATH" AWSCRED_CACHE_DIR="$T/cache-consumer" \
+    AWS_ENDPOINT_URL_STS="$MOTO_URL" AWSCRED_TIMEOUT=20 \
+    AWSCRED="$AWSCRED" AWSCLI="$E2E_VENV/bin/aws" MOTO_URL="$MOTO_URL" OUT="$T/consumer" \
+    setsid -w bash -c '
+      set -euo pipefail
+      "$AWSCRED" mfa 123456 >/dev/null
+      eval "$("$AWSCRED" export)"
+      printf "%s %s\n" "$AWS_ACCESS_KEY_ID" "$AWS_SESSION_TOKEN" >"$OUT.session"
+      "$AWSCLI" sts get-caller-identity --endpoint-url "$MOTO_URL" --output json >"$OUT.identity"
+    ' </dev/null >"$T/consumer.out" 2>"$T/consumer.err" || rc=$?
+  [ "$rc" = 0 ] || { REASON="bash exited $rc: $(show "$T/consumer.err")"; return 1; }
+  jq -e '.Arn and .Account and .UserId' "$T/consumer.identity" >/dev/null 2>&1 ||
+    { REASON="get-caller-identity printed: $(show "$T/consumer.identity")"; return 1; }
+}
+consumer_key() {
+  local session signer arn
+  session=$(cat "$T/consumer.session" 2>/dev/null) || { REASON="no session exported"; return 1; }
+  signer=$(e2e_py signer "$MOTO_URL" GetCallerIdentity 2>&1) || { REASON="$signer"; return 1; }
+  [ "$signer" = "$session" ] ||
+    { REASON="moto saw key/token '${signer:0:60}…', the session is '${session:0:60}…'"; return 1; }
+  [ "${session%% *}" != "$E2E_ACCESS_KEY_ID" ] || { REASON="the session key is the long-term key"; return 1; }
+  arn=$(jq -r .Arn "$T/consumer.identity")
+  [ "$arn" != "$E2E_USER_ARN" ] || { REASON="identity is the IAM user's ($arn): signed with the long-term key"; return 1; }
+  echo "     signed with ${session%% *} + session token; moto's identity: $arn"
+}
+check "eval \"\$(awscred export)\" under set -euo pipefail, then aws sts get-caller-identity succeeds" consumer
+check "get-caller-identity was signed with the session's key and token" consumer_key
+
+# ---- 9. summary ----
+summary
+[ "$failed" -eq 0 ]
