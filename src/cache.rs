@@ -119,8 +119,17 @@ impl Cache {
     /// The cached session for `key` if it is still fresh at `now`. Anything odd
     /// (missing, corrupt, another key, expired) is a miss; odd ones say so on stderr.
     pub fn load(&self, key: &Key, now: Timestamp) -> Option<Credentials> {
-        let path = self.path(key, "json");
-        let bytes = match fs::read(&path) {
+        self.read(key).filter(|c| c.is_fresh(now))
+    }
+
+    /// The cached session for `key`, fresh or not.
+    pub fn read(&self, key: &Key) -> Option<Credentials> {
+        let entry = self.read_entry(&self.path(key, "json"))?;
+        (entry.key == *key).then_some(entry.credentials)
+    }
+
+    fn read_entry(&self, path: &Path) -> Option<Entry> {
+        let bytes = match fs::read(path) {
             Ok(b) => b,
             // A missing entry, or a cache dir that cannot exist (a file in the way): a plain
             // miss here; the write path reports the directory problem once.
@@ -140,11 +149,9 @@ impl Cache {
                 return None;
             }
         };
-        tighten(&path, 0o600);
+        tighten(path, 0o600);
         match serde_json::from_slice::<Entry>(&bytes) {
-            Ok(entry) if entry.version == ENTRY_VERSION && entry.key == *key => {
-                Some(entry.credentials).filter(|c| c.is_fresh(now))
-            }
+            Ok(entry) if entry.version == ENTRY_VERSION => Some(entry),
             Ok(_) => None,
             // serde's message may quote file content, which may be a secret: give the position only.
             Err(e) => {
@@ -157,6 +164,21 @@ impl Cache {
                 None
             }
         }
+    }
+
+    /// Every readable entry: its file, key and session.
+    pub fn entries(&self) -> Vec<(PathBuf, Key, Credentials)> {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut v: Vec<_> = dir
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| self.read_entry(&p).map(|e| (p, e.key, e.credentials)))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
     }
 
     /// Takes the exclusive lock for `key`, waiting up to [`LOCK_WAIT`].

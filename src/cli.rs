@@ -36,6 +36,27 @@ pub enum Command {
     /// Print lines that remove every variable awscred sets
     #[command(after_help = "Example:\n  eval \"$(awscred unset)\"")]
     Unset(UnsetArgs),
+    /// Print credential_process JSON (for `credential_process = awscred credential-process` in ~/.aws/config)
+    #[command(
+        after_help = "Example, in ~/.aws/config:\n  [profile work-mfa]\n  credential_process = awscred credential-process --profile work"
+    )]
+    CredentialProcess(CredentialProcessArgs),
+    /// Run a command with the session's variables set (default: $SHELL)
+    #[command(
+        after_help = "Examples:\n  awscred exec --profile work -- terraform plan\n  awscred exec              a shell with the session"
+    )]
+    Exec(ExecArgs),
+    /// Show the session in this shell: profile, access key id, region, time left
+    #[command(
+        after_help = "Examples:\n  awscred status\n  awscred status --check     also ask STS who these credentials are\nExit code: 0 valid, 8 expired, 7 none."
+    )]
+    Status(StatusArgs),
+    /// List every profile with its MFA device, region and cached session
+    #[command(after_help = "Example:\n  awscred list")]
+    List,
+    /// Remove cached sessions
+    #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
+    Clear(ClearArgs),
     /// Print shell code that lets `awscred mfa/export/unset` change the shell without eval
     #[command(
         after_help = "Examples:\n  eval \"$(awscred init bash)\"      in ~/.bashrc\n  eval \"$(awscred init zsh)\"       in ~/.zshrc\n  awscred init fish | source        in ~/.config/fish/config.fish\n  Invoke-Expression (& awscred init powershell | Out-String)   in $PROFILE"
@@ -49,6 +70,40 @@ pub enum InitShell {
     Zsh,
     Fish,
     Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Run even inside an awscred session for another profile
+    #[arg(long)]
+    pub force: bool,
+    /// The command and its arguments
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Also call STS GetCallerIdentity with the credentials and print the ARN
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Remove every cached session
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -143,7 +198,14 @@ impl Command {
     /// The format this run prints in; decides what stdout carries on failure.
     pub fn format(&self) -> Format {
         match self {
-            Command::GetSessionToken(_) | Command::Init(_) => Format::Json,
+            // Commands whose output is not eval'd print nothing on failure.
+            Command::GetSessionToken(_)
+            | Command::Init(_)
+            | Command::CredentialProcess(_)
+            | Command::Exec(_)
+            | Command::Status(_)
+            | Command::List
+            | Command::Clear(_) => Format::Json,
             Command::Mfa(a) => a.format.format,
             Command::Export(a) => a.format.format,
             Command::Unset(a) => a.format.format,
@@ -157,7 +219,7 @@ pub fn guess_format(args: &[std::ffi::OsString], env_format: Option<&str>) -> Fo
     use clap::ValueEnum;
     let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
     let mut guess = match env_format.and_then(|v| Format::from_str(v, false).ok()) {
-        _ if args.contains(&"get-session-token") || args.contains(&"init") => Format::Json,
+        _ if !args.iter().any(|a| ["mfa", "export", "unset"].contains(a)) => Format::Json,
         Some(f) => f,
         None => Format::Env,
     };

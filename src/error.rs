@@ -21,8 +21,12 @@ pub enum Kind {
     StsRejected = 5,
     /// STS could not be reached or did not answer usefully: refused, timeout, 5xx, throttling, garbage.
     Network = 6,
-    /// `export`: there is no valid cached session for the profile.
+    /// `export`, `status`: there is no valid session.
     NoSession = 7,
+    /// `status`: the session in the environment has expired (or has 10 minutes or less left).
+    Expired = 8,
+    /// `exec`: the command could not be started (not found, not executable).
+    Exec = 127,
 }
 
 impl Kind {

@@ -16,13 +16,18 @@ use anyhow::Result;
 use cli::Command;
 use profile::Env;
 
-/// Runs one command and returns its stdout.
-pub fn run(command: &Command, env: &Env) -> Result<String> {
-    match command {
-        Command::GetSessionToken(a) => cmd::get_session_token::run(a, env),
-        Command::Mfa(a) => cmd::mfa::run(a, env),
-        Command::Export(a) => cmd::export::run(a, env),
-        Command::Unset(a) => cmd::unset::run(a, env),
-        Command::Init(a) => cmd::init::run(a),
-    }
+/// Runs one command and returns its stdout and exit.
+pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
+    Ok(match command {
+        Command::GetSessionToken(a) => cmd::get_session_token::run(a, env)?.into(),
+        Command::Mfa(a) => cmd::mfa::run(a, env)?.into(),
+        Command::Export(a) => cmd::export::run(a, env)?.into(),
+        Command::Unset(a) => cmd::unset::run(a, env)?.into(),
+        Command::CredentialProcess(a) => cmd::credential_process::run(a, env)?.into(),
+        Command::Exec(a) => cmd::exec::run(a, env)?.into(),
+        Command::Status(a) => cmd::status::run(a, env)?,
+        Command::List => cmd::list::run(env)?.into(),
+        Command::Clear(a) => cmd::clear::run(a, env)?.into(),
+        Command::Init(a) => cmd::init::run(a)?.into(),
+    })
 }

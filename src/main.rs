@@ -24,8 +24,9 @@ fn main() -> ExitCode {
     };
     match awscred::run(&cli.command, &env) {
         Ok(out) => {
-            print(&out);
-            ExitCode::SUCCESS
+            print(&out.stdout);
+            out.exit
+                .map_or(ExitCode::SUCCESS, |k| ExitCode::from(k.code()))
         }
         Err(e) => {
             print(cli.command.format().renderer(&env).failure());

@@ -196,6 +196,8 @@ pub struct Resolved {
     pub profile: String,
     pub keys: LongTermKeys,
     pub mfa_serial: Option<String>,
+    /// A command whose stdout is the current MFA code (`mfa_process` in the profile).
+    pub mfa_process: Option<String>,
     pub duration_seconds: Option<u32>,
     pub region: String,
     /// False when the region is only the built-in `us-east-1` fallback; then it is not exported.
@@ -283,6 +285,9 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         profile: profile.to_string(),
         keys,
         mfa_serial,
+        mfa_process: files
+            .get(profile, "mfa_process")
+            .map(|s| s.value.to_string()),
         duration_seconds,
         region,
         region_configured,

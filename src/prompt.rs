@@ -1,10 +1,12 @@
-//! Where the MFA code comes from: the argument, `AWS_MFA_TOKEN_CODE`, or a
-//! prompt on the terminal itself (`/dev/tty`), so it works while stdout and
-//! stderr are captured by `$(…)`.
+//! Where the MFA code comes from, in order: the argument, `AWS_MFA_TOKEN_CODE`,
+//! the profile's `mfa_process`, then a prompt on the terminal itself
+//! (`/dev/tty`), which works while stdout and stderr are captured (`$(…)`,
+//! credential_process). With none of these: exit code 4.
 
 use crate::error::{fail, Kind};
 use crate::profile::{validate_code, Env};
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::process::{Command, Stdio};
 
 /// A code given up front (argument, then environment), validated now so a typo
 /// fails before any file lock or network call.
@@ -15,21 +17,129 @@ pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Option<String>> {
     }
 }
 
-/// The preset code, else one typed at the terminal.
-pub fn code_or_prompt(preset: Option<String>, serial: &str) -> Result<String> {
-    match preset {
-        Some(code) => Ok(code),
-        None => ask(serial),
+/// The sources after the preset one: asked only when a code is really needed
+/// (cache miss, lock held), so a valid session never runs `mfa_process` or prompts.
+pub struct CodeSource<'a> {
+    pub preset: Option<String>,
+    pub mfa_process: Option<&'a str>,
+}
+
+impl CodeSource<'_> {
+    pub fn get(self, serial: &str) -> Result<String> {
+        if let Some(code) = self.preset {
+            return Ok(code);
+        }
+        if let Some(command) = self.mfa_process {
+            return run_mfa_process(command);
+        }
+        ask(serial)
     }
+}
+
+/// Runs `mfa_process`. A plain command line (`ykman oath accounts code --single aws`)
+/// runs directly, split on white space with simple quotes honoured; one with
+/// shell syntax (pipes, `$`, redirections) runs through `sh -c`.
+fn run_mfa_process(command: &str) -> Result<String> {
+    let mut cmd = match split_plain(command) {
+        Some(words) if !words.is_empty() => {
+            let mut c = Command::new(&words[0]);
+            c.args(&words[1..]);
+            c
+        }
+        _ => {
+            let mut c = Command::new(if cfg!(windows) { "cmd" } else { "sh" });
+            c.args(if cfg!(windows) {
+                ["/C", command]
+            } else {
+                ["-c", command]
+            });
+            c
+        }
+    };
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run mfa_process `{command}`"))
+        .map_err(|e| {
+            fail(
+                Kind::MfaNeeded,
+                format!("{e:#}: check the mfa_process setting"),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(fail(
+            Kind::MfaNeeded,
+            format!(
+                "mfa_process `{command}` failed ({}): run it by hand to see why",
+                out.status
+            ),
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    validate_code(text.trim()).map(str::to_string).map_err(|_| {
+        fail(
+            Kind::MfaNeeded,
+            format!("mfa_process `{command}` did not print a 6-digit code"),
+        )
+    })
+}
+
+/// Splits a command line with no shell syntax; `None` when it needs a shell.
+fn split_plain(command: &str) -> Option<Vec<String>> {
+    if command.contains([
+        '|', '&', ';', '<', '>', '$', '`', '(', ')', '*', '?', '\\', '\n', '~',
+    ]) {
+        return None;
+    }
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return None;
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
 }
 
 fn ask(serial: &str) -> Result<String> {
     if !has_terminal() {
-        return Err(no_code());
+        return Err(fail(
+            Kind::MfaNeeded,
+            "MFA code required: pass it as an argument (awscred mfa 123456), set AWS_MFA_TOKEN_CODE or the profile's mfa_process; there is no terminal to ask on",
+        ));
     }
     for _ in 0..3 {
-        let typed = rpassword::prompt_password(format!("MFA code for {serial}: "))
-            .map_err(|_| no_code())?;
+        let typed = rpassword::prompt_password(format!("awscred: MFA code for {serial}: "))
+            .map_err(|e| {
+                fail(
+                    Kind::MfaNeeded,
+                    format!("cannot read the MFA code from the terminal: {e}"),
+                )
+            })?;
         match validate_code(typed.trim()) {
             Ok(code) => return Ok(code.to_string()),
             Err(e) => eprintln!("awscred: {e}"),
@@ -39,13 +149,6 @@ fn ask(serial: &str) -> Result<String> {
         Kind::Input,
         "no valid MFA code after 3 tries: run again with the 6-digit code",
     ))
-}
-
-fn no_code() -> anyhow::Error {
-    fail(
-        Kind::MfaNeeded,
-        "MFA code required: pass it as an argument (awscred mfa 123456) or set AWS_MFA_TOKEN_CODE; there is no terminal to ask on",
-    )
 }
 
 #[cfg(unix)]
@@ -78,5 +181,57 @@ mod tests {
         assert_eq!(preset_code(None, &Env::default()).unwrap(), None);
         assert!(preset_code(Some("12345"), &env).is_err());
         assert!(preset_code(None, &Env::from_pairs([("AWS_MFA_TOKEN_CODE", "abcdef")])).is_err());
+    }
+
+    #[test]
+    fn plain_command_lines_split_without_a_shell() {
+        assert_eq!(
+            split_plain("ykman oath accounts code --single 'aws: me'").unwrap(),
+            ["ykman", "oath", "accounts", "code", "--single", "aws: me"]
+        );
+        assert_eq!(split_plain("a \"b c\" ''").unwrap(), ["a", "b c", ""]);
+        for shell in [
+            "a | b", "echo $X", "a > f", "a; b", "'open", "a && b", "`x`",
+        ] {
+            assert_eq!(split_plain(shell), None, "{shell}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn mfa_process_output_is_validated() {
+        assert_eq!(run_mfa_process("echo 123456").unwrap(), "123456");
+        assert_eq!(
+            run_mfa_process("printf ' 654321\\n' | cat").unwrap(),
+            "654321"
+        );
+        let e = run_mfa_process("echo 12345").unwrap_err();
+        assert!(
+            e.to_string().contains("did not print a 6-digit code"),
+            "{e}"
+        );
+        assert_eq!(crate::error::kind_of(&e), Kind::MfaNeeded);
+        let e = run_mfa_process("false").unwrap_err();
+        assert!(e.to_string().contains("mfa_process `false` failed"), "{e}");
+        assert!(run_mfa_process("/nonexistent/tool").is_err());
+    }
+
+    #[test]
+    fn sources_in_order() {
+        let s = CodeSource {
+            preset: Some("111111".into()),
+            mfa_process: Some("false"),
+        };
+        assert_eq!(s.get("serial").unwrap(), "111111");
+        #[cfg(unix)]
+        assert_eq!(
+            CodeSource {
+                preset: None,
+                mfa_process: Some("echo 222222")
+            }
+            .get("serial")
+            .unwrap(),
+            "222222"
+        );
     }
 }

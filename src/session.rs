@@ -35,20 +35,17 @@ pub struct Deps<'a> {
     pub now: &'a dyn Fn() -> Timestamp,
 }
 
-/// A valid MFA session: from the cache when one has more than the margin left
-/// (unless `force`), else from STS with a code from `code`, then cached.
-/// Holding the lock from the second cache check to the write means a
-/// concurrent run waits, then finds this run's session instead of calling STS.
-pub fn mfa(
+/// A valid session: from the cache when one has more than the margin left
+/// (unless `force`), else from STS (with the MFA serial and a code from `code`
+/// when the profile has a device), then cached. Holding the lock from the
+/// second cache check to the write means a concurrent run waits, then finds
+/// this run's session instead of prompting and calling STS again.
+pub fn obtain(
     res: &Resolved,
     deps: &Deps,
     force: bool,
     code: impl FnOnce(&str) -> Result<String>,
 ) -> Result<Credentials> {
-    let serial = res
-        .mfa_serial
-        .as_deref()
-        .ok_or_else(|| fail(Kind::Input, "no MFA serial"))?;
     let key = key(res);
     if !force {
         if let Some(c) = deps.cache.load(&key, (deps.now)()) {
@@ -61,12 +58,23 @@ pub fn mfa(
             return Ok(c);
         }
     }
-    let code = code(serial)?;
-    let creds = call(res, deps, Some(serial), Some(&code))?;
+    let serial = res.mfa_serial.as_deref();
+    let code = serial.map(code).transpose()?;
+    let creds = call(res, deps, serial, code.as_deref())?;
     if lock.is_some() {
         store_or_warn(deps.cache, &key, &creds);
     }
     Ok(creds)
+}
+
+/// The cached session, never a new one. If another run is getting one right
+/// now (it holds the lock), wait for it and take its result.
+pub fn cached(res: &Resolved, deps: &Deps) -> Option<Credentials> {
+    let key = key(res);
+    deps.cache.load(&key, (deps.now)()).or_else(|| {
+        let _lock = deps.cache.lock(&key).ok()?;
+        deps.cache.load(&key, (deps.now)())
+    })
 }
 
 /// A new session from STS, always (get-session-token). Cached unless `cache` is false.
@@ -152,6 +160,10 @@ mod tests {
                 expiration: Timestamp(NOW + self.expires_in.get()),
             })
         }
+
+        fn get_caller_identity(&self, _: &crate::sts::IdentityRequest) -> Result<String> {
+            unreachable!("not used by sessions")
+        }
     }
 
     const NOW: i64 = 1_800_000_000;
@@ -165,6 +177,7 @@ mod tests {
                 origin: "test".into(),
             },
             mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
+            mfa_process: None,
             duration_seconds: None,
             region: "us-east-1".into(),
             region_configured: false,
@@ -195,8 +208,8 @@ mod tests {
             sts: &sts,
             now: &now,
         };
-        let a = mfa(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
-        let b = mfa(&resolved(), &deps, false, |_| {
+        let a = obtain(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
+        let b = obtain(&resolved(), &deps, false, |_| {
             panic!("must not ask for a code")
         })
         .unwrap();
@@ -205,7 +218,7 @@ mod tests {
             *sts.calls.borrow(),
             [(Some("arn:aws:iam::1:mfa/me".into()), Some("123456".into()))]
         );
-        let c = mfa(&resolved(), &deps, true, |_| Ok("654321".into())).unwrap();
+        let c = obtain(&resolved(), &deps, true, |_| Ok("654321".into())).unwrap();
         assert_ne!(a, c);
         assert_eq!(sts.calls.borrow().len(), 2);
     }
@@ -225,14 +238,14 @@ mod tests {
             sts: &sts,
             now: &|| Timestamp(NOW),
         };
-        mfa(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
+        obtain(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
         sts.expires_in.set(7200);
         let later = Deps {
             cache: &cache,
             sts: &sts,
             now: &|| Timestamp(NOW + 3000),
         };
-        mfa(&resolved(), &later, false, |_| Ok("123456".into())).unwrap();
+        obtain(&resolved(), &later, false, |_| Ok("123456".into())).unwrap();
         assert_eq!(sts.calls.borrow().len(), 2);
     }
 
@@ -251,7 +264,7 @@ mod tests {
             sts: &sts,
             now: &|| Timestamp(NOW),
         };
-        let e = mfa(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap_err();
+        let e = obtain(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap_err();
         assert!(e.to_string().contains("not in the future"), "{e}");
         assert!(cache
             .load(&key(&resolved()), Timestamp(NOW - 7200))

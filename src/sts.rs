@@ -22,15 +22,24 @@ pub struct SessionRequest<'a> {
 
 impl SessionRequest<'_> {
     fn endpoint(&self) -> String {
-        match self.endpoint_url {
-            Some(u) => u.to_string(),
-            None => format!("https://sts.{}.amazonaws.com", self.region),
-        }
+        endpoint(self.endpoint_url, self.region)
     }
+}
+
+/// Any credentials to sign GetCallerIdentity with (long-term or session).
+#[derive(Debug, Clone)]
+pub struct IdentityRequest<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a str,
+    pub session_token: Option<&'a str>,
+    pub region: &'a str,
+    pub endpoint_url: Option<&'a str>,
 }
 
 pub trait Sts {
     fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials>;
+    /// The ARN the credentials belong to.
+    fn get_caller_identity(&self, req: &IdentityRequest) -> Result<String>;
 }
 
 /// The real client (aws-sdk-sts). `timeout` bounds the whole call, retries included.
@@ -40,36 +49,49 @@ pub struct SdkSts {
 
 impl Sts for SdkSts {
     fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
-        // A runtime only for this call: the cache-hit path never pays for one.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        rt.block_on(self.call(req))
+        block_on(self.session_token(req))
+    }
+
+    fn get_caller_identity(&self, req: &IdentityRequest) -> Result<String> {
+        block_on(self.caller_identity(req))
+    }
+}
+
+/// A runtime only for the call: the cache-hit path never pays for one.
+fn block_on<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(fut)
+}
+
+fn endpoint(endpoint_url: Option<&str>, region: &str) -> String {
+    match endpoint_url {
+        Some(u) => u.to_string(),
+        None => format!("https://sts.{region}.amazonaws.com"),
     }
 }
 
 impl SdkSts {
-    async fn call(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
+    fn client(
+        &self,
+        keys: aws_credential_types::Credentials,
+        region: &str,
+        endpoint_url: Option<&str>,
+    ) -> aws_sdk_sts::Client {
         use aws_sdk_sts::config::{
             retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
         };
         use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
-        let keys = aws_credential_types::Credentials::new(
-            &req.keys.access_key_id,
-            &req.keys.secret_access_key,
-            None,
-            None,
-            "awscred",
-        );
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::Ring))
             .build_https();
         let attempt = self.timeout.min(Duration::from_secs(5));
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(req.region.to_string()))
+            .region(Region::new(region.to_string()))
             .credentials_provider(keys)
             .http_client(http)
             .retry_config(
@@ -84,18 +106,57 @@ impl SdkSts {
                     .operation_timeout(self.timeout)
                     .build(),
             );
-        if let Some(url) = req.endpoint_url {
+        if let Some(url) = endpoint_url {
             config = config.endpoint_url(url);
         }
-        let client = aws_sdk_sts::Client::from_conf(config.build());
-        let out = client
+        aws_sdk_sts::Client::from_conf(config.build())
+    }
+
+    async fn caller_identity(&self, req: &IdentityRequest<'_>) -> Result<String> {
+        let keys = aws_credential_types::Credentials::new(
+            req.access_key_id,
+            req.secret_access_key,
+            req.session_token.map(str::to_string),
+            None,
+            "awscred",
+        );
+        let out = self
+            .client(keys, req.region, req.endpoint_url)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| {
+                self.explain(
+                    e,
+                    &endpoint(req.endpoint_url, req.region),
+                    "the environment",
+                )
+            })?;
+        out.arn.ok_or_else(|| {
+            fail(
+                Kind::Network,
+                "STS answered GetCallerIdentity without an ARN",
+            )
+        })
+    }
+
+    async fn session_token(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
+        let keys = aws_credential_types::Credentials::new(
+            &req.keys.access_key_id,
+            &req.keys.secret_access_key,
+            None,
+            None,
+            "awscred",
+        );
+        let out = self
+            .client(keys, req.region, req.endpoint_url)
             .get_session_token()
             .set_serial_number(req.serial_number.map(str::to_string))
             .set_token_code(req.token_code.map(str::to_string))
             .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
             .send()
             .await
-            .map_err(|e| self.explain(e, req))?;
+            .map_err(|e| self.explain(e, &req.endpoint(), &req.keys.origin))?;
         let c = out.credentials.ok_or_else(|| {
             fail(Kind::Network, format!("STS answered without credentials ({}): retry; if it persists, check the endpoint", req.endpoint()))
         })?;
@@ -117,22 +178,22 @@ impl SdkSts {
         Ok(creds)
     }
 
-    fn explain(
+    fn explain<E>(
         &self,
-        err: aws_sdk_sts::error::SdkError<
-            aws_sdk_sts::operation::get_session_token::GetSessionTokenError,
-            aws_smithy_runtime_api::http::Response,
-        >,
-        req: &SessionRequest,
-    ) -> anyhow::Error {
-        use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-        let endpoint = req.endpoint();
+        err: aws_sdk_sts::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+        endpoint: &str,
+        origin: &str,
+    ) -> anyhow::Error
+    where
+        E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        use aws_sdk_sts::error::SdkError;
         match &err {
             SdkError::ServiceError(se) => classify(
                 se.raw().status().as_u16(),
                 se.err().code().unwrap_or(""),
                 se.err().message().unwrap_or(""),
-                &req.keys.origin,
+                origin,
             ),
             SdkError::TimeoutError(_) => fail(
                 Kind::Network,

@@ -1,31 +1,24 @@
 use crate::cli::GetSessionTokenArgs;
-use crate::profile::{self, Env, Files, Options};
+use crate::cmd;
+use crate::profile::Env;
+use crate::prompt::{self, CodeSource};
 use crate::session::{self, Deps};
 use crate::shell::json::sts_json;
-use crate::{cmd, prompt};
 use anyhow::Result;
 
 pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
-    let files = Files::load(env)?;
-    let res = profile::resolve(
-        &files,
-        env,
-        &Options {
-            profile: args.profile.profile.as_deref(),
-            serial_number: args.session.serial_number.as_deref(),
-            duration_seconds: args.session.duration_seconds,
-            region: args.session.region.as_deref(),
-        },
-    )?;
+    let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), Some(&args.session))?;
     // With a known MFA device the session is an MFA session: a plain one would
     // be refused by any policy that requires MFA, which is why the device is set.
-    let code = match res.mfa_serial.as_deref() {
-        Some(serial) => Some(prompt::code_or_prompt(
-            prompt::preset_code(args.token_code.as_deref(), env)?,
-            serial,
-        )?),
-        None => None,
+    let source = CodeSource {
+        preset: prompt::preset_code(args.token_code.as_deref(), env)?,
+        mfa_process: res.mfa_process.as_deref(),
     };
+    let code = res
+        .mfa_serial
+        .as_deref()
+        .map(|serial| source.get(serial))
+        .transpose()?;
     let (cache, sts) = (cmd::cache(env), cmd::sts(env)?);
     let deps = Deps {
         cache: &cache,

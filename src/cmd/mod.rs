@@ -2,19 +2,73 @@
 //! and printing the failure line instead on error, is the caller's job, so no
 //! command can leave half its output behind.
 
+pub mod clear;
+pub mod credential_process;
+pub mod exec;
 pub mod export;
 pub mod get_session_token;
 pub mod init;
+pub mod list;
 pub mod mfa;
+pub mod status;
 pub mod unset;
 
 use crate::cache::Cache;
-use crate::credentials::Timestamp;
+use crate::cli::SessionArgs;
+use crate::credentials::{Credentials, Timestamp};
 use crate::error::{fail, Kind};
-use crate::profile::Env;
+use crate::profile::{self, Env, Files, Options, Resolved};
+use crate::prompt::{self, CodeSource};
+use crate::session::{self, Deps};
 use crate::sts::SdkSts;
 use anyhow::Result;
 use std::time::Duration;
+
+/// What a command printed and how it ends. Most end with 0; `status` reports
+/// on stdout and still says "expired" or "none" through its exit code.
+pub struct Output {
+    pub stdout: String,
+    pub exit: Option<Kind>,
+}
+
+impl From<String> for Output {
+    fn from(stdout: String) -> Output {
+        Output { stdout, exit: None }
+    }
+}
+
+/// Loads the files and resolves the profile with the command's flags.
+pub fn resolve(
+    env: &Env,
+    profile: Option<&str>,
+    session: Option<&SessionArgs>,
+) -> Result<(Files, Resolved)> {
+    let files = Files::load(env)?;
+    let opts = Options {
+        profile,
+        serial_number: session.and_then(|s| s.serial_number.as_deref()),
+        duration_seconds: session.and_then(|s| s.duration_seconds),
+        region: session.and_then(|s| s.region.as_deref()),
+    };
+    let res = profile::resolve(&files, env, &opts)?;
+    Ok((files, res))
+}
+
+/// A valid session for the profile: cached, or new from STS with a code from
+/// `code` / `AWS_MFA_TOKEN_CODE` / `mfa_process` / the terminal.
+pub fn obtain(env: &Env, res: &Resolved, force: bool, code: Option<&str>) -> Result<Credentials> {
+    let source = CodeSource {
+        preset: prompt::preset_code(code, env)?,
+        mfa_process: res.mfa_process.as_deref(),
+    };
+    let (cache, sts) = (cache(env), sts(env)?);
+    let deps = Deps {
+        cache: &cache,
+        sts: &sts,
+        now: &now,
+    };
+    session::obtain(res, &deps, force, |serial| source.get(serial))
+}
 
 /// The real STS client with the timeout from `AWSCRED_TIMEOUT` (seconds, default 10).
 pub fn sts(env: &Env) -> Result<SdkSts> {
@@ -42,4 +96,33 @@ pub fn now() -> Timestamp {
 
 pub fn cache(env: &Env) -> Cache {
     Cache::new(env)
+}
+
+/// "11h 59m left", "expired 3m ago".
+pub fn time_left(expiration: Timestamp, now: Timestamp) -> String {
+    let d = expiration.0 - now.0;
+    let span = |s: i64| {
+        if s >= 3600 {
+            format!("{}h {:02}m", s / 3600, s % 3600 / 60)
+        } else {
+            format!("{}m", s / 60)
+        }
+    };
+    if d > 0 {
+        format!("{} left", span(d))
+    } else {
+        format!("expired {} ago", span(-d))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_reads_well() {
+        assert_eq!(time_left(Timestamp(43_140), Timestamp(0)), "11h 59m left");
+        assert_eq!(time_left(Timestamp(600), Timestamp(0)), "10m left");
+        assert_eq!(time_left(Timestamp(0), Timestamp(200)), "expired 3m ago");
+    }
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tests/e2e/moto.sh and scripts/demo: a Python venv with moto, boto3 and the
 # AWS CLI, a moto server on a free loopback port, an IAM user with an MFA device, a
 # throwaway HOME for awscred. Source it; it defines functions and a few variables only.
@@ -13,6 +14,9 @@ E2E_VENV=${AWSCRED_E2E_VENV:-$E2E_ROOT/target/e2e-venv}
 E2E_REQUIREMENTS=("moto[server]>=5.0,<6" "boto3" "awscli>=1,<2")
 E2E_PIDS=()    # processes we started, stopped by e2e_cleanup
 E2E_TMP=""     # scratch dir, removed by e2e_cleanup
+# Read by e2e_awscred: the HOME, the STS endpoint and (optional) cache dir awscred gets.
+# shellcheck disable=SC2034
+E2E_HOME="" E2E_STS="" E2E_CACHE=""
 
 e2e_log() { printf '%s\n' "$*" >&2; }
 
@@ -64,10 +68,10 @@ e2e_tmp() {
 
 # Stop what we started (by pid) and remove the scratch dir. Safe to call twice.
 e2e_cleanup() {
-  local pid i
+  local pid _
   for pid in "${E2E_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || continue
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -87,7 +91,7 @@ e2e_cleanup() {
 # Sets MOTO_URL and MOTO_PID; its log is $E2E_TMP/moto.log, its recording
 # (recorder API) goes to $E2E_TMP/moto_recording. Auth checks start off (moto's default).
 moto_start() {
-  local attempt port i
+  local attempt port _
   for attempt in 1 2 3; do
     port=$(e2e_py free-port) || return 1
     MOTO_RECORDER_FILEPATH="$E2E_TMP/moto_recording" \
@@ -95,7 +99,7 @@ moto_start() {
     MOTO_PID=$!
     E2E_PIDS+=("$MOTO_PID")
     MOTO_URL="http://127.0.0.1:$port"
-    for i in $(seq 150); do
+    for _ in $(seq 150); do
       if curl -sf -o /dev/null --max-time 2 "$MOTO_URL/moto-api/data.json"; then
         return 0
       fi

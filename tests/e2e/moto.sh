@@ -9,7 +9,7 @@
 # Each check prints PASS/FAIL; the last line is "N passed, M failed"; exit 1 if M > 0.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# shellcheck source=tests/e2e/common.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=tests/e2e/common.sh
 . tests/e2e/common.sh
 
 passed=0
@@ -63,7 +63,7 @@ want_out() {
 want_err() {
   local lines
   lines=$(wc -l <"$1.err")
-  [ "$lines" = 1 ] && grep -q '^awscred: ' "$1.err" ||
+  { [ "$lines" = 1 ] && grep -q '^awscred: ' "$1.err"; } ||
     { REASON="stderr is not one 'awscred: …' line: $(show "$1.err")"; return 1; }
   grep -qF -- "$2" "$1.err" || { REASON="stderr lacks '$2': $(show "$1.err")"; return 1; }
 }
@@ -105,8 +105,8 @@ do_auth_on() {
   [ "$(head -n1 "$T/raw-sig")" = 403 ] || { REASON="badly signed GetSessionToken got: $(show "$T/raw-sig")"; return 1; }
 }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/awscred-e2e.XXXXXX")
-E2E_TMP=$T
+e2e_tmp
+T=$E2E_TMP
 setup "setup: build awscred" do_build
 setup "setup: venv with moto[server], boto3, awscli" do_venv
 setup "setup: moto_server on 127.0.0.1 answers" do_moto
@@ -122,7 +122,7 @@ aws_cli() {
   mkdir -p "$T/clihome"
   env -i HOME="$T/clihome" PATH="$PATH" AWS_ACCESS_KEY_ID="$E2E_ACCESS_KEY_ID" \
     AWS_SECRET_ACCESS_KEY="$E2E_SECRET_ACCESS_KEY" AWS_DEFAULT_REGION=us-east-1 \
-    "$E2E_VENV/bin/aws" --endpoint-url "$MOTO_URL" --output json "$@" \
+    "$E2E_VENV/bin/aws" --endpoint-url "$MOTO_URL" --output json --cli-connect-timeout 5 --cli-read-timeout 20 "$@" \
     </dev/null >"$prefix.out" 2>"$prefix.err" || rc=$?
   echo "$rc" >"$prefix.rc"
 }
@@ -187,12 +187,12 @@ check "mfa 123456: exports a new session" mfa_first
 check "mfa (no code) again: exit 0, stdout identical to the first run's" mfa_second
 check "mfa 123456 + mfa: moto's recorder saw exactly one GetSessionToken" mfa_one_call
 check "export: prints the cached session, no STS call" export_cached
-E2E_CACHE=""
+E2E_CACHE=""   # back to $E2E_HOME/cache (read by e2e_awscred)
 
 # ---- 5./6. wrong secret key, unknown access key ----
 
 moto_says() {   # moto_says RAWFILE CODE: moto's raw answer was HTTP 403 with CODE
-  [ "$(head -n1 "$1")" = 403 ] && grep -q "<Code>$2</Code>" "$1" ||
+  { [ "$(head -n1 "$1")" = 403 ] && grep -q "<Code>$2</Code>" "$1"; } ||
     { REASON="moto answered: $(show "$1")"; return 1; }
 }
 raw_sig() { moto_says "$T/raw-sig" SignatureDoesNotMatch; }
@@ -235,10 +235,11 @@ check "moto's STS error bodies are <ErrorResponse> documents of a known shape" s
 FAKE_BODY="$T/fake-body.xml"
 start_fake() {
   cp "$T/raw-sig.xml" "$FAKE_BODY"
-  e2e_py serve "$T/fake.port" "$FAKE_BODY" >"$T/fake.log" 2>&1 </dev/null &
+  # Not through the e2e_py function: `func &` would fork a subshell and $! be its pid.
+  "$E2E_VENV/bin/python" "$E2E_HELPER" serve "$T/fake.port" "$FAKE_BODY" >"$T/fake.log" 2>&1 </dev/null &
   E2E_PIDS+=("$!")
-  local i
-  for i in $(seq 100); do
+  local _
+  for _ in $(seq 100); do
     [ -s "$T/fake.port" ] && break
     sleep 0.1
   done
@@ -297,6 +298,7 @@ consumer() {
   moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
   mkdir -p "$T/cache-consumer"
   local rc=0
+  # shellcheck disable=SC2016 # expanded by the inner bash
   env -i HOME="$E2E_HOME" PATH="$PATH" AWSCRED_CACHE_DIR="$T/cache-consumer" \
     AWS_ENDPOINT_URL_STS="$MOTO_URL" AWSCRED_TIMEOUT=20 \
     AWSCRED="$AWSCRED" AWSCLI="$E2E_VENV/bin/aws" MOTO_URL="$MOTO_URL" OUT="$T/consumer" \
@@ -305,7 +307,8 @@ consumer() {
       "$AWSCRED" mfa 123456 >/dev/null
       eval "$("$AWSCRED" export)"
       printf "%s %s\n" "$AWS_ACCESS_KEY_ID" "$AWS_SESSION_TOKEN" >"$OUT.session"
-      "$AWSCLI" sts get-caller-identity --endpoint-url "$MOTO_URL" --output json >"$OUT.identity"
+      "$AWSCLI" sts get-caller-identity --endpoint-url "$MOTO_URL" --output json \
+        --cli-connect-timeout 5 --cli-read-timeout 20 >"$OUT.identity"
     ' </dev/null >"$T/consumer.out" 2>"$T/consumer.err" || rc=$?
   [ "$rc" = 0 ] || { REASON="bash exited $rc: $(show "$T/consumer.err")"; return 1; }
   jq -e '.Arn and .Account and .UserId' "$T/consumer.identity" >/dev/null 2>&1 ||

@@ -105,6 +105,14 @@ impl FakeSts {
     pub fn requests(&self) -> Vec<Request> {
         self.state.lock().unwrap().requests.clone()
     }
+
+    /// How many GetSessionToken calls arrived.
+    pub fn session_calls(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.param("Action") == Some("GetSessionToken"))
+            .count()
+    }
 }
 
 fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
@@ -170,6 +178,13 @@ fn respond(
             stream.write_all(&body.as_bytes()[..body.len() / 2])?;
             return stream.shutdown(std::net::Shutdown::Both);
         }
+        Reply::Session { .. } if req.param("Action") == Some("GetCallerIdentity") => (
+            200,
+            format!(
+                "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:sts::123456789012:federated-user/{0}</Arn><UserId>{0}</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+                req.access_key_id
+            ),
+        ),
         Reply::Session { shift } => (200, session_xml(state, req, shift)),
         Reply::Error { status, code, message } => (
             status,

@@ -1,0 +1,14 @@
+//! `credential_process = awscred credential-process --profile P`: the SDKs and
+//! the AWS CLI run this for credentials. stdout is the JSON and nothing else;
+//! the code prompt goes to the terminal, so it works under any SDK.
+
+use crate::cli::CredentialProcessArgs;
+use crate::cmd;
+use crate::profile::Env;
+use crate::shell::json::process_json;
+use anyhow::Result;
+
+pub fn run(args: &CredentialProcessArgs, env: &Env) -> Result<String> {
+    let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), None)?;
+    process_json(&cmd::obtain(env, &res, false, None)?)
+}

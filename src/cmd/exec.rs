@@ -1,0 +1,70 @@
+//! Runs a command with the session in its environment, so tools that only
+//! read variables work without touching the calling shell.
+
+use crate::cli::ExecArgs;
+use crate::cmd;
+use crate::error::{fail, Kind};
+use crate::profile::Env;
+use crate::shell::{check, Exports, ALL_VARS};
+use anyhow::Result;
+use std::process::Command;
+
+pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
+    let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), None)?;
+    if let Some(active) = env.get("AWSCRED_PROFILE") {
+        if active != res.profile && !args.force {
+            return Err(fail(
+                Kind::Input,
+                format!("this shell is already in an awscred session for profile {active}: leave it first, or pass --force to nest {}", res.profile),
+            ));
+        }
+    }
+    let creds = cmd::obtain(env, &res, false, None)?;
+
+    let (program, rest) = match args.command.split_first() {
+        Some((p, rest)) => (p.clone(), rest.to_vec()),
+        None => (
+            env.get("SHELL")
+                .unwrap_or(if cfg!(windows) { "cmd" } else { "/bin/sh" })
+                .to_string(),
+            vec![],
+        ),
+    };
+    let mut child = Command::new(&program);
+    child.args(&rest);
+    // SDKs prefer a named profile over the variables: drop it, and any stale session names.
+    for name in ALL_VARS
+        .iter()
+        .chain(&["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+    {
+        child.env_remove(name);
+    }
+    let region = res.region_configured.then_some(res.region.as_str());
+    for (name, value) in Exports::new(&creds, &res.profile, region, false).vars {
+        check(name, &value)?;
+        child.env(name, value);
+    }
+    run_replacing(child, &program)
+}
+
+/// On Unix the command replaces awscred (signals and exit status are its own).
+#[cfg(unix)]
+fn run_replacing(mut child: Command, program: &str) -> Result<String> {
+    use std::os::unix::process::CommandExt;
+    let err = child.exec();
+    Err(fail(
+        Kind::Exec,
+        format!("cannot run `{program}`: {err}: check the command name and PATH"),
+    ))
+}
+
+#[cfg(not(unix))]
+fn run_replacing(mut child: Command, program: &str) -> Result<String> {
+    let status = child.status().map_err(|e| {
+        fail(
+            Kind::Exec,
+            format!("cannot run `{program}`: {e}: check the command name and PATH"),
+        )
+    })?;
+    std::process::exit(status.code().unwrap_or(1));
+}

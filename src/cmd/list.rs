@@ -1,0 +1,110 @@
+//! Every profile in both files with its MFA device, region and cached session.
+
+use crate::cache::Key;
+use crate::cmd;
+use crate::credentials::{is_temporary_key_id, Timestamp};
+use crate::profile::{Env, Files};
+use anyhow::Result;
+
+pub fn run(env: &Env) -> Result<String> {
+    let files = Files::load(env)?;
+    let cache = cmd::cache(env);
+    let now = cmd::now();
+    let active = env.get("AWSCRED_PROFILE");
+    let mut rows = vec![[
+        "".to_string(),
+        "PROFILE".into(),
+        "MFA SERIAL".into(),
+        "REGION".into(),
+        "SESSION".into(),
+    ]];
+    for name in files.profile_names() {
+        let get = |k: &str| files.get(&name, k).map(|s| s.value.to_string());
+        let serial = get("mfa_serial");
+        let state = match get("aws_access_key_id") {
+            Some(id) if get("aws_session_token").is_none() && !is_temporary_key_id(&id) => {
+                let key = Key {
+                    profile: name.clone(),
+                    base_access_key_id: id,
+                    mfa_serial: serial.clone(),
+                };
+                session_state(cache.read(&key).map(|c| c.expiration), now)
+            }
+            Some(_) => "(temporary keys in profile)".to_string(),
+            None => "(no long-term keys)".to_string(),
+        };
+        let mark = if active == Some(name.as_str()) {
+            "*"
+        } else {
+            ""
+        };
+        let region = get("region").unwrap_or_else(|| "-".into());
+        rows.push([
+            mark.into(),
+            name,
+            serial.unwrap_or_else(|| "-".into()),
+            region,
+            state,
+        ]);
+    }
+    Ok(table(&rows))
+}
+
+fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {
+    match expiration {
+        Some(exp) if exp.0 - now.0 > crate::credentials::EXPIRY_MARGIN_SECS => {
+            format!("valid until {exp} ({})", cmd::time_left(exp, now))
+        }
+        Some(exp) => format!("expired ({exp})"),
+        None => "none".to_string(),
+    }
+}
+
+fn table(rows: &[[String; 5]]) -> String {
+    let mut widths = [0; 5];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(line.join(" ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_alignment() {
+        assert_eq!(session_state(None, Timestamp(0)), "none");
+        assert_eq!(
+            session_state(Some(Timestamp(100)), Timestamp(0)),
+            "expired (1970-01-01T00:01:40Z)"
+        );
+        assert_eq!(
+            session_state(Some(Timestamp(7200)), Timestamp(0)),
+            "valid until 1970-01-01T02:00:00Z (2h 00m left)"
+        );
+        let rows = [
+            [
+                "*".into(),
+                "a".into(),
+                "x".into(),
+                "-".into(),
+                "none".into(),
+            ],
+            ["".into(), "long".into(), "-".into(), "r".into(), "s".into()],
+        ];
+        assert_eq!(table(&rows), "* a    x - none\n  long - r s\n");
+    }
+}

@@ -1,0 +1,78 @@
+//! What the current shell holds: which awscred session, its key id (never a
+//! secret), region and time left. The exit code says valid (0), expired (8)
+//! or none (7).
+
+use crate::cli::StatusArgs;
+use crate::cmd::{self, Output};
+use crate::credentials::{is_temporary_key_id, Timestamp, EXPIRY_MARGIN_SECS};
+use crate::error::Kind;
+use crate::profile::Env;
+use crate::sts::{IdentityRequest, Sts};
+use anyhow::Result;
+use std::fmt::Write;
+
+pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
+    let mut out = String::new();
+    let (Some(id), Some(secret)) = (
+        env.get("AWS_ACCESS_KEY_ID"),
+        env.get("AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        out.push_str("no AWS credentials in the environment\n");
+        return Ok(Output {
+            stdout: out,
+            exit: Some(Kind::NoSession),
+        });
+    };
+    let token = env.get("AWS_SESSION_TOKEN");
+    let session = token.is_some() || is_temporary_key_id(id);
+    let profile = match (env.get("AWSCRED_PROFILE"), env.get("AWS_PROFILE")) {
+        (Some(p), _) => format!("{p} (awscred session)"),
+        (None, Some(p)) if session => format!("{p} (session not from awscred)"),
+        (None, _) if session => "(session not from awscred)".to_string(),
+        (None, _) => "(long-term keys, no session)".to_string(),
+    };
+    let region = env
+        .get("AWS_REGION")
+        .or_else(|| env.get("AWS_DEFAULT_REGION"));
+    let _ = writeln!(out, "profile      {profile}");
+    let _ = writeln!(out, "access key   {id}");
+    let _ = writeln!(out, "region       {}", region.unwrap_or("(not set)"));
+
+    let now = cmd::now();
+    let exit = match env
+        .get("AWS_CREDENTIAL_EXPIRATION")
+        .map(|e| (e, Timestamp::parse_rfc3339(e)))
+    {
+        Some((_, Some(exp))) => {
+            let _ = writeln!(out, "expires      {exp} ({})", cmd::time_left(exp, now));
+            (exp.0 - now.0 <= EXPIRY_MARGIN_SECS).then_some(Kind::Expired)
+        }
+        Some((raw, None)) => {
+            let _ = writeln!(out, "expires      unreadable ({raw})");
+            None
+        }
+        None if session => {
+            let _ = writeln!(out, "expires      unknown");
+            None
+        }
+        None => {
+            let _ = writeln!(out, "expires      never (long-term keys)");
+            Some(Kind::NoSession)
+        }
+    };
+
+    if args.check {
+        let endpoint = env
+            .get("AWS_ENDPOINT_URL_STS")
+            .or_else(|| env.get("AWS_ENDPOINT_URL"));
+        let arn = cmd::sts(env)?.get_caller_identity(&IdentityRequest {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: token,
+            region: region.unwrap_or(crate::profile::DEFAULT_REGION),
+            endpoint_url: endpoint,
+        })?;
+        let _ = writeln!(out, "identity     {arn}");
+    }
+    Ok(Output { stdout: out, exit })
+}

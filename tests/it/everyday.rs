@@ -1,0 +1,454 @@
+//! credential-process, exec, status, list, clear, code sources, and one
+//! prompt / one STS call under parallel use.
+
+use crate::support::*;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn times_asked(home: &Home) -> usize {
+    fs::read_to_string(home.path().join("asked"))
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+/// A home with a profile `counted` whose `mfa_process` counts how often it is
+/// asked (lines in `HOME/asked`) and prints 123456.
+fn home_with_code_source() -> Home {
+    let home = Home::new();
+    let script = home.path().join("code.sh");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho asked >> '{}'\necho 123456\n",
+            home.path().join("asked").display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let append = |file: &str, text: String| {
+        let path = home.path().join(".aws").join(file);
+        let old = fs::read_to_string(&path).unwrap();
+        fs::write(path, old + &text).unwrap();
+    };
+    append("config", format!("\n[profile counted]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nmfa_process = {}\n", script.display()));
+    append("credentials", "\n[counted]\naws_access_key_id = AKIACOUNTED000000004\naws_secret_access_key = countedSecret\n".into());
+    home
+}
+
+#[test]
+fn fifty_parallel_credential_processes_make_one_call_and_ask_once() {
+    let home = home_with_code_source();
+    let sts = FakeSts::with(vec![Reply::Delay(
+        Duration::from_millis(300),
+        Box::new(session()),
+    )]);
+    let children: Vec<_> = (0..50)
+        .map(|_| {
+            home.cmd(&sts)
+                .args(["credential-process", "--profile", "counted"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for o in &outs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(sts.session_calls(), 1);
+    assert_eq!(times_asked(&home), 1);
+    let first = &outs[0].stdout;
+    assert!(
+        outs.iter().all(|o| &o.stdout == first),
+        "all 50 printed the same JSON"
+    );
+    let v: serde_json::Value = serde_json::from_slice(first).unwrap();
+    assert_eq!(v["Version"], 1);
+    assert_eq!(v["AccessKeyId"], issued(1).0);
+    assert_eq!(v["SecretAccessKey"], issued(1).1);
+    assert!(v["Expiration"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn credential_process_prints_only_json_and_nothing_on_failure() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let r = run(home.cmd(&sts).arg("credential-process"));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (4, ""),
+        "no code source, no terminal: {}",
+        r.stderr
+    );
+    let r = run(home
+        .cmd(&sts)
+        .arg("credential-process")
+        .env("AWS_MFA_TOKEN_CODE", "123456"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v.as_object().unwrap().len(), 5);
+    let again = run(home.cmd(&sts).arg("credential-process"));
+    assert_eq!(again.stdout, r.stdout, "cache hit needs no code");
+    assert_eq!(sts.session_calls(), 1);
+}
+
+#[test]
+fn mfa_process_is_a_code_source_after_the_argument_and_env() {
+    let (home, sts) = (home_with_code_source(), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "--profile", "counted", "111111"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(times_asked(&home), 0);
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "--profile", "counted", "--force"])
+        .env("AWS_MFA_TOKEN_CODE", "222222"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(times_asked(&home), 0);
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "--profile", "counted", "--force"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(times_asked(&home), 1);
+    let codes: Vec<_> = sts
+        .requests()
+        .iter()
+        .map(|r| r.param("TokenCode").unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["111111", "222222", "123456"]);
+}
+
+#[test]
+fn a_killed_lock_holder_frees_the_lock() {
+    let (home, sts) = (Home::new(), FakeSts::with(vec![Reply::Hang]));
+    let mut holder = home
+        .cmd(&sts)
+        .args(["mfa", "123456"])
+        .env("AWSCRED_TIMEOUT", "60")
+        .spawn()
+        .unwrap();
+    // Wait until it has made its request, so it holds the lock.
+    let start = Instant::now();
+    while sts.requests().is_empty() && start.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(sts.requests().len(), 1);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let start = Instant::now();
+    let r = run(home.cmd(&sts).args(["mfa", "123456"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn different_profiles_do_not_block_each_other() {
+    let (home, sts) = (
+        Home::new(),
+        FakeSts::with(vec![Reply::Delay(
+            Duration::from_secs(3),
+            Box::new(session()),
+        )]),
+    );
+    let slow = home
+        .cmd(&sts)
+        .args(["mfa", "123456"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while sts.requests().is_empty() && start.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let start = Instant::now();
+    let r = run(home.cmd(&sts).args(["mfa", "123456", "--profile", "work"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    let mut slow = slow;
+    assert!(slow.wait().unwrap().success());
+}
+
+#[test]
+fn export_waits_for_a_run_that_is_getting_the_session() {
+    let (home, sts) = (
+        Home::new(),
+        FakeSts::with(vec![Reply::Delay(
+            Duration::from_millis(800),
+            Box::new(session()),
+        )]),
+    );
+    let getter = home
+        .cmd(&sts)
+        .args(["mfa", "123456"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while sts.requests().is_empty() && start.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let r = run(home.cmd(&sts).arg("export"));
+    assert_eq!(
+        r.code, 0,
+        "export waited and found the session: {}",
+        r.stderr
+    );
+    assert!(r.stdout.contains(&issued(1).0));
+    let mut getter = getter;
+    assert!(getter.wait().unwrap().success());
+}
+
+#[test]
+fn exec_runs_the_command_with_the_session_and_its_exit_code() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--", "sh", "-c", "echo \"$AWS_ACCESS_KEY_ID ${AWS_PROFILE-none} $AWSCRED_PROFILE ${AWS_SECURITY_TOKEN-none}\"; exit 42"])
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .env("AWS_PROFILE", "default")
+        .env("AWS_SECURITY_TOKEN", "stale"));
+    assert_eq!(r.code, 42, "{}", r.stderr);
+    assert_eq!(r.stdout, format!("{} none default none\n", issued(1).0));
+
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--", "sh", "-c", "echo $AWS_REGION"])
+        .env("SHELL", "/bin/false"));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "eu-west-1\n"),
+        "cached session, no code: {}",
+        r.stderr
+    );
+
+    let r = run(home.cmd(&sts).arg("exec").env("SHELL", "/bin/true"));
+    assert_eq!(r.code, 0, "default command is $SHELL: {}", r.stderr);
+    let r = run(home.cmd(&sts).arg("exec").env("SHELL", "/bin/false"));
+    assert_eq!(r.code, 1);
+
+    let r = run(home.cmd(&sts).args(["exec", "--", "/nonexistent/cmd"]));
+    assert_eq!(r.code, 127);
+    assert!(
+        r.stderr.contains("cannot run `/nonexistent/cmd`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sts.session_calls(), 1);
+}
+
+#[test]
+fn exec_refuses_to_nest_into_another_profile_without_force() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--", "true"])
+        .env("AWSCRED_PROFILE", "work")
+        .env("AWS_MFA_TOKEN_CODE", "123456"));
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr
+            .contains("already in an awscred session for profile work"),
+        "{}",
+        r.stderr
+    );
+    assert!(sts.requests().is_empty());
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--force", "--", "true"])
+        .env("AWSCRED_PROFILE", "work")
+        .env("AWS_MFA_TOKEN_CODE", "123456"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--", "true"])
+        .env("AWSCRED_PROFILE", "default"));
+    assert_eq!(r.code, 0, "same profile is fine: {}", r.stderr);
+}
+
+#[test]
+fn status_reports_the_shell_session_and_exits_by_state() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let r = run(home.cmd(&sts).arg("status"));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (7, "no AWS credentials in the environment\n")
+    );
+
+    let mfa = run(home.cmd(&sts).args(["mfa", "123456"]));
+    let vars = eval_in_bash(
+        &mfa.stdout,
+        "",
+        &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "AWSCRED_PROFILE",
+            "AWS_REGION",
+        ],
+    );
+    let mut c = home.cmd(&sts);
+    c.arg("status").envs(&vars);
+    let r = run(&mut c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (id, secret, token) = issued(1);
+    assert!(
+        r.stdout
+            .contains("profile      default (awscred session)\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(&format!("access key   {id}\n")));
+    assert!(r.stdout.contains("region       eu-west-1\n"));
+    assert!(
+        r.stdout.contains("h ") && r.stdout.contains("left)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains(&secret) && !r.stdout.contains(&token),
+        "never a secret"
+    );
+
+    let r = run(home.cmd(&sts).args(["status", "--check"]).envs(&vars));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!(
+            "identity     arn:aws:sts::123456789012:federated-user/{id}\n"
+        )),
+        "{}",
+        r.stdout
+    );
+
+    let r = run(home
+        .cmd(&sts)
+        .arg("status")
+        .envs(&vars)
+        .env("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z"));
+    assert_eq!(r.code, 8);
+    assert!(r.stdout.contains("expired"), "{}", r.stdout);
+}
+
+#[test]
+fn list_shows_every_profile_with_its_session_state() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    run(home.cmd(&sts).args(["mfa", "123456", "--profile", "work"]));
+    let r = run(home.cmd(&sts).arg("list").env("AWSCRED_PROFILE", "work"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", r.stdout);
+    assert!(
+        lines[0].contains("PROFILE")
+            && lines[0].contains("MFA SERIAL")
+            && lines[0].contains("SESSION")
+    );
+    assert!(
+        lines[1].contains("default")
+            && lines[1].contains("arn:aws:iam::123456789012:mfa/alice")
+            && lines[1].ends_with("none"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with("  plain") && lines[2].ends_with("none"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("* work")
+            && lines[3].contains("eu-central-1")
+            && lines[3].contains("valid until"),
+        "{}",
+        lines[3]
+    );
+}
+
+#[test]
+fn clear_removes_one_profile_or_all() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    run(home.cmd(&sts).args(["mfa", "123456"]));
+    run(home.cmd(&sts).args(["mfa", "123456", "--profile", "work"]));
+    assert_eq!(home.cache_entries().len(), 2);
+    let r = run(home.cmd(&sts).args(["clear", "--profile", "work"]));
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    assert!(
+        r.stderr
+            .contains("removed 1 cached session for profile work"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        run(home.cmd(&sts).args(["export", "--profile", "work"])).code,
+        7
+    );
+    assert_eq!(run(home.cmd(&sts).arg("export")).code, 0);
+    let r = run(home.cmd(&sts).args(["clear", "--all"]));
+    assert!(
+        r.stderr.contains("removed 1 cached session in total"),
+        "{}",
+        r.stderr
+    );
+    assert!(home.cache_entries().is_empty());
+}
+
+/// Under a real pseudo-terminal (util-linux `script`), with stdout redirected
+/// to a file as credential_process does: the prompt appears on the terminal,
+/// the typed code is read from it, and the file holds only the JSON.
+#[test]
+fn the_prompt_uses_the_terminal_even_when_stdout_is_captured() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let out_file = home.path().join("out.json");
+    let inner = format!(
+        "{} credential-process > '{}'",
+        env!("CARGO_BIN_EXE_awscred"),
+        out_file.display()
+    );
+    let mut c = Command::new("script");
+    c.args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("`script` (util-linux) is required");
+    let mut stdin = child.stdin.take().unwrap();
+    thread::sleep(Duration::from_millis(700));
+    stdin.write_all(b"123456\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "terminal: {terminal} stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        terminal.contains("MFA code for arn:aws:iam::123456789012:mfa/alice"),
+        "prompt on the terminal: {terminal:?}"
+    );
+    let json = fs::read_to_string(&out_file).unwrap();
+    assert!(!json.contains("MFA code"), "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["AccessKeyId"], issued(1).0);
+    assert_eq!(sts.requests()[0].param("TokenCode"), Some("123456"));
+}
