@@ -189,12 +189,19 @@ impl SdkSts {
     {
         use aws_sdk_sts::error::SdkError;
         match &err {
-            SdkError::ServiceError(se) => classify(
-                se.raw().status().as_u16(),
-                se.err().code().unwrap_or(""),
-                se.err().message().unwrap_or(""),
-                origin,
-            ),
+            SdkError::ServiceError(se) => {
+                // The SDK reads `<ErrorResponse><Error>`; some STS implementations
+                // (moto) wrap it as `<ErrorResponse><Errors><Error>`: read the body then.
+                let body = se.raw().body().bytes().map(String::from_utf8_lossy).unwrap_or_default();
+                let code = se.err().code().map(str::to_string).or_else(|| xml_text(&body, "Code"));
+                let message = se.err().message().map(str::to_string).or_else(|| xml_text(&body, "Message"));
+                classify(
+                    se.raw().status().as_u16(),
+                    code.as_deref().unwrap_or(""),
+                    message.as_deref().unwrap_or(""),
+                    origin,
+                )
+            }
             SdkError::TimeoutError(_) => fail(
                 Kind::Network,
                 format!("STS at {endpoint} did not answer within {} s: check your network or proxy, then retry", self.timeout.as_secs()),
@@ -214,6 +221,20 @@ impl SdkSts {
             _ => fail(Kind::Internal, format!("the STS call could not be made: {}", root_cause(&err))),
         }
     }
+}
+
+/// The text of the first `<tag>…</tag>` in an XML body, entities decoded.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let start = body.find(&open)? + open.len();
+    let end = start + body[start..].find(&format!("</{tag}>"))?;
+    let text = body[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 /// The innermost error's text: "Connection refused (os error 111)".
@@ -272,6 +293,18 @@ fn printable(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::error::kind_of;
+
+    #[test]
+    fn xml_text_reads_both_error_shapes() {
+        let wrapped = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>a &amp; b</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(
+            xml_text(wrapped, "Code").as_deref(),
+            Some("SignatureDoesNotMatch")
+        );
+        assert_eq!(xml_text(wrapped, "Message").as_deref(), Some("a & b"));
+        assert_eq!(xml_text("<a><Code></Code></a>", "Code"), None);
+        assert_eq!(xml_text("<a><Code>x</a>", "Code"), None);
+    }
 
     #[test]
     fn classify_maps_codes_to_messages_and_kinds() {

@@ -328,6 +328,47 @@ consumer_key() {
 check "eval \"\$(awscred export)\" under set -euo pipefail, then aws sts get-caller-identity succeeds" consumer
 check "get-caller-identity was signed with the session's key and token" consumer_key
 
+# ---- 10. credential_process under parallel use (issue 5) ----
+# Ten AWS CLI processes at once, each running `awscred credential-process` through a
+# credential_process profile, on a cold cache: exactly one GetSessionToken reaches moto,
+# and the code source (a counting mfa_process) is asked once. Auth checks are off: moto's
+# session keys are fixed and unregistered, so they could not sign the calls otherwise.
+parallel_cli() {
+  moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  local home="$T/home-parallel" i rc=0 failures=0
+  mkdir -p "$home/.aws" "$home/cache"
+  printf '#!/bin/sh\necho asked >> "%s/asked"\necho 123456\n' "$home" >"$home/code.sh"
+  chmod +x "$home/code.sh"
+  {
+    echo "[default]"
+    echo "region = us-east-1"
+    echo "mfa_serial = $E2E_MFA_SERIAL"
+    echo "mfa_process = $home/code.sh"
+    echo "[profile via-awscred]"
+    echo "region = us-east-1"
+    echo "credential_process = $AWSCRED credential-process --profile default"
+  } >"$home/.aws/config"
+  printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+    "$E2E_ACCESS_KEY_ID" "$E2E_SECRET_ACCESS_KEY" >"$home/.aws/credentials"
+  for i in $(seq 10); do
+    env -i HOME="$home" PATH="$PATH" AWSCRED_CACHE_DIR="$home/cache" AWS_ENDPOINT_URL_STS="$MOTO_URL" \
+      AWS_PROFILE=via-awscred setsid -w "$E2E_VENV/bin/aws" sts get-caller-identity \
+      --endpoint-url "$MOTO_URL" --output json </dev/null >"$T/par.$i.out" 2>"$T/par.$i.err" &
+  done
+  for i in $(seq 10); do
+    wait -n || failures=$((failures + 1))
+  done
+  [ "$failures" = 0 ] || { REASON="$failures of 10 aws calls failed: $(show "$T/par.1.err")"; return 1; }
+  for i in $(seq 10); do
+    jq -e .Arn "$T/par.$i.out" >/dev/null || { REASON="call $i printed $(show "$T/par.$i.out")"; return 1; }
+  done
+  rc=$(moto_count GetSessionToken) || { REASON="cannot read moto's recording: $rc"; return 1; }
+  [ "$rc" = 1 ] || { REASON="moto saw $rc GetSessionToken calls, want 1"; return 1; }
+  [ "$(wc -l <"$home/asked")" = 1 ] || { REASON="the code source was asked $(wc -l <"$home/asked") times"; return 1; }
+}
+check "10 parallel aws CLI calls through credential_process: one GetSessionToken, one code" parallel_cli
+
 # ---- 9. summary ----
 summary
 [ "$failed" -eq 0 ]

@@ -451,6 +451,32 @@ fn sts_errors_map_to_messages_and_exit_codes() {
     }
 }
 
+/// STS answers `<ErrorResponse><Error>`; moto wraps it in `<Errors>`. Both read.
+#[test]
+fn both_error_body_shapes_give_the_message() {
+    let shapes = [
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>sig</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>sig</Message><Type>Sender</Type></Error></Errors></ErrorResponse>",
+    ];
+    for body in shapes {
+        let (home, sts) = (
+            Home::new(),
+            FakeSts::with(vec![Reply::Raw {
+                status: 403,
+                body: body.to_string(),
+            }]),
+        );
+        let r = run(home.cmd(&sts).args(["mfa", "123456"]));
+        assert_eq!(r.code, 5, "{body}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("rejected the secret key from profile default"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
 #[test]
 fn throttling_and_server_errors_are_retried_then_reported() {
     let (home, sts) = (
