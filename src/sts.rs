@@ -278,6 +278,10 @@ pub fn classify(status: u16, code: &str, message: &str, origin: &str) -> anyhow:
         _ if status >= 500 || code == "InternalFailure" || code == "ServiceUnavailable" => {
             (Kind::Network, format!("STS is unavailable (HTTP {status}): try again later"))
         }
+        "" if status < 300 => (
+            Kind::Network,
+            format!("STS sent a response awscred cannot read (HTTP {status}): retry; if it persists, check the endpoint"),
+        ),
         "" => (Kind::Network, format!("STS answered HTTP {status} with no error code: check the endpoint")),
         _ => (Kind::StsRejected, format!("STS refused the request ({code}: {message})")),
     };

@@ -6,4 +6,5 @@ mod support;
 
 mod core;
 mod everyday;
+mod faults;
 mod shells;

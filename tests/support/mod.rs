@@ -46,6 +46,8 @@ pub enum Reply {
     Hang,
     /// Send headers and half the body, then reset.
     Truncate,
+    /// A session whose `Date` header is this many seconds off the real clock.
+    Skewed(i64),
 }
 
 pub fn session() -> Reply {
@@ -186,6 +188,17 @@ fn respond(
             ),
         ),
         Reply::Session { shift } => (200, session_xml(state, req, shift)),
+        Reply::Skewed(offset) => {
+            let body = session_xml(state, req, 0);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nDate: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                http_date(now() + offset),
+                body.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(body.as_bytes())?;
+            return stream.flush();
+        }
         Reply::Error { status, code, message } => (
             status,
             format!("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"),
@@ -241,6 +254,23 @@ pub fn rfc3339(t: i64) -> String {
         .output()
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// IMF-fixdate, as in HTTP's Date header.
+pub fn http_date(t: i64) -> String {
+    let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        [t.div_euclid(86_400).rem_euclid(7) as usize];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let iso = rfc3339(t); // YYYY-MM-DDTHH:MM:SSZ
+    let month = months[iso[5..7].parse::<usize>().unwrap() - 1];
+    format!(
+        "{days}, {} {month} {} {} GMT",
+        &iso[8..10],
+        &iso[0..4],
+        &iso[11..19]
+    )
 }
 
 fn form_decode(s: &str) -> BTreeMap<String, String> {
