@@ -57,6 +57,14 @@ pub enum Command {
     /// Remove cached sessions
     #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
     Clear(ClearArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  awscred completions bash > ~/.local/share/bash-completion/completions/awscred\n  awscred completions zsh > \"${fpath[1]}/_awscred\"\n  awscred completions fish > ~/.config/fish/completions/awscred.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    #[command(after_help = "Example:\n  awscred man > ~/.local/share/man/man1/awscred.1")]
+    Man,
     /// Print shell code that lets `awscred mfa/export/unset` change the shell without eval
     #[command(
         after_help = "Examples:\n  eval \"$(awscred init bash)\"      in ~/.bashrc\n  eval \"$(awscred init zsh)\"       in ~/.zshrc\n  awscred init fish | source        in ~/.config/fish/config.fish\n  Invoke-Expression (& awscred init powershell | Out-String)   in $PROFILE"
@@ -104,6 +112,13 @@ pub struct ClearArgs {
     /// Remove every cached session
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -205,7 +220,9 @@ impl Command {
             | Command::Exec(_)
             | Command::Status(_)
             | Command::List
-            | Command::Clear(_) => Format::Json,
+            | Command::Clear(_)
+            | Command::Completions(_)
+            | Command::Man => Format::Json,
             Command::Mfa(a) => a.format.format,
             Command::Export(a) => a.format.format,
             Command::Unset(a) => a.format.format,
@@ -243,6 +260,52 @@ mod tests {
     #[test]
     fn clap_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_has_a_description_and_an_example() {
+        for sub in Cli::command().get_subcommands() {
+            let name = sub.get_name();
+            assert!(
+                sub.get_about().is_some_and(|a| !a.to_string().is_empty()),
+                "{name}: no description"
+            );
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(after.contains("Example"), "{name}: no example in --help");
+            assert!(
+                after.contains("awscred"),
+                "{name}: the example does not show a command"
+            );
+        }
+    }
+
+    #[test]
+    fn completions_and_man_page_cover_every_subcommand() {
+        use clap_complete::Shell;
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        for shell in [
+            Shell::Bash,
+            Shell::Zsh,
+            Shell::Fish,
+            Shell::PowerShell,
+            Shell::Elvish,
+        ] {
+            let text = crate::cmd::docs::completions(&CompletionsArgs { shell }).unwrap();
+            for n in &names {
+                assert!(text.contains(n.as_str()), "{shell}: {n} missing");
+            }
+        }
+        let man = crate::cmd::docs::man().unwrap().replace("\\-", "-");
+        assert!(man.starts_with(".ie") && man.contains(".SH NAME"));
+        for n in &names {
+            assert!(man.contains(n.as_str()), "man: {n} missing");
+        }
     }
 
     #[test]

@@ -29,5 +29,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::List => cmd::list::run(env)?.into(),
         Command::Clear(a) => cmd::clear::run(a, env)?.into(),
         Command::Init(a) => cmd::init::run(a)?.into(),
+        Command::Completions(a) => cmd::docs::completions(a)?.into(),
+        Command::Man => cmd::docs::man()?.into(),
     })
 }

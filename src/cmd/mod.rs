@@ -4,6 +4,7 @@
 
 pub mod clear;
 pub mod credential_process;
+pub mod docs;
 pub mod exec;
 pub mod export;
 pub mod get_session_token;
