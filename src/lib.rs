@@ -4,6 +4,7 @@ pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod credentials;
+pub mod credfile;
 pub mod error;
 pub mod ini;
 pub mod profile;

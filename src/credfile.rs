@@ -1,0 +1,1 @@
+//! Writing a session into a section of the shared credentials file (`--write-profile`).
