@@ -21,6 +21,9 @@ pub struct Key {
     pub profile: String,
     pub base_access_key_id: String,
     pub mfa_serial: Option<String>,
+    /// For role credentials: the role (a changed `role_arn` must not reuse them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
 }
 
 impl Key {
@@ -43,6 +46,7 @@ impl Key {
             self.profile.as_str(),
             &self.base_access_key_id,
             self.mfa_serial.as_deref().unwrap_or(""),
+            self.role_arn.as_deref().unwrap_or(""),
         ] {
             h.write(part.as_bytes());
             h.write(&[0]);
@@ -247,9 +251,20 @@ impl Cache {
 }
 
 /// Replaces `path` with `bytes` so that a reader sees the old file or the new
-/// one, never a mix, even if this process is killed at any instruction.
+/// one, never a mix, even if this process is killed at any instruction. The new
+/// file is private (0600).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+/// [`write_atomic`] giving the new file the permission bits `mode` (Unix; ignored
+/// elsewhere). The temp file stays 0600 while written; `mode` is set exactly (not
+/// through the umask) just before the rename.
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| -> std::io::Result<()> {
@@ -259,6 +274,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .truncate(true)
             .open(&tmp)?;
         f.write_all(bytes)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))?;
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
         #[cfg(unix)]
@@ -316,6 +338,7 @@ mod tests {
             profile: profile.into(),
             base_access_key_id: id.into(),
             mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
+            role_arn: None,
         }
     }
 

@@ -36,6 +36,11 @@ pub enum Command {
     /// Print lines that remove every variable awscred sets
     #[command(after_help = "Example:\n  eval \"$(awscred unset)\"")]
     Unset(UnsetArgs),
+    /// Assume a role with the profile's keys (or its MFA session) and print the credentials
+    #[command(
+        after_help = "Examples:\n  awscred assume-role --role-arn arn:aws:iam::123456789012:role/admin\n  eval \"$(awscred assume-role --role-arn arn:aws:iam::123456789012:role/admin --format env)\""
+    )]
+    AssumeRole(AssumeRoleArgs),
     /// Print credential_process JSON (for `credential_process = awscred credential-process` in ~/.aws/config)
     #[command(
         after_help = "Example, in ~/.aws/config:\n  [profile work-mfa]\n  credential_process = awscred credential-process --profile work"
@@ -78,6 +83,36 @@ pub enum InitShell {
     Zsh,
     Fish,
     Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct AssumeRoleArgs {
+    /// The role to assume
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// The source profile whose keys (or MFA session) assume the role
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Session name in CloudTrail [default: awscred-PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub role_session_name: Option<String>,
+    /// Role session length, 900 to 43200 seconds [default: 3600]; over 3600 with MFA assumes the role directly with the code
+    #[arg(long, value_name = "N")]
+    pub duration_seconds: Option<u32>,
+    /// External id the role's trust policy requires
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// The 6-digit MFA code, when the source has an MFA device and no valid session
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+    /// Get new role credentials even if cached ones are valid
+    #[arg(long)]
+    pub force: bool,
+    /// Output format
+    #[arg(short, long, value_enum, default_value = "json")]
+    pub format: Format,
+    #[command(flatten)]
+    pub legacy: LegacyArg,
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +259,7 @@ impl Command {
             | Command::Completions(_)
             | Command::Man => Format::Json,
             Command::Mfa(a) => a.format.format,
+            Command::AssumeRole(a) => a.format,
             Command::Export(a) => a.format.format,
             Command::Unset(a) => a.format.format,
         }

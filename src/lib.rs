@@ -22,6 +22,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
     Ok(match command {
         Command::GetSessionToken(a) => cmd::get_session_token::run(a, env)?.into(),
         Command::Mfa(a) => cmd::mfa::run(a, env)?.into(),
+        Command::AssumeRole(a) => cmd::assume_role::run(a, env)?.into(),
         Command::Export(a) => cmd::export::run(a, env)?.into(),
         Command::Unset(a) => cmd::unset::run(a, env)?.into(),
         Command::CredentialProcess(a) => cmd::credential_process::run(a, env)?.into(),

@@ -203,6 +203,32 @@ pub struct Resolved {
     /// False when the region is only the built-in `us-east-1` fallback; then it is not exported.
     pub region_configured: bool,
     pub endpoint_url: Option<String>,
+    /// The profile whose long-term keys are `keys`: the profile itself, or the
+    /// end of its `source_profile` chain.
+    pub base_profile: String,
+    /// Roles to assume in turn, innermost first; empty for an MFA-session profile.
+    pub roles: Vec<Role>,
+}
+
+/// A role to assume, from a profile with `role_arn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub profile: String,
+    pub arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
+}
+
+impl Resolved {
+    /// The MFA session of the base profile that the roles are assumed with.
+    pub fn base_session(&self) -> Resolved {
+        Resolved {
+            profile: self.base_profile.clone(),
+            roles: Vec::new(),
+            ..self.clone()
+        }
+    }
 }
 
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -239,37 +265,49 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         ));
     }
 
-    let keys = base_keys(files, env, profile, opts.profile.is_some(), exists)?;
+    let (mut roles, base) = role_chain(files, profile)?;
+    let keys = match base {
+        Base::Profile(p) if roles.is_empty() => {
+            base_keys(files, env, p, opts.profile.is_some(), exists)?
+        }
+        // A role's source is named explicitly: its own keys, never the environment's.
+        Base::Profile(p) => base_keys(files, env, p, true, true)?,
+        Base::Environment => env_keys(env)?,
+    };
+    let base_profile = match base {
+        Base::Profile(p) => p,
+        Base::Environment => profile,
+    };
+    // Settings of the profile, else (for a role profile) of its source.
+    let setting = |key: &str| {
+        files
+            .get(profile, key)
+            .or_else(|| files.get(base_profile, key))
+    };
 
     let mfa_serial = match opts
         .serial_number
         .or_else(|| env.get("AWS_MFA_SERIAL_NUMBER"))
     {
         Some(s) => Some(validate_serial(s, "--serial-number / AWS_MFA_SERIAL_NUMBER")?.to_string()),
-        None => match files.get(profile, "mfa_serial") {
+        None => match setting("mfa_serial") {
             Some(s) => Some(validate_serial(s.value, &s.origin)?.to_string()),
             None => None,
         },
     };
 
-    let duration_seconds = match opts.duration_seconds {
-        Some(d) => Some(validate_duration(d, "--duration-seconds")?),
-        None => match files.get(profile, "duration_seconds") {
-            Some(s) => {
-                let d = s.value.parse::<u32>().map_err(|_| {
-                    fail(
-                        Kind::Input,
-                        format!(
-                            "{}: duration_seconds `{}` is not a whole number of seconds",
-                            s.origin, s.value
-                        ),
-                    )
-                })?;
-                Some(validate_duration(d, &s.origin)?)
-            }
+    // GetSessionToken's duration: for a role profile, the source's setting (the
+    // flag and the role profile's own duration_seconds are the role's).
+    let session_duration = match (opts.duration_seconds, roles.is_empty()) {
+        (Some(d), true) => Some(validate_duration(d, "--duration-seconds")?),
+        _ => match files.get(base_profile, "duration_seconds") {
+            Some(s) => Some(validate_duration(parse_seconds(&s)?, &s.origin)?),
             None => None,
         },
     };
+    if let (Some(d), Some(outer)) = (opts.duration_seconds, roles.last_mut()) {
+        outer.duration_seconds = Some(validate_role_duration(d, "--duration-seconds")?);
+    }
 
     let (region, region_configured) = match opts
         .region
@@ -285,14 +323,133 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         profile: profile.to_string(),
         keys,
         mfa_serial,
-        mfa_process: files
-            .get(profile, "mfa_process")
-            .map(|s| s.value.to_string()),
-        duration_seconds,
+        mfa_process: setting("mfa_process").map(|s| s.value.to_string()),
+        duration_seconds: session_duration,
         region,
         region_configured,
         endpoint_url: endpoint_url(files, env, profile)?,
+        base_profile: base_profile.to_string(),
+        roles,
     })
+}
+
+fn parse_seconds(s: &Setting) -> Result<u32> {
+    s.value.parse::<u32>().map_err(|_| {
+        fail(
+            Kind::Input,
+            format!(
+                "{}: duration_seconds `{}` is not a whole number of seconds",
+                s.origin, s.value
+            ),
+        )
+    })
+}
+
+/// Where a role chain's long-term keys come from.
+#[derive(Debug, Clone, Copy)]
+enum Base<'a> {
+    Profile(&'a str),
+    /// `credential_source = Environment`.
+    Environment,
+}
+
+/// Follows `role_arn` / `source_profile` from `profile` to the profile with
+/// long-term keys. Returns the roles innermost first (the one assumed first).
+fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<Role>, Base<'a>)> {
+    let mut roles = Vec::new();
+    let mut path = vec![profile];
+    let mut current = profile;
+    let base = loop {
+        let Some(arn) = files.get(current, "role_arn") else {
+            break Base::Profile(current);
+        };
+        roles.push(role(files, current, arn.value)?);
+        match (files.get(current, "source_profile"), files.get(current, "credential_source")) {
+            // A profile may hold keys and name itself as its source.
+            (Some(s), None) if s.value == current => break Base::Profile(current),
+            (Some(s), None) => {
+                if path.contains(&s.value) {
+                    return Err(fail(
+                        Kind::Input,
+                        format!("{}: source_profile loop: {} → {}: point one of them at a profile with keys", s.origin, path.join(" → "), s.value),
+                    ));
+                }
+                if !files.has_profile(s.value) {
+                    return Err(fail(Kind::Input, format!("{}: source_profile `{}` does not exist: add it or fix the name", s.origin, s.value)));
+                }
+                path.push(s.value);
+                current = s.value;
+            }
+            (None, Some(c)) if c.value == "Environment" => break Base::Environment,
+            (None, Some(c)) => {
+                return Err(fail(
+                    Kind::Input,
+                    format!(
+                        "{}: credential_source = {} is not supported by awscred (only Environment is): use source_profile with an IAM user's keys",
+                        c.origin, c.value
+                    ),
+                ))
+            }
+            (Some(s), Some(_)) => {
+                return Err(fail(Kind::Input, format!("{}: profile `{current}` sets both source_profile and credential_source: keep one", s.origin)))
+            }
+            (None, None) => {
+                return Err(fail(Kind::Input, format!("{}: profile `{current}` has role_arn but no source_profile: add `source_profile = NAME`", arn.origin)))
+            }
+        }
+    };
+    roles.reverse();
+    Ok((roles, base))
+}
+
+fn role(files: &Files, profile: &str, arn: &str) -> Result<Role> {
+    let duration_seconds = match files.get(profile, "duration_seconds") {
+        Some(s) => Some(validate_role_duration(parse_seconds(&s)?, &s.origin)?),
+        None => None,
+    };
+    let session_name = match files.get(profile, "role_session_name") {
+        Some(s) => s.value.to_string(),
+        None => default_session_name(profile),
+    };
+    Ok(Role {
+        profile: profile.to_string(),
+        arn: arn.to_string(),
+        session_name,
+        external_id: files
+            .get(profile, "external_id")
+            .map(|s| s.value.to_string()),
+        duration_seconds,
+    })
+}
+
+/// `awscred-PROFILE`, within STS's `[\w+=,.@-]{2,64}`.
+pub fn default_session_name(profile: &str) -> String {
+    let clean: String = profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("awscred-{clean}").chars().take(64).collect()
+}
+
+/// `credential_source = Environment`: long-term keys from the environment.
+fn env_keys(env: &Env) -> Result<LongTermKeys> {
+    match (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
+        (Some(id), Some(secret)) if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) => Ok(LongTermKeys {
+            access_key_id: id.to_string(),
+            secret_access_key: secret.to_string(),
+            origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
+        }),
+        _ => Err(fail(
+            Kind::Input,
+            "credential_source = Environment needs long-term AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (no session token)",
+        )),
+    }
 }
 
 /// The long-term keys STS calls are signed with. Temporary credentials are never
@@ -418,6 +575,20 @@ pub fn validate_duration(d: u32, origin: &str) -> Result<u32> {
 }
 
 /// STS accepts 9–256 characters of `[\w+=/:,.@-]`: an ARN or a hardware serial.
+/// AssumeRole takes 900 seconds to 12 hours (the role's maximum may be lower).
+pub fn validate_role_duration(d: u32, origin: &str) -> Result<u32> {
+    if (900..=43_200).contains(&d) {
+        Ok(d)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!(
+                "{origin}: duration {d} is out of range: AssumeRole takes 900 to 43200 seconds"
+            ),
+        ))
+    }
+}
+
 pub fn validate_serial<'a>(s: &'a str, origin: &str) -> Result<&'a str> {
     let ok_char = |c: char| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c);
     if (9..=256).contains(&s.len()) && s.chars().all(ok_char) {

@@ -5,14 +5,16 @@ use crate::cache::{self, Cache, Key};
 use crate::credentials::{Credentials, Timestamp};
 use crate::error::{fail, Kind};
 use crate::profile::Resolved;
-use crate::sts::{SessionRequest, Sts};
+use crate::sts::{IdentityRequest, RoleRequest, SessionRequest, Sts};
 use anyhow::Result;
 
+/// The cache key of what `res` describes: its MFA session, or its role credentials.
 pub fn key(res: &Resolved) -> Key {
     Key {
         profile: res.profile.clone(),
         base_access_key_id: res.keys.access_key_id.clone(),
         mfa_serial: res.mfa_serial.clone(),
+        role_arn: res.roles.last().map(|r| r.arn.clone()),
     }
 }
 
@@ -58,22 +60,112 @@ pub fn obtain(
             return Ok(c);
         }
     }
-    let serial = res.mfa_serial.as_deref();
-    let code = serial.map(code).transpose()?;
-    let creds = call(res, deps, serial, code.as_deref())?;
+    let creds = if res.roles.is_empty() {
+        let serial = res.mfa_serial.as_deref();
+        let code = serial.map(code).transpose()?;
+        call(res, deps, serial, code.as_deref())?
+    } else {
+        assume_roles(res, deps, force, code)?
+    };
     if lock.is_some() {
         store_or_warn(deps.cache, &key, &creds);
     }
     Ok(creds)
 }
 
+/// STS refuses to chain roles (assume with a session's credentials) for longer than this.
+pub const ROLE_CHAINING_LIMIT: u32 = 3600;
+
+/// Role credentials for `res` (whose `roles` is not empty). With an MFA device,
+/// the base profile's MFA session is obtained once (cached, shared by every
+/// role with the same source and device) and the roles are assumed with it, so
+/// many roles cost one code. A single role asked for more than an hour cannot
+/// be chained from a session: it is assumed directly with the long-term keys,
+/// the serial and a code.
+fn assume_roles(
+    res: &Resolved,
+    deps: &Deps,
+    force: bool,
+    code: impl FnOnce(&str) -> Result<String>,
+) -> Result<Credentials> {
+    let outer = res
+        .roles
+        .last()
+        .ok_or_else(|| fail(Kind::Internal, "no role to assume"))?;
+    let long_term = Signer {
+        access_key_id: res.keys.access_key_id.clone(),
+        secret_access_key: res.keys.secret_access_key.clone(),
+        session_token: None,
+        origin: res.keys.origin.clone(),
+    };
+    let direct = res.roles.len() == 1
+        && outer
+            .duration_seconds
+            .is_some_and(|d| d > ROLE_CHAINING_LIMIT);
+    let (mut signer, mut mfa) = match res.mfa_serial.as_deref() {
+        Some(serial) if direct => (long_term, Some((serial, code(serial)?))),
+        Some(_) => {
+            let session = obtain(&res.base_session(), deps, force, code)?;
+            let origin = format!("the MFA session of profile {}", res.base_profile);
+            (Signer::session(&session, origin), None)
+        }
+        None => (long_term, None),
+    };
+    let mut creds = None;
+    for role in &res.roles {
+        let (serial, token) = match mfa.take() {
+            Some((s, c)) => (Some(s), Some(c)),
+            None => (None, None),
+        };
+        let got = deps.sts.assume_role(&RoleRequest {
+            signer: IdentityRequest {
+                access_key_id: &signer.access_key_id,
+                secret_access_key: &signer.secret_access_key,
+                session_token: signer.session_token.as_deref(),
+                region: &res.region,
+                endpoint_url: res.endpoint_url.as_deref(),
+            },
+            origin: &signer.origin,
+            role_arn: &role.arn,
+            session_name: &role.session_name,
+            external_id: role.external_id.as_deref(),
+            serial_number: serial,
+            token_code: token.as_deref(),
+            duration_seconds: role.duration_seconds,
+        })?;
+        check_fresh(&got, deps)?;
+        signer = Signer::session(&got, format!("role {}", role.arn));
+        creds = Some(got);
+    }
+    creds.ok_or_else(|| fail(Kind::Internal, "no role to assume"))
+}
+
+/// Credentials that sign the next call, and where they came from.
+struct Signer {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    origin: String,
+}
+
+impl Signer {
+    fn session(c: &Credentials, origin: String) -> Signer {
+        Signer {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            session_token: Some(c.session_token.clone()),
+            origin,
+        }
+    }
+}
+
 /// The cached session, never a new one. If another run is getting one right
 /// now (it holds the lock), wait for it and take its result.
-pub fn cached(res: &Resolved, deps: &Deps) -> Option<Credentials> {
+pub fn cached(res: &Resolved, cache: &Cache, now: &dyn Fn() -> Timestamp) -> Option<Credentials> {
     let key = key(res);
-    deps.cache.load(&key, (deps.now)()).or_else(|| {
-        let _lock = deps.cache.lock(&key).ok()?;
-        deps.cache.load(&key, (deps.now)())
+    cache.load(&key, now()).or_else(|| {
+        let _lock = cache.lock(&key).ok()?;
+        cache.load(&key, now())
     })
 }
 
@@ -104,6 +196,12 @@ fn call(
         token_code: code,
         duration_seconds: res.duration_seconds,
     })?;
+    check_fresh(&creds, deps)?;
+    Ok(creds)
+}
+
+/// An answer that is already expired (or nearly) is refused, never cached.
+fn check_fresh(creds: &Credentials, deps: &Deps) -> Result<()> {
     let now = (deps.now)();
     if !creds.is_fresh(now) {
         return Err(fail(
@@ -114,7 +212,7 @@ fn call(
             ),
         ));
     }
-    Ok(creds)
+    Ok(())
 }
 
 /// A cache that cannot be locked (unwritable directory, say) must not stop the
@@ -161,6 +259,10 @@ mod tests {
             })
         }
 
+        fn assume_role(&self, _: &crate::sts::RoleRequest) -> Result<Credentials> {
+            unreachable!("no roles here")
+        }
+
         fn get_caller_identity(&self, _: &crate::sts::IdentityRequest) -> Result<String> {
             unreachable!("not used by sessions")
         }
@@ -182,6 +284,8 @@ mod tests {
             region: "us-east-1".into(),
             region_configured: false,
             endpoint_url: None,
+            base_profile: "work".into(),
+            roles: Vec::new(),
         }
     }
 

@@ -36,10 +36,25 @@ pub struct IdentityRequest<'a> {
     pub endpoint_url: Option<&'a str>,
 }
 
+/// AssumeRole, signed with `signer` (long-term keys or a session).
+#[derive(Debug, Clone)]
+pub struct RoleRequest<'a> {
+    pub signer: IdentityRequest<'a>,
+    /// Where the signing credentials came from, for messages.
+    pub origin: &'a str,
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub serial_number: Option<&'a str>,
+    pub token_code: Option<&'a str>,
+    pub duration_seconds: Option<u32>,
+}
+
 pub trait Sts {
     fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials>;
     /// The ARN the credentials belong to.
     fn get_caller_identity(&self, req: &IdentityRequest) -> Result<String>;
+    fn assume_role(&self, req: &RoleRequest) -> Result<Credentials>;
 }
 
 /// The real client (aws-sdk-sts). `timeout` bounds the whole call, retries included.
@@ -54,6 +69,10 @@ impl Sts for SdkSts {
 
     fn get_caller_identity(&self, req: &IdentityRequest) -> Result<String> {
         block_on(self.caller_identity(req))
+    }
+
+    fn assume_role(&self, req: &RoleRequest) -> Result<Credentials> {
+        block_on(self.role(req))
     }
 }
 
@@ -140,6 +159,42 @@ impl SdkSts {
         })
     }
 
+    async fn role(&self, req: &RoleRequest<'_>) -> Result<Credentials> {
+        let s = &req.signer;
+        let keys = aws_credential_types::Credentials::new(
+            s.access_key_id,
+            s.secret_access_key,
+            s.session_token.map(str::to_string),
+            None,
+            "awscred",
+        );
+        let endpoint = endpoint(s.endpoint_url, s.region);
+        let out = self
+            .client(keys, s.region, s.endpoint_url)
+            .assume_role()
+            .role_arn(req.role_arn)
+            .role_session_name(req.session_name)
+            .set_external_id(req.external_id.map(str::to_string))
+            .set_serial_number(req.serial_number.map(str::to_string))
+            .set_token_code(req.token_code.map(str::to_string))
+            .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
+            .send()
+            .await
+            .map_err(|e| self.explain(e, &endpoint, req.origin))?;
+        let c = out.credentials.ok_or_else(|| {
+            fail(Kind::Network, format!("STS answered AssumeRole without credentials ({endpoint}): retry; if it persists, check the endpoint"))
+        })?;
+        complete(
+            Credentials {
+                access_key_id: c.access_key_id,
+                secret_access_key: c.secret_access_key,
+                session_token: c.session_token,
+                expiration: Timestamp(c.expiration.secs()),
+            },
+            &endpoint,
+        )
+    }
+
     async fn session_token(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
         let keys = aws_credential_types::Credentials::new(
             &req.keys.access_key_id,
@@ -160,22 +215,15 @@ impl SdkSts {
         let c = out.credentials.ok_or_else(|| {
             fail(Kind::Network, format!("STS answered without credentials ({}): retry; if it persists, check the endpoint", req.endpoint()))
         })?;
-        let creds = Credentials {
-            access_key_id: c.access_key_id,
-            secret_access_key: c.secret_access_key,
-            session_token: c.session_token,
-            expiration: Timestamp(c.expiration.secs()),
-        };
-        if creds.access_key_id.is_empty()
-            || creds.secret_access_key.is_empty()
-            || creds.session_token.is_empty()
-        {
-            return Err(fail(
-                Kind::Network,
-                format!("STS answered with incomplete credentials ({}): retry; if it persists, check the endpoint", req.endpoint()),
-            ));
-        }
-        Ok(creds)
+        complete(
+            Credentials {
+                access_key_id: c.access_key_id,
+                secret_access_key: c.secret_access_key,
+                session_token: c.session_token,
+                expiration: Timestamp(c.expiration.secs()),
+            },
+            &req.endpoint(),
+        )
     }
 
     fn explain<E>(
@@ -221,6 +269,20 @@ impl SdkSts {
             _ => fail(Kind::Internal, format!("the STS call could not be made: {}", root_cause(&err))),
         }
     }
+}
+
+/// The SDK's reader fills absent fields with empty strings: refuse those.
+fn complete(creds: Credentials, endpoint: &str) -> Result<Credentials> {
+    if creds.access_key_id.is_empty()
+        || creds.secret_access_key.is_empty()
+        || creds.session_token.is_empty()
+    {
+        return Err(fail(
+            Kind::Network,
+            format!("STS answered with incomplete credentials ({endpoint}): retry; if it persists, check the endpoint"),
+        ));
+    }
+    Ok(creds)
 }
 
 /// The text of the first `<tag>…</tag>` in an XML body, entities decoded.

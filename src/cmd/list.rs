@@ -1,9 +1,9 @@
 //! Every profile in both files with its MFA device, region and cached session.
 
-use crate::cache::Key;
 use crate::cmd;
-use crate::credentials::{is_temporary_key_id, Timestamp};
-use crate::profile::{Env, Files};
+use crate::credentials::Timestamp;
+use crate::profile::{self, Env, Files, Options};
+use crate::session;
 use anyhow::Result;
 
 pub fn run(env: &Env) -> Result<String> {
@@ -20,18 +20,17 @@ pub fn run(env: &Env) -> Result<String> {
     ]];
     for name in files.profile_names() {
         let get = |k: &str| files.get(&name, k).map(|s| s.value.to_string());
-        let serial = get("mfa_serial");
-        let state = match get("aws_access_key_id") {
-            Some(id) if get("aws_session_token").is_none() && !is_temporary_key_id(&id) => {
-                let key = Key {
-                    profile: name.clone(),
-                    base_access_key_id: id,
-                    mfa_serial: serial.clone(),
-                };
-                session_state(cache.read(&key).map(|c| c.expiration), now)
+        // Each profile as `export --profile NAME` would see it, so roles show their own state.
+        let opts = Options {
+            profile: Some(&name),
+            ..Options::default()
+        };
+        let (serial, state) = match profile::resolve(&files, &Env::default(), &opts) {
+            Ok(res) => {
+                let expiration = cache.read(&session::key(&res)).map(|c| c.expiration);
+                (res.mfa_serial, session_state(expiration, now))
             }
-            Some(_) => "(temporary keys in profile)".to_string(),
-            None => "(no long-term keys)".to_string(),
+            Err(e) => (get("mfa_serial"), format!("({})", short(&e.to_string()))),
         };
         let mark = if active == Some(name.as_str()) {
             "*"
@@ -48,6 +47,11 @@ pub fn run(env: &Env) -> Result<String> {
         ]);
     }
     Ok(table(&rows))
+}
+
+/// The first clause of an error, for a table cell: "profile `x` has no long-term keys".
+fn short(message: &str) -> &str {
+    message.split(": ").next().unwrap_or(message)
 }
 
 fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {

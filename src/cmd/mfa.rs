@@ -7,7 +7,9 @@ use anyhow::Result;
 
 pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
     let (files, res) = cmd::resolve(env, args.profile.profile.as_deref(), Some(&args.session))?;
-    session::require_serial(&res, &tilde(&files.config.path, env))?;
+    if res.roles.is_empty() {
+        session::require_serial(&res, &tilde(&files.config.path, env))?;
+    }
     let creds = cmd::obtain(env, &res, args.force, args.code.as_deref())?;
     let region = res.region_configured.then_some(res.region.as_str());
     args.format.format.renderer(env).set(&Exports::new(

@@ -2,6 +2,7 @@
 //! and printing the failure line instead on error, is the caller's job, so no
 //! command can leave half its output behind.
 
+pub mod assume_role;
 pub mod clear;
 pub mod credential_process;
 pub mod docs;

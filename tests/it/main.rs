@@ -7,4 +7,5 @@ mod support;
 mod core;
 mod everyday;
 mod faults;
+mod roles;
 mod shells;

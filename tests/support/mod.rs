@@ -17,6 +17,8 @@ pub struct Request {
     pub params: BTreeMap<String, String>,
     /// From `Authorization: AWS4-HMAC-SHA256 Credential=AKID/...`.
     pub access_key_id: String,
+    /// `X-Amz-Security-Token`, when a session signed the request.
+    pub session_token: Option<String>,
 }
 
 impl Request {
@@ -110,9 +112,14 @@ impl FakeSts {
 
     /// How many GetSessionToken calls arrived.
     pub fn session_calls(&self) -> usize {
+        self.calls("GetSessionToken")
+    }
+
+    /// How many calls of `action` arrived.
+    pub fn calls(&self, action: &str) -> usize {
         self.requests()
             .iter()
-            .filter(|r| r.param("Action") == Some("GetSessionToken"))
+            .filter(|r| r.param("Action") == Some(action))
             .count()
     }
 }
@@ -122,6 +129,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut length = 0usize;
     let mut access_key_id = String::new();
+    let mut session_token = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -136,6 +144,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         }
+        if let Some(v) = lower.strip_prefix("x-amz-security-token:") {
+            let start = l.len() - v.len();
+            session_token = Some(l[start..].trim().to_string());
+        }
         if lower.starts_with("authorization:") {
             if let Some(rest) = l.split("Credential=").nth(1) {
                 access_key_id = rest.split('/').next().unwrap_or("").to_string();
@@ -148,6 +160,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let request = Request {
         params,
         access_key_id,
+        session_token,
     };
     let reply = {
         let mut st = state.lock().unwrap();
@@ -224,6 +237,9 @@ pub fn issued(n: u64) -> (String, String, String) {
 }
 
 fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
+    if req.param("Action") == Some("AssumeRole") {
+        return role_xml(state, req, shift);
+    }
     let n = {
         let mut st = state.lock().unwrap();
         st.issued += 1;
@@ -237,6 +253,34 @@ fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
     let exp = rfc3339(now() + duration + shift);
     format!(
         "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetSessionTokenResult><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials></GetSessionTokenResult><ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata></GetSessionTokenResponse>"
+    )
+}
+
+/// Role credentials: the same numbering as sessions, `ASIAROLE…` key ids.
+fn role_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
+    let n = {
+        let mut st = state.lock().unwrap();
+        st.issued += 1;
+        st.issued
+    };
+    let duration: i64 = req
+        .param("DurationSeconds")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(3600);
+    let (id, secret, token) = issued_role(n);
+    let exp = rfc3339(now() + duration + shift);
+    let arn = req.param("RoleArn").unwrap_or("");
+    let name = req.param("RoleSessionName").unwrap_or("");
+    format!(
+        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROA:{name}</AssumedRoleId><Arn>{arn}/{name}</Arn></AssumedRoleUser><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata></AssumeRoleResponse>"
+    )
+}
+
+pub fn issued_role(n: u64) -> (String, String, String) {
+    (
+        format!("ASIAROLE{n:08}"),
+        format!("role+secret/{n}"),
+        format!("RoleToken{n}=="),
     )
 }
 

@@ -1,0 +1,225 @@
+//! Role profiles: source_profile chains, one MFA session shared by many roles,
+//! role credentials cached per profile, and `assume-role`.
+
+use crate::support::*;
+
+const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+fn roles_home(extra: &str) -> Home {
+    let config = format!(
+        "{CONFIG}\n[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/admin\nsource_profile = default\nmfa_serial = {SERIAL}\nregion = us-west-2\n\n[profile reader]\nrole_arn = arn:aws:iam::222222222222:role/reader\nsource_profile = default\nmfa_serial = {SERIAL}\nexternal_id = ext-42\nrole_session_name = alice\n{extra}"
+    );
+    Home::with(&config, CREDENTIALS)
+}
+
+#[test]
+fn many_roles_share_one_mfa_session_and_one_code() {
+    let (home, sts) = (roles_home(""), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["export", "--profile", "admin"])
+        .env("AWS_MFA_TOKEN_CODE", "123456"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].param("Action"), Some("GetSessionToken"));
+    assert_eq!(reqs[0].param("SerialNumber"), Some(SERIAL));
+    assert_eq!(reqs[0].access_key_id, "AKIADEFAULTKEY000001");
+    assert_eq!(reqs[1].param("Action"), Some("AssumeRole"));
+    assert_eq!(
+        reqs[1].param("RoleArn"),
+        Some("arn:aws:iam::111111111111:role/admin")
+    );
+    assert_eq!(reqs[1].param("RoleSessionName"), Some("awscred-admin"));
+    assert_eq!(
+        reqs[1].param("SerialNumber"),
+        None,
+        "the MFA session carries MFA"
+    );
+    let (sid, _, stoken) = issued(1);
+    assert_eq!(reqs[1].access_key_id, sid, "signed with the MFA session");
+    assert_eq!(reqs[1].session_token.as_deref(), Some(stoken.as_str()));
+    let (rid, rsecret, rtoken) = issued_role(2);
+    assert!(
+        r.stdout
+            .contains(&format!("export AWS_ACCESS_KEY_ID='{rid}'")),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .contains(&format!("export AWS_SECRET_ACCESS_KEY='{rsecret}'")));
+    assert!(r
+        .stdout
+        .contains(&format!("export AWS_SESSION_TOKEN='{rtoken}'")));
+    assert!(r.stdout.contains("export AWSCRED_PROFILE='admin'"));
+    assert!(r.stdout.contains("export AWS_REGION='us-west-2'"));
+
+    // A second role with the same source and device: one AssumeRole, no code needed.
+    let r = run(home.cmd(&sts).args(["export", "--profile", "reader"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[2].param("Action"), Some("AssumeRole"));
+    assert_eq!(reqs[2].param("ExternalId"), Some("ext-42"));
+    assert_eq!(reqs[2].param("RoleSessionName"), Some("alice"));
+    assert_eq!(reqs[2].access_key_id, sid);
+
+    // Role credentials are cached per role profile; the source's MFA session serves `mfa` too.
+    for profile in ["admin", "reader", "default"] {
+        let r = run(home.cmd(&sts).args(["mfa", "--profile", profile]));
+        assert_eq!(r.code, 0, "{profile}: {}", r.stderr);
+    }
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "reader"]));
+    assert!(r.stdout.contains(&issued_role(3).0), "{}", r.stdout);
+    assert_eq!(sts.requests().len(), 3, "everything came from the cache");
+}
+
+#[test]
+fn a_role_over_one_hour_is_assumed_directly_with_the_code() {
+    let extra = "\n[profile long]\nrole_arn = arn:aws:iam::333333333333:role/long\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nduration_seconds = 14400\n";
+    let (home, sts) = (roles_home(extra), FakeSts::start());
+    let r = run(home.cmd(&sts).args(["mfa", "--profile", "long", "123456"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = sts.requests();
+    assert_eq!(
+        reqs.len(),
+        1,
+        "no GetSessionToken: STS refuses chaining beyond an hour"
+    );
+    assert_eq!(reqs[0].param("Action"), Some("AssumeRole"));
+    assert_eq!(reqs[0].param("SerialNumber"), Some(SERIAL));
+    assert_eq!(reqs[0].param("TokenCode"), Some("123456"));
+    assert_eq!(reqs[0].param("DurationSeconds"), Some("14400"));
+    assert_eq!(reqs[0].access_key_id, "AKIADEFAULTKEY000001");
+    assert_eq!(reqs[0].session_token, None);
+}
+
+#[test]
+fn a_role_without_mfa_uses_the_long_term_keys_and_chains_follow_source_profile() {
+    let extra = "\n[profile plainrole]\nrole_arn = arn:aws:iam::444444444444:role/plain\nsource_profile = plain\n\n[profile chained]\nrole_arn = arn:aws:iam::555555555555:role/chained\nsource_profile = plainrole\n";
+    let (home, sts) = (roles_home(extra), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "chained"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].param("RoleArn"),
+        Some("arn:aws:iam::444444444444:role/plain")
+    );
+    assert_eq!(reqs[0].access_key_id, "AKIAPLAINKEY00000003");
+    assert_eq!(
+        reqs[1].param("RoleArn"),
+        Some("arn:aws:iam::555555555555:role/chained")
+    );
+    assert_eq!(reqs[1].access_key_id, issued_role(1).0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["AccessKeyId"], issued_role(2).0);
+}
+
+#[test]
+fn source_profile_loops_and_unsupported_credential_sources_are_clear_errors() {
+    let extra = "\n[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n[profile ec2]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Ec2InstanceMetadata\n[profile orphan]\nrole_arn = arn:aws:iam::1:role/x\n[profile dangling]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = nowhere\n";
+    let (home, sts) = (roles_home(extra), FakeSts::start());
+    let cases = [
+        ("a", "source_profile loop: a → b → a"),
+        (
+            "ec2",
+            "credential_source = Ec2InstanceMetadata is not supported",
+        ),
+        ("orphan", "has role_arn but no source_profile"),
+        ("dangling", "source_profile `nowhere` does not exist"),
+    ];
+    for (profile, msg) in cases {
+        let r = run(home.cmd(&sts).args(["mfa", "--profile", profile, "123456"]));
+        assert_eq!(r.code, 3, "{profile}: {}", r.stderr);
+        assert!(r.stderr.contains(msg), "{profile}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("config:"),
+            "names the file and line: {}",
+            r.stderr
+        );
+    }
+    assert!(sts.requests().is_empty());
+}
+
+#[test]
+fn credential_source_environment_uses_long_term_env_keys() {
+    let extra = "\n[profile envrole]\nrole_arn = arn:aws:iam::1:role/env\ncredential_source = Environment\n";
+    let (home, sts) = (roles_home(extra), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "envrole"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT1")
+        .env("AWS_SECRET_ACCESS_KEY", "x"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(sts.requests()[0].access_key_id, "AKIAFROMENVIRONMENT1");
+}
+
+#[test]
+fn assume_role_command_prints_json_by_default_and_caches() {
+    let (home, sts) = (roles_home(""), FakeSts::start());
+    let args = [
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::666666666666:role/ops",
+        "--token-code",
+        "123456",
+    ];
+    let r = run(home.cmd(&sts).args(args));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["Credentials"]["AccessKeyId"], issued_role(2).0);
+    assert_eq!(
+        sts.calls("GetSessionToken"),
+        1,
+        "default has an MFA device: its session assumes the role"
+    );
+    let r2 = run(home.cmd(&sts).args([
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::666666666666:role/ops",
+        "--format",
+        "env",
+    ]));
+    assert_eq!(r2.code, 0, "{}", r2.stderr);
+    assert!(
+        r2.stdout.contains(&issued_role(2).0),
+        "cached: {}",
+        r2.stdout
+    );
+    assert_eq!(sts.requests().len(), 2);
+    let r = run(home.cmd(&sts).args(["assume-role", "--role-arn", "ops"]));
+    assert_eq!((r.code, r.stdout.as_str()), (3, ""));
+    let r = run(home.cmd(&sts).args([
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::1:role/x",
+        "--duration-seconds",
+        "50000",
+    ]));
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stderr.contains("AssumeRole takes 900 to 43200 seconds"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn list_shows_role_profiles_with_their_own_state() {
+    let (home, sts) = (roles_home(""), FakeSts::start());
+    run(home
+        .cmd(&sts)
+        .args(["export", "--profile", "admin"])
+        .env("AWS_MFA_TOKEN_CODE", "123456"));
+    let r = run(home.cmd(&sts).arg("list"));
+    let admin = r.stdout.lines().find(|l| l.contains("admin")).unwrap();
+    assert!(admin.contains("valid until"), "{admin}");
+    let reader = r.stdout.lines().find(|l| l.contains("reader")).unwrap();
+    assert!(reader.ends_with("none"), "{reader}");
+}
