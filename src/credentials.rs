@@ -166,6 +166,42 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Credentials as handed out: a session (token and expiration) or, for a
+/// profile without an MFA device, whatever the AWS SDK chain resolves (which
+/// may be long-term keys, with neither).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    pub expiration: Option<Timestamp>,
+}
+
+impl From<Credentials> for Issued {
+    fn from(c: Credentials) -> Issued {
+        Issued {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: Some(c.session_token),
+            expiration: Some(c.expiration),
+        }
+    }
+}
+
+impl fmt::Debug for Issued {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issued")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
 /// An IAM user's long-term access key: the only thing awscred signs STS calls with.
 #[derive(Clone, PartialEq, Eq)]
 pub struct LongTermKeys {

@@ -1,6 +1,7 @@
 //! awscred: AWS MFA session credentials for the shell.
 
 pub mod cache;
+pub mod chain;
 pub mod cli;
 pub mod cmd;
 pub mod credentials;

@@ -171,6 +171,29 @@ impl Files {
     }
 }
 
+impl Files {
+    /// A profile awscred leaves to the AWS SDK: no keys, no role, no MFA device,
+    /// but SSO, `credential_process` or web identity settings.
+    pub fn uses_sdk_chain(&self, profile: &str) -> bool {
+        let has = |k: &str| self.get(profile, k).is_some();
+        !has("aws_access_key_id")
+            && !has("role_arn")
+            && !has("mfa_serial")
+            && [
+                "sso_session",
+                "sso_start_url",
+                "credential_process",
+                "web_identity_token_file",
+            ]
+            .iter()
+            .any(|k| has(k))
+    }
+
+    pub fn uses_sso(&self, profile: &str) -> bool {
+        self.get(profile, "sso_session").is_some() || self.get(profile, "sso_start_url").is_some()
+    }
+}
+
 /// `default` → default, `profile  x` → x, anything else (sso-session, services) → None.
 fn config_profile_name(section: &str) -> Option<&str> {
     let mut words = section.split_whitespace();
@@ -309,15 +332,7 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         outer.duration_seconds = Some(validate_role_duration(d, "--duration-seconds")?);
     }
 
-    let (region, region_configured) = match opts
-        .region
-        .or_else(|| env.get("AWS_REGION"))
-        .or_else(|| env.get("AWS_DEFAULT_REGION"))
-        .or_else(|| files.get(profile, "region").map(|s| s.value))
-    {
-        Some(r) => (validate_region(r)?.to_string(), true),
-        None => (DEFAULT_REGION.to_string(), false),
-    };
+    let (region, region_configured) = region(files, env, profile, opts.region)?;
 
     Ok(Resolved {
         profile: profile.to_string(),
@@ -331,6 +346,24 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         base_profile: base_profile.to_string(),
         roles,
     })
+}
+
+/// Region: flag > `AWS_REGION` > `AWS_DEFAULT_REGION` > the profile's > us-east-1,
+/// and whether it was configured (the fallback is not exported).
+pub fn region(
+    files: &Files,
+    env: &Env,
+    profile: &str,
+    flag: Option<&str>,
+) -> Result<(String, bool)> {
+    match flag
+        .or_else(|| env.get("AWS_REGION"))
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .or_else(|| files.get(profile, "region").map(|s| s.value))
+    {
+        Some(r) => Ok((validate_region(r)?.to_string(), true)),
+        None => Ok((DEFAULT_REGION.to_string(), false)),
+    }
 }
 
 fn parse_seconds(s: &Setting) -> Result<u32> {

@@ -76,6 +76,14 @@ impl Sts for SdkSts {
     }
 }
 
+/// The one HTTP client awscred uses: hyper with rustls and ring.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// A runtime only for the call: the cache-hit path never pays for one.
 fn block_on<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
     tokio::runtime::Builder::new_current_thread()
@@ -102,11 +110,8 @@ impl SdkSts {
         use aws_sdk_sts::config::{
             retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
         };
-        use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
+        let http = https_client();
         let attempt = self.timeout.min(Duration::from_secs(5));
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())

@@ -25,7 +25,8 @@ pub fn run(args: &AssumeRoleArgs, env: &Env) -> Result<String> {
         external_id: args.external_id.clone(),
         duration_seconds,
     });
-    let creds = cmd::obtain(env, &res, args.force, args.token_code.as_deref())?;
+    let creds: crate::credentials::Issued =
+        cmd::obtain(env, &res, args.force, args.token_code.as_deref())?.into();
     let region = res.region_configured.then_some(res.region.as_str());
     args.format.renderer(env).set(&Exports::new(
         &creds,

@@ -9,6 +9,5 @@ use crate::shell::json::process_json;
 use anyhow::Result;
 
 pub fn run(args: &CredentialProcessArgs, env: &Env) -> Result<String> {
-    let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), None)?;
-    process_json(&cmd::obtain(env, &res, false, None)?)
+    process_json(&cmd::handout(env, args.profile.profile.as_deref(), true)?.credentials)
 }

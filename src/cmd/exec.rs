@@ -4,22 +4,28 @@
 use crate::cli::ExecArgs;
 use crate::cmd;
 use crate::error::{fail, Kind};
-use crate::profile::Env;
+use crate::profile::{profile_name, Env, Options};
 use crate::shell::{check, Exports, ALL_VARS};
 use anyhow::Result;
 use std::process::Command;
 
 pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
-    let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), None)?;
+    let (name, _) = profile_name(
+        &Options {
+            profile: args.profile.profile.as_deref(),
+            ..Options::default()
+        },
+        env,
+    );
     if let Some(active) = env.get("AWSCRED_PROFILE") {
-        if active != res.profile && !args.force {
+        if active != name && !args.force {
             return Err(fail(
                 Kind::Input,
-                format!("this shell is already in an awscred session for profile {active}: leave it first, or pass --force to nest {}", res.profile),
+                format!("this shell is already in an awscred session for profile {active}: leave it first, or pass --force to nest {name}"),
             ));
         }
     }
-    let creds = cmd::obtain(env, &res, false, None)?;
+    let h = cmd::handout(env, args.profile.profile.as_deref(), true)?;
 
     let (program, rest) = match args.command.split_first() {
         Some((p, rest)) => (p.clone(), rest.to_vec()),
@@ -39,10 +45,11 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     {
         child.env_remove(name);
     }
-    let region = res.region_configured.then_some(res.region.as_str());
-    for (name, value) in Exports::new(&creds, &res.profile, region, false).vars {
-        check(name, &value)?;
-        child.env(name, value);
+    for (name, value) in Exports::new(&h.credentials, &h.profile, h.region.as_deref(), false).vars {
+        if let Some(value) = value {
+            check(name, &value)?;
+            child.env(name, value);
+        }
     }
     run_replacing(child, &program)
 }

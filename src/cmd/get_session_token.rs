@@ -26,5 +26,5 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
         now: &cmd::now,
     };
     let creds = session::fresh(&res, &deps, code.as_deref(), !args.no_cache)?;
-    sts_json(&creds)
+    sts_json(&creds.into())
 }

@@ -10,7 +10,8 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
     if res.roles.is_empty() {
         session::require_serial(&res, &tilde(&files.config.path, env))?;
     }
-    let creds = cmd::obtain(env, &res, args.force, args.code.as_deref())?;
+    let creds: crate::credentials::Issued =
+        cmd::obtain(env, &res, args.force, args.code.as_deref())?.into();
     let region = res.region_configured.then_some(res.region.as_str());
     args.format.format.renderer(env).set(&Exports::new(
         &creds,

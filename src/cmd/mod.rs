@@ -17,7 +17,7 @@ pub mod unset;
 
 use crate::cache::Cache;
 use crate::cli::SessionArgs;
-use crate::credentials::{Credentials, Timestamp};
+use crate::credentials::{Credentials, Issued, Timestamp};
 use crate::error::{fail, Kind};
 use crate::profile::{self, Env, Files, Options, Resolved};
 use crate::prompt::{self, CodeSource};
@@ -70,6 +70,71 @@ pub fn obtain(env: &Env, res: &Resolved, force: bool, code: Option<&str>) -> Res
         now: &now,
     };
     session::obtain(res, &deps, force, |serial| source.get(serial))
+}
+
+/// What `export`, `credential-process` and `exec` hand out for a profile.
+pub struct Handout {
+    pub credentials: Issued,
+    pub profile: String,
+    /// The configured region, if any (exported with the credentials).
+    pub region: Option<String>,
+}
+
+/// The credentials of a profile, in order: its valid cached session; for a
+/// role profile, role credentials (asking for a code only if the source has no
+/// valid MFA session); with `obtain`, a new MFA session; for a profile without
+/// an MFA device, its own credentials (long-term keys, or what the SDK chain
+/// resolves for SSO, credential_process, web identity). A profile with an MFA
+/// device never hands out its long-term keys.
+pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result<Handout> {
+    let files = Files::load(env)?;
+    let opts = Options {
+        profile,
+        ..Options::default()
+    };
+    let (name, _) = profile::profile_name(&opts, env);
+    if files.uses_sdk_chain(name) {
+        let (region, configured) = profile::region(&files, env, name, None)?;
+        let credentials = crate::chain::profile_credentials(&crate::chain::Request {
+            profile: name,
+            region: &region,
+            sso: files.uses_sso(name),
+            timeout: sts(env)?.timeout,
+        })?;
+        return Ok(Handout {
+            credentials,
+            profile: name.to_string(),
+            region: configured.then_some(region),
+        });
+    }
+    let res = profile::resolve(&files, env, &opts)?;
+    let credentials: Issued = match session::cached(&res, &cache(env), &now) {
+        Some(c) => c.into(),
+        None if !res.roles.is_empty() || (obtain_session && res.mfa_serial.is_some()) => {
+            obtain(env, &res, false, None)?.into()
+        }
+        None if res.mfa_serial.is_none() => Issued {
+            access_key_id: res.keys.access_key_id.clone(),
+            secret_access_key: res.keys.secret_access_key.clone(),
+            session_token: None,
+            expiration: None,
+        },
+        None => {
+            return Err(fail(
+                Kind::NoSession,
+                format!(
+                    "no valid session for profile {}: run `awscred mfa`",
+                    res.profile
+                ),
+            ))
+        }
+    };
+    let region = res.region_configured.then(|| res.region.clone());
+    Ok(Handout {
+        credentials,
+        profile: res.profile,
+        region,
+    })
 }
 
 /// The real STS client with the timeout from `AWSCRED_TIMEOUT` (seconds, default 10).

@@ -15,7 +15,12 @@ fn bare(c: char) -> bool {
 impl Render for Dotenv {
     fn set(&self, exports: &Exports) -> Result<String> {
         let mut out = String::new();
-        for (name, value) in &exports.vars {
+        // A .env file cannot remove a variable: absent ones are left out.
+        for (name, value) in exports
+            .vars
+            .iter()
+            .filter_map(|(n, v)| Some((n, v.as_ref()?)))
+        {
             super::check(name, value)?;
             if value.chars().all(bare) {
                 out.push_str(&format!("{name}={value}\n"));

@@ -43,16 +43,29 @@ impl Render for Github {
         })?;
         let c = exports.credentials;
         let mut stdout = String::new();
-        for secret in [&c.access_key_id, &c.secret_access_key, &c.session_token] {
+        for secret in [
+            Some(&c.access_key_id),
+            Some(&c.secret_access_key),
+            c.session_token.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             // The runner masks per line, so each line of a multi-line value gets its own mask.
             for line in secret.split(['\n', '\r']).filter(|l| !l.is_empty()) {
                 stdout.push_str(&format!("::add-mask::{}\n", escape_data(line)));
             }
         }
-        let values: Vec<&str> = exports.vars.iter().map(|(_, v)| v.as_str()).collect();
+        // GITHUB_ENV cannot remove a variable: absent ones are left out.
+        let vars: Vec<(&str, &str)> = exports
+            .vars
+            .iter()
+            .filter_map(|(n, v)| Some((*n, v.as_deref()?)))
+            .collect();
+        let values: Vec<&str> = vars.iter().map(|(_, v)| *v).collect();
         let delim = delimiter(&values);
         let mut file = String::new();
-        for (name, value) in &exports.vars {
+        for (name, value) in &vars {
             super::check(name, value)?;
             file.push_str(&format!("{name}<<{delim}\n{value}\n{delim}\n"));
         }
@@ -77,21 +90,25 @@ impl Render for Github {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::{Credentials, Timestamp};
+    use crate::credentials::{Issued, Timestamp};
 
     #[test]
     fn masks_on_stdout_and_heredocs_in_the_env_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("env");
         std::fs::write(&path, "EXISTING=1\n").unwrap();
-        let c = Credentials {
+        let c = Issued {
             access_key_id: "ASIA1".into(),
             secret_access_key: "s%e\ncret".into(),
-            session_token: "tok".into(),
-            expiration: Timestamp(0),
+            session_token: Some("tok".into()),
+            expiration: Some(Timestamp(0)),
         };
         let e = Exports {
-            vars: vec![("A", "x\ny".into()), ("B", "".into())],
+            vars: vec![
+                ("A", Some("x\ny".into())),
+                ("B", Some("".into())),
+                ("C", None),
+            ],
             credentials: &c,
         };
         let out = Github {
@@ -122,11 +139,11 @@ mod tests {
     fn delimiter_avoids_values_and_missing_env_is_an_error() {
         let d = delimiter(&[]);
         assert_ne!(delimiter(&[&d]), d);
-        let c = Credentials {
+        let c = Issued {
             access_key_id: "a".into(),
             secret_access_key: "s".into(),
-            session_token: "t".into(),
-            expiration: Timestamp(0),
+            session_token: Some("t".into()),
+            expiration: Some(Timestamp(0)),
         };
         let e = Exports {
             vars: vec![],

@@ -4,7 +4,7 @@
 //! expect from a `credential_process`.
 
 use super::{no_unset, Exports, Render};
-use crate::credentials::Credentials;
+use crate::credentials::{Issued, Timestamp};
 use anyhow::Result;
 use serde::Serialize;
 
@@ -12,10 +12,33 @@ pub struct Json;
 
 pub struct Process;
 
+/// The credential fields, in STS's order; long-term keys have no token or expiration.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Fields<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<Timestamp>,
+}
+
+impl<'a> From<&'a Issued> for Fields<'a> {
+    fn from(c: &'a Issued) -> Fields<'a> {
+        Fields {
+            access_key_id: &c.access_key_id,
+            secret_access_key: &c.secret_access_key,
+            session_token: c.session_token.as_deref(),
+            expiration: c.expiration,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct StsShape<'a> {
     #[serde(rename = "Credentials")]
-    credentials: &'a Credentials,
+    credentials: Fields<'a>,
 }
 
 #[derive(Serialize)]
@@ -23,22 +46,25 @@ struct ProcessShape<'a> {
     #[serde(rename = "Version")]
     version: u8,
     #[serde(flatten)]
-    credentials: &'a Credentials,
+    credentials: Fields<'a>,
 }
 
-pub fn sts_json(credentials: &Credentials) -> Result<String> {
+pub fn sts_json(credentials: &Issued) -> Result<String> {
     let mut out = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    StsShape { credentials }.serialize(&mut ser)?;
+    StsShape {
+        credentials: credentials.into(),
+    }
+    .serialize(&mut ser)?;
     out.push(b'\n');
     Ok(String::from_utf8(out)?)
 }
 
-pub fn process_json(credentials: &Credentials) -> Result<String> {
+pub fn process_json(credentials: &Issued) -> Result<String> {
     let mut s = serde_json::to_string(&ProcessShape {
         version: 1,
-        credentials,
+        credentials: credentials.into(),
     })?;
     s.push('\n');
     Ok(s)
@@ -75,15 +101,27 @@ impl Render for Process {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::Timestamp;
 
-    fn creds() -> Credentials {
-        Credentials {
+    fn creds() -> Issued {
+        Issued {
             access_key_id: "ASIA1".into(),
             secret_access_key: "s\"\\\n".into(),
-            session_token: "t".into(),
-            expiration: Timestamp(0),
+            session_token: Some("t".into()),
+            expiration: Some(Timestamp(0)),
         }
+    }
+
+    #[test]
+    fn long_term_keys_omit_token_and_expiration() {
+        let c = Issued {
+            session_token: None,
+            expiration: None,
+            ..creds()
+        };
+        assert_eq!(
+            process_json(&c).unwrap(),
+            "{\"Version\":1,\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\\\"\\\\\\n\"}\n"
+        );
     }
 
     #[test]

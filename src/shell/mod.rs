@@ -11,7 +11,7 @@ pub mod json;
 mod posix;
 mod powershell;
 
-use crate::credentials::Credentials;
+use crate::credentials::Issued;
 use crate::error::{fail, Kind};
 use crate::profile::Env;
 use anyhow::Result;
@@ -60,37 +60,43 @@ impl Format {
     }
 }
 
-/// The variables a session sets, in the order they are printed.
+/// The variables a session sets, in the order they are printed. `None`
+/// removes the variable: long-term keys have no token, and a stale token left
+/// in the shell would not match them.
 pub struct Exports<'a> {
-    pub vars: Vec<(&'static str, String)>,
-    pub credentials: &'a Credentials,
+    pub vars: Vec<(&'static str, Option<String>)>,
+    pub credentials: &'a Issued,
 }
 
 impl<'a> Exports<'a> {
     /// `legacy` adds the older names some tools still read (boto 2, the EC2 API tools).
     pub fn new(
-        credentials: &'a Credentials,
+        credentials: &'a Issued,
         profile: &str,
         region: Option<&str>,
         legacy: bool,
     ) -> Exports<'a> {
         let c = credentials;
+        let token = c.session_token.clone();
         let mut vars = vec![
-            ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
-            ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.clone()),
-            ("AWS_SESSION_TOKEN", c.session_token.clone()),
-            ("AWS_CREDENTIAL_EXPIRATION", c.expiration.to_rfc3339()),
-            ("AWSCRED_PROFILE", profile.to_string()),
+            ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),
+            ("AWS_SECRET_ACCESS_KEY", Some(c.secret_access_key.clone())),
+            ("AWS_SESSION_TOKEN", token.clone()),
+            (
+                "AWS_CREDENTIAL_EXPIRATION",
+                c.expiration.map(|e| e.to_rfc3339()),
+            ),
+            ("AWSCRED_PROFILE", Some(profile.to_string())),
         ];
         if let Some(r) = region {
-            vars.push(("AWS_REGION", r.to_string()));
-            vars.push(("AWS_DEFAULT_REGION", r.to_string()));
+            vars.push(("AWS_REGION", Some(r.to_string())));
+            vars.push(("AWS_DEFAULT_REGION", Some(r.to_string())));
         }
         if legacy {
-            vars.push(("AWS_SECURITY_TOKEN", c.session_token.clone()));
-            vars.push(("AWS_ACCESS_KEY", c.access_key_id.clone()));
-            vars.push(("AWS_SECRET_KEY", c.secret_access_key.clone()));
-            vars.push(("AWS_DELEGATION_TOKEN", c.session_token.clone()));
+            vars.push(("AWS_SECURITY_TOKEN", token.clone()));
+            vars.push(("AWS_ACCESS_KEY", Some(c.access_key_id.clone())));
+            vars.push(("AWS_SECRET_KEY", Some(c.secret_access_key.clone())));
+            vars.push(("AWS_DELEGATION_TOKEN", token));
         }
         Exports { vars, credentials }
     }
@@ -134,8 +140,16 @@ impl<S: Shell> Render for S {
     fn set(&self, exports: &Exports) -> Result<String> {
         let mut out = String::new();
         for (name, value) in &exports.vars {
-            check(name, value)?;
-            out.push_str(&self.assign(name, value)?);
+            match value {
+                Some(value) => {
+                    check(name, value)?;
+                    out.push_str(&self.assign(name, value)?);
+                }
+                None => {
+                    check(name, "")?;
+                    out.push_str(&self.remove(name));
+                }
+            }
             out.push('\n');
         }
         Ok(out)
@@ -204,12 +218,12 @@ pub(crate) mod tests {
     use super::*;
     use crate::credentials::Timestamp;
 
-    pub fn creds() -> Credentials {
-        Credentials {
+    pub fn creds() -> Issued {
+        Issued {
             access_key_id: "ASIAEXAMPLE".into(),
             secret_access_key: "se/cr+et=".into(),
-            session_token: "to'ken".into(),
-            expiration: Timestamp(1_798_000_000),
+            session_token: Some("to'ken".into()),
+            expiration: Some(Timestamp(1_798_000_000)),
         }
     }
 
@@ -217,7 +231,7 @@ pub(crate) mod tests {
     pub fn one(format: Format, name: &'static str, value: &str) -> Result<String> {
         let c = creds();
         let e = Exports {
-            vars: vec![(name, value.to_string())],
+            vars: vec![(name, Some(value.to_string()))],
             credentials: &c,
         };
         format.renderer(&Env::default()).set(&e)
@@ -237,8 +251,14 @@ pub(crate) mod tests {
         assert_eq!(names(Some("eu-west-1"), false), &ALL_VARS[..7]);
         assert_eq!(names(Some("eu-west-1"), true), ALL_VARS);
         let e = Exports::new(&c, "p", None, true);
-        assert_eq!(e.vars[5], ("AWS_SECURITY_TOKEN", "to'ken".to_string()));
-        assert_eq!(e.vars[8], ("AWS_DELEGATION_TOKEN", "to'ken".to_string()));
+        assert_eq!(
+            e.vars[5],
+            ("AWS_SECURITY_TOKEN", Some("to'ken".to_string()))
+        );
+        assert_eq!(
+            e.vars[8],
+            ("AWS_DELEGATION_TOKEN", Some("to'ken".to_string()))
+        );
     }
 
     #[test]
@@ -264,6 +284,23 @@ pub(crate) mod tests {
                 "{f:?}"
             );
         }
+    }
+
+    #[test]
+    fn long_term_keys_unset_the_session_variables() {
+        let c = Issued {
+            session_token: None,
+            expiration: None,
+            ..creds()
+        };
+        let out = Format::Env
+            .renderer(&Env::default())
+            .set(&Exports::new(&c, "p", None, true))
+            .unwrap();
+        assert_eq!(
+            out,
+            "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\nexport AWS_SECRET_ACCESS_KEY='se/cr+et='\nunset AWS_SESSION_TOKEN\nunset AWS_CREDENTIAL_EXPIRATION\nexport AWSCRED_PROFILE='p'\nunset AWS_SECURITY_TOKEN\nexport AWS_ACCESS_KEY='ASIAEXAMPLE'\nexport AWS_SECRET_KEY='se/cr+et='\nunset AWS_DELEGATION_TOKEN\n"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! tcsh). A listed shell that is not installed fails the test; it is never skipped.
 
 use crate::support::*;
-use awscred::credentials::{Credentials, Timestamp};
+use awscred::credentials::{Issued, Timestamp};
 use awscred::profile::Env;
 use awscred::shell::{Exports, Format};
 use proptest::prelude::*;
@@ -132,12 +132,12 @@ fn eval(
         .collect())
 }
 
-fn creds() -> Credentials {
-    Credentials {
+fn creds() -> Issued {
+    Issued {
         access_key_id: "A".into(),
         secret_access_key: "S".into(),
-        session_token: "T".into(),
-        expiration: Timestamp(0),
+        session_token: Some("T".into()),
+        expiration: Some(Timestamp(0)),
     }
 }
 
@@ -151,7 +151,7 @@ fn render(sh: Sh, values: &[String]) -> (String, Vec<(String, String)>) {
     for (i, v) in values.iter().enumerate() {
         let name: &'static str = Box::leak(format!("T_{i}").into_boxed_str());
         let e = Exports {
-            vars: vec![(name, v.clone())],
+            vars: vec![(name, Some(v.clone()))],
             credentials: &c,
         };
         match r.set(&e) {
@@ -267,7 +267,7 @@ fn env_no_export_round_trips_with_set_a() {
     let out = Format::EnvNoExport
         .renderer(&Env::default())
         .set(&Exports {
-            vars: vars.clone(),
+            vars: vars.iter().map(|(k, v)| (*k, Some(v.clone()))).collect(),
             credentials: &c,
         })
         .unwrap();

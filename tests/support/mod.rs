@@ -131,12 +131,23 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut access_key_id = String::new();
     let mut session_token = None;
     let mut line = String::new();
+    let mut request_line = String::new();
+    let mut bearer = None;
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
             return Ok(());
         }
         let l = line.trim_end();
+        if request_line.is_empty() {
+            request_line = l.to_string();
+        }
+        if let Some(v) = l
+            .to_ascii_lowercase()
+            .strip_prefix("x-amz-sso_bearer_token:")
+        {
+            bearer = Some(l[l.len() - v.len()..].trim().to_string());
+        }
         if l.is_empty() {
             break;
         }
@@ -156,6 +167,31 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
+    // The IAM Identity Center portal: GET /federation/credentials?account_id=…&role_name=…
+    if let Some(query) = request_line.strip_prefix("GET /federation/credentials?") {
+        let mut params = form_decode(query.split(' ').next().unwrap_or(""));
+        params.insert("Action".into(), "GetRoleCredentials".into());
+        params.insert("Bearer".into(), bearer.unwrap_or_default());
+        let request = Request {
+            params,
+            access_key_id: String::new(),
+            session_token: None,
+        };
+        state.lock().unwrap().requests.push(request);
+        let (id, secret, token) = issued_sso();
+        let body = format!(
+            "{{\"roleCredentials\":{{\"accessKeyId\":\"{id}\",\"secretAccessKey\":\"{secret}\",\"sessionToken\":\"{token}\",\"expiration\":{}}}}}",
+            (now() + 3600) * 1000
+        );
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let mut stream = stream;
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body.as_bytes())?;
+        return stream.flush();
+    }
     let params = form_decode(&String::from_utf8_lossy(&body));
     let request = Request {
         params,
@@ -273,6 +309,15 @@ fn role_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
     let name = req.param("RoleSessionName").unwrap_or("");
     format!(
         "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROA:{name}</AssumedRoleId><Arn>{arn}/{name}</Arn></AssumedRoleUser><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata></AssumeRoleResponse>"
+    )
+}
+
+/// What the fake SSO portal hands out.
+pub fn issued_sso() -> (String, String, String) {
+    (
+        "ASIASSOPORTAL0000001".into(),
+        "sso/secret+key".into(),
+        "SsoSessionToken==".into(),
     )
 }
 
