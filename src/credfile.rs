@@ -1,1 +1,1060 @@
 //! Writing a session into a section of the shared credentials file (`--write-profile`).
+//!
+//! Tools that read only `~/.aws/credentials` (not the environment) then use the
+//! session. The file is the user's: unlike peers that re-serialise it (and so
+//! drop comments and reorder keys), this edits it as text. Every byte outside
+//! the target section stays as it was; inside it, only the lines of the keys we
+//! own change, in place, and missing ones are added after the section's last
+//! property. Sections and keys are found by the same rules as [`crate::ini`]
+//! reads them with, and the result is parsed again before it is written.
+
+use crate::cache::{self, write_atomic_mode};
+use crate::credentials::Credentials;
+use crate::error::{fail, Kind};
+use crate::ini;
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long [`write_profile`] waits for another run writing the file.
+pub const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+const ID: &str = "aws_access_key_id";
+const SECRET: &str = "aws_secret_access_key";
+const TOKEN: &str = "aws_session_token";
+/// botocore's legacy name for the token, which it reads *before* `aws_session_token`:
+/// updated when present so it cannot shadow the new token, never added.
+const LEGACY_TOKEN: &str = "aws_security_token";
+const EXPIRATION: &str = "expiration";
+
+/// Pure: the new file text with `[name]` holding the session. Errors (Kind::Input) when the
+/// text does not parse (say line), or when the section holds long-term keys (has
+/// aws_access_key_id but no aws_session_token) and !force.
+pub fn update(text: &str, name: &str, creds: &Credentials, force: bool) -> Result<String> {
+    update_file(text, "the credentials file", name, creds, force)
+}
+
+/// Reads `path` (missing = empty), applies `update`, writes atomically (temp + fsync + rename),
+/// keeping the file's mode (0600 for a new file), following a symlink to write its target
+/// (renaming over the link would replace it), under an exclusive lock held on the file
+/// `lock_path` (std `File::lock`; create it 0600 if needed; wait up to 30 s with try_lock
+/// polling, then a clear error). Creates the parent dir (0700) if missing.
+pub fn write_profile(
+    path: &Path,
+    lock_path: &Path,
+    name: &str,
+    creds: &Credentials,
+    force: bool,
+) -> Result<()> {
+    write_profile_waiting(path, lock_path, name, creds, force, LOCK_WAIT)
+}
+
+fn write_profile_waiting(
+    path: &Path,
+    lock_path: &Path,
+    name: &str,
+    creds: &Credentials,
+    force: bool,
+    wait: Duration,
+) -> Result<()> {
+    // Cheap checks before touching the disk.
+    check_name(name)?;
+    check_values(creds)?;
+    ensure_parent(lock_path)?;
+    let _lock = lock(lock_path, wait)?;
+    ensure_parent(path)?;
+    let target = resolve_symlinks(path)?;
+    ensure_parent(&target)?;
+    let (text, mode) = read_existing(&target)?;
+    let new = update_file(&text, &target.display().to_string(), name, creds, force)?;
+    write_atomic_mode(&target, new.as_bytes(), mode)
+}
+
+/// The file's text and permission bits; an empty text and 0600 when it does not exist.
+fn read_existing(path: &Path) -> Result<(String, u32)> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((String::new(), 0o600)),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        file.metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    #[cfg(not(unix))]
+    let mode = 0o600;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(
+            Kind::Input,
+            format!(
+                "{}: not valid UTF-8 (byte {}): save it as UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
+    Ok((text, mode))
+}
+
+/// Follows symlinks at the last path component (relative targets are relative to the
+/// link's directory), so the rename replaces the target and the link stays. A dangling
+/// link resolves to its missing target, which is then created.
+fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&p)
+                    .with_context(|| format!("cannot read symlink {}", p.display()))?;
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(fail(
+        Kind::Input,
+        format!(
+            "{}: too many levels of symbolic links: point it at a real file",
+            path.display()
+        ),
+    ))
+}
+
+/// Creates the parent directory of `path` (0700) if it is missing.
+fn ensure_parent(path: &Path) -> Result<()> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))
+}
+
+/// Takes the exclusive lock on `lock_path` (created 0600), polling up to `wait`.
+/// The lock is held until the returned file is dropped.
+fn lock(lock_path: &Path, wait: Duration) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(lock_path)
+        .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {
+                if start.elapsed() >= wait {
+                    anyhow::bail!(
+                        "another awscred run has held the lock {} for {} s while writing the credentials file: finish or stop it, then retry",
+                        lock_path.display(),
+                        wait.as_secs()
+                    );
+                }
+                if !told {
+                    cache::warn(&format!(
+                        "waiting for another awscred run to finish writing (lock {})",
+                        lock_path.display()
+                    ));
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
+            }
+        }
+    }
+}
+
+/// [`update`], naming the file as `label` in messages.
+fn update_file(
+    text: &str,
+    label: &str,
+    name: &str,
+    creds: &Credentials,
+    force: bool,
+) -> Result<String> {
+    check_name(name)?;
+    check_values(creds)?;
+    let expiration = creds.expiration.to_rfc3339();
+    let values: [(&str, &str); 4] = [
+        (ID, &creds.access_key_id),
+        (SECRET, &creds.secret_access_key),
+        (TOKEN, &creds.session_token),
+        (EXPIRATION, &expiration),
+    ];
+
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
+    let sections = ini::parse(body).map_err(|e| {
+        fail(
+            Kind::Input,
+            format!(
+                "{label} line {}: {}: fix that line, then retry",
+                e.line, e.message
+            ),
+        )
+    })?;
+    let eol = match body.find('\n') {
+        Some(i) if body[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    };
+    let lines = split_lines(body);
+
+    let mut out = String::with_capacity(text.len() + 2048);
+    out.push_str(bom);
+    match sections.iter().position(|s| s.name == name) {
+        None => {
+            out.push_str(body);
+            if !body.is_empty() {
+                if !body.ends_with('\n') {
+                    out.push_str(eol);
+                }
+                // One blank line before the new section, unless there is one already.
+                if lines.last().is_some_and(|l| !l.content.trim().is_empty()) {
+                    out.push_str(eol);
+                }
+            }
+            out.push('[');
+            out.push_str(name);
+            out.push(']');
+            out.push_str(eol);
+            for (key, value) in values {
+                push_property(&mut out, key, value, eol);
+            }
+        }
+        Some(i) => {
+            let section = &sections[i];
+            let has = |k: &str| section.get(k).is_some();
+            if has(ID) && !has(TOKEN) && !has(LEGACY_TOKEN) && !force {
+                return Err(fail(
+                    Kind::Input,
+                    format!(
+                        "section [{name}] in {label} holds long-term keys: choose another --write-profile name, or pass --force to replace them"
+                    ),
+                ));
+            }
+            let start = section.line; // 0-based index of the first line after the header
+            let end = sections.get(i + 1).map_or(lines.len(), |s| s.line - 1);
+            let layout = classify(&lines, start, end);
+            debug_assert!(layout.props.iter().all(|(idx, key)| section
+                .properties
+                .iter()
+                .any(|p| p.line == idx + 1 && p.key == *key)));
+
+            let new_value = |key: &str| -> Option<&str> {
+                if key == LEGACY_TOKEN {
+                    return Some(&creds.session_token);
+                }
+                values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+            };
+            let replaced: Vec<usize> = layout
+                .props
+                .iter()
+                .filter(|(_, key)| new_value(key).is_some())
+                .map(|(idx, _)| *idx)
+                .collect();
+            let dropped = |idx: usize| layout.owner[idx].is_some_and(|o| replaced.contains(&o));
+            // After the last kept property line (or the header), not after the blank lines
+            // and comments that lead into the next section.
+            let insert_after = (start..end)
+                .rev()
+                .find(|&idx| {
+                    layout.props.iter().any(|(p, _)| *p == idx)
+                        || (layout.owner[idx].is_some() && !dropped(idx))
+                })
+                .unwrap_or(start - 1);
+            let missing: Vec<(&str, &str)> = values
+                .iter()
+                .filter(|(k, _)| !section.properties.iter().any(|p| p.key == *k))
+                .copied()
+                .collect();
+
+            for (idx, line) in lines.iter().enumerate() {
+                if (start..end).contains(&idx) && dropped(idx) {
+                    continue;
+                }
+                match layout.props.iter().find(|(p, _)| *p == idx) {
+                    Some((_, key)) if (start..end).contains(&idx) => match new_value(key) {
+                        Some(v) => out.push_str(&rewrite(line.content, v)),
+                        None => out.push_str(line.content),
+                    },
+                    _ => out.push_str(line.content),
+                }
+                if idx == insert_after && !missing.is_empty() {
+                    out.push_str(if line.ending.contains('\n') {
+                        line.ending
+                    } else {
+                        eol
+                    });
+                    for (key, value) in &missing {
+                        push_property(&mut out, key, value, eol);
+                    }
+                } else {
+                    out.push_str(line.ending);
+                }
+            }
+        }
+    }
+
+    // Belt and braces: never write a file that would not read back as the session.
+    let check = ini::parse(out.strip_prefix('\u{feff}').unwrap_or(&out));
+    let ok = check.is_ok_and(|secs| {
+        secs.iter().find(|s| s.name == name).is_some_and(|s| {
+            values
+                .iter()
+                .all(|(k, v)| s.get(k).is_some_and(|p| p.value == *v))
+        })
+    });
+    if !ok {
+        anyhow::bail!(
+            "internal error: the updated {label} would not read back as the session; nothing was written"
+        );
+    }
+    Ok(out)
+}
+
+fn push_property(out: &mut String, key: &str, value: &str, eol: &str) {
+    out.push_str(key);
+    out.push_str(" = ");
+    out.push_str(value);
+    out.push_str(eol);
+}
+
+/// A section name we can write as `[name]` and find again by the reader's rules.
+fn check_name(name: &str) -> Result<()> {
+    let bad = name.is_empty()
+        || name.trim() != name
+        || name.contains(['[', ']', '\n', '\r'])
+        || name.starts_with('\u{feff}');
+    if bad {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "--write-profile name {name:?} cannot be a credentials file section: use a non-empty name without brackets, line breaks or edge spaces"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Values that read back unchanged: one line, no edge white space, nothing the reader
+/// would take for an inline comment. Messages name the field, never the value.
+fn check_values(creds: &Credentials) -> Result<()> {
+    for (what, v) in [
+        ("access key id", creds.access_key_id.as_str()),
+        ("secret access key", &creds.secret_access_key),
+        ("session token", &creds.session_token),
+    ] {
+        let inline_comment = v
+            .as_bytes()
+            .windows(2)
+            .any(|w| matches!(w[0], b' ' | b'\t') && matches!(w[1], b'#' | b';'));
+        if v.is_empty() || v.trim() != v || v.contains(['\r', '\n']) || inline_comment {
+            return Err(fail(
+                Kind::Input,
+                format!(
+                    "the session's {what} is empty or has a line break, edge white space or ` #`, so the credentials file cannot hold it: use the shell exports instead"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One line of the file: `content` as the reader sees it, `ending` the bytes after it
+/// (`\r\n`, `\n`, or for a last line without newline `\r` or nothing).
+struct Line<'a> {
+    content: &'a str,
+    ending: &'a str,
+}
+
+/// Lines numbered as [`ini::parse`] numbers them (index + 1).
+fn split_lines(body: &str) -> Vec<Line<'_>> {
+    body.split_inclusive('\n')
+        .map(|raw| {
+            let cut = if raw.ends_with("\r\n") {
+                2
+            } else if raw.ends_with(['\n', '\r']) {
+                1
+            } else {
+                0
+            };
+            let (content, ending) = raw.split_at(raw.len() - cut);
+            Line { content, ending }
+        })
+        .collect()
+}
+
+/// What the lines of a section body are, by the reader's rules.
+struct Layout {
+    /// Top-level property lines: index and lower-cased key.
+    props: Vec<(usize, String)>,
+    /// For each line of the file: the top-level property line a continuation or
+    /// sub-property line belongs to.
+    owner: Vec<Option<usize>>,
+}
+
+/// Classifies lines `start..end` (one section's body, header excluded) exactly as
+/// [`ini::parse`] reads them; the text is known to parse.
+fn classify(lines: &[Line], start: usize, end: usize) -> Layout {
+    let mut layout = Layout {
+        props: Vec::new(),
+        owner: vec![None; lines.len()],
+    };
+    let mut last_prop = None;
+    for (idx, line) in lines.iter().enumerate().take(end).skip(start) {
+        let trimmed = line.content.trim();
+        if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        if line.content.starts_with([' ', '\t']) && last_prop.is_some() {
+            layout.owner[idx] = last_prop;
+            continue;
+        }
+        let at = trimmed.find(['=', ':']).unwrap_or(trimmed.len());
+        layout
+            .props
+            .push((idx, trimmed[..at].trim().to_ascii_lowercase()));
+        last_prop = Some(idx);
+    }
+    layout
+}
+
+/// A property line with its value replaced: the key's spelling, the delimiter and the
+/// spacing around it, and any trailing inline comment stay.
+fn rewrite(content: &str, value: &str) -> String {
+    let at = content.find(['=', ':']).unwrap_or(content.len());
+    let rest = content.get(at + 1..).unwrap_or("");
+    let start = content.len() - rest.trim_start().len();
+    let old = strip_inline_comment(rest.trim());
+    let mut line = content[..start].to_string();
+    // `key =` with nothing after it: write `key = value`, not `key =value`.
+    if old.is_empty()
+        && !line.ends_with(char::is_whitespace)
+        && content[..at].ends_with(char::is_whitespace)
+    {
+        line.push(' ');
+    }
+    line.push_str(value);
+    line.push_str(&content[start + old.len()..]);
+    line
+}
+
+/// The reader's inline-comment rule: a `#` or `;` after white space ends the value.
+fn strip_inline_comment(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    for i in 1..bytes.len() {
+        if matches!(bytes[i], b'#' | b';') && matches!(bytes[i - 1], b' ' | b'\t') {
+            return value[..i].trim_end();
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Timestamp;
+    use crate::error::kind_of;
+    use proptest::strategy::Strategy;
+
+    fn creds() -> Credentials {
+        Credentials {
+            access_key_id: "ASIANEWKEY".into(),
+            secret_access_key: "newSecret/+=".into(),
+            session_token: "newToken+/==".into(),
+            expiration: Timestamp::parse_rfc3339("2026-11-23T18:00:00Z").unwrap(),
+        }
+    }
+
+    const NEW_KEYS: &str = "aws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/==\nexpiration = 2026-11-23T18:00:00Z\n";
+
+    /// Asserts that only lines of section `name` differ between `before` and `after`
+    /// (for a new section: `before` is kept whole, bar a final line ending).
+    fn assert_only_section_changed(before: &str, after: &str, name: &str) {
+        let b: Vec<&str> = before.split_inclusive('\n').collect();
+        let a: Vec<&str> = after.split_inclusive('\n').collect();
+        let range = |text: &str, n: usize| {
+            let secs = ini::parse(text.strip_prefix('\u{feff}').unwrap_or(text)).unwrap();
+            let i = secs.iter().position(|s| s.name == name)?;
+            Some((secs[i].line - 1, secs.get(i + 1).map_or(n, |s| s.line - 1)))
+        };
+        let (a_start, a_end) = range(after, a.len()).expect("section in the output");
+        match range(before, b.len()) {
+            Some((b_start, b_end)) => {
+                assert_eq!(b[..b_start], a[..a_start], "lines before [{name}]");
+                assert_eq!(b[b_end..], a[a_end..], "lines after [{name}]");
+            }
+            None => {
+                assert_eq!(a_end, a.len(), "a new section goes last");
+                assert!(after.starts_with(before), "the old text is kept whole");
+            }
+        }
+    }
+
+    /// Updates, then checks the invariants every result must have.
+    fn apply(text: &str, name: &str, force: bool) -> String {
+        let out = update(text, name, &creds(), force).unwrap();
+        assert_only_section_changed(text, &out, name);
+        let secs = ini::parse(out.strip_prefix('\u{feff}').unwrap_or(&out)).unwrap();
+        let s = secs.iter().find(|s| s.name == name).unwrap();
+        let c = creds();
+        for (k, v) in [
+            (ID, c.access_key_id.as_str()),
+            (SECRET, &c.secret_access_key),
+            (TOKEN, &c.session_token),
+            (EXPIRATION, "2026-11-23T18:00:00Z"),
+        ] {
+            assert_eq!(s.get(k).map(|p| p.value.as_str()), Some(v), "{k}");
+        }
+        assert_eq!(
+            update(&out, name, &c, false).unwrap(),
+            out,
+            "a second update changes nothing"
+        );
+        out
+    }
+
+    const GOLDEN_IN: &str = "\
+# AWS credentials
+; edited by hand
+
+[default]
+aws_access_key_id=AKIADEFAULTDEFAULT
+aws_secret_access_key=defaultsecret
+region = eu-west-1
+
+[ work ]
+# session for work
+  AWS_Access_Key_ID   =   ASIAOLD
+aws_secret_access_key\t=\toldsecret
+region: us-east-1 ; mine
+aws_session_token = oldtoken
+  continued
+; note inside work
+Expiration=2020-01-01T00:00:00Z
+
+# about prod
+[prod]
+aws_access_key_id = AKIAPRODPRODPROD
+aws_secret_access_key = prodsecret
+[last]
+x = 1
+";
+
+    const GOLDEN_OUT: &str = "\
+# AWS credentials
+; edited by hand
+
+[default]
+aws_access_key_id=AKIADEFAULTDEFAULT
+aws_secret_access_key=defaultsecret
+region = eu-west-1
+
+[ work ]
+# session for work
+  AWS_Access_Key_ID   =   ASIANEWKEY
+aws_secret_access_key\t=\tnewSecret/+=
+region: us-east-1 ; mine
+aws_session_token = newToken+/==
+; note inside work
+Expiration=2026-11-23T18:00:00Z
+
+# about prod
+[prod]
+aws_access_key_id = AKIAPRODPRODPROD
+aws_secret_access_key = prodsecret
+[last]
+x = 1
+";
+
+    #[test]
+    fn golden_session_section_replaced_in_place() {
+        assert_eq!(apply(GOLDEN_IN, "work", false), GOLDEN_OUT);
+    }
+
+    #[test]
+    fn golden_crlf_and_bom_variants() {
+        let crlf = |s: &str| s.replace('\n', "\r\n");
+        assert_eq!(apply(&crlf(GOLDEN_IN), "work", false), crlf(GOLDEN_OUT));
+        let bom = |s: &str| format!("\u{feff}{s}");
+        assert_eq!(apply(&bom(GOLDEN_IN), "work", false), bom(GOLDEN_OUT));
+        assert_eq!(
+            apply(&bom(&crlf(GOLDEN_IN)), "work", false),
+            bom(&crlf(GOLDEN_OUT))
+        );
+    }
+
+    #[test]
+    fn golden_new_section_appended() {
+        let out = apply(GOLDEN_IN, "new", false);
+        assert_eq!(out, format!("{GOLDEN_IN}\n[new]\n{NEW_KEYS}"));
+        let crlf_in = GOLDEN_IN.replace('\n', "\r\n");
+        let out = apply(&crlf_in, "new", false);
+        assert_eq!(
+            out,
+            format!("{crlf_in}\r\n[new]\r\n{}", NEW_KEYS.replace('\n', "\r\n"))
+        );
+        // No second blank line when the file already ends with one.
+        assert_eq!(
+            apply("[a]\nx = 1\n\n", "new", false),
+            format!("[a]\nx = 1\n\n[new]\n{NEW_KEYS}")
+        );
+    }
+
+    #[test]
+    fn missing_keys_go_after_the_last_property_not_after_trailing_comments() {
+        let text = "[a]\nx = 1\n\n[t]\nregion = eu-west-1\naws_access_key_id = ASIAOLD\naws_session_token = old\n  more\n# about next\n\n[next]\ny = 2\n";
+        let out = apply(text, "t", false);
+        assert_eq!(
+            out,
+            "[a]\nx = 1\n\n[t]\nregion = eu-west-1\naws_access_key_id = ASIANEWKEY\naws_session_token = newToken+/==\naws_secret_access_key = newSecret/+=\nexpiration = 2026-11-23T18:00:00Z\n# about next\n\n[next]\ny = 2\n"
+        );
+        // A section with no keys at all: right after the header.
+        let out = apply("[t]\n# nothing yet\n\n[next]\n", "t", false);
+        assert_eq!(out, format!("[t]\n{NEW_KEYS}# nothing yet\n\n[next]\n"));
+        // A kept key's sub-properties stay with it; ours go after them.
+        let out = apply(
+            "[t]\ns3 =\n  max_concurrent_requests = 4\n[n]\n",
+            "t",
+            false,
+        );
+        assert_eq!(
+            out,
+            format!("[t]\ns3 =\n  max_concurrent_requests = 4\n{NEW_KEYS}[n]\n")
+        );
+    }
+
+    #[test]
+    fn long_term_section_refused_then_replaced_with_force() {
+        let text = "[default]\naws_access_key_id = AKIALONGTERMLONGT\naws_secret_access_key = longtermsecret\nregion = us-west-2\n";
+        let e = update(text, "default", &creds(), false).unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert_eq!(
+            e.to_string(),
+            "section [default] in the credentials file holds long-term keys: choose another --write-profile name, or pass --force to replace them"
+        );
+        assert!(!e.to_string().contains("longtermsecret"));
+        let out = apply(text, "default", true);
+        assert_eq!(
+            out,
+            "[default]\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\nregion = us-west-2\naws_session_token = newToken+/==\nexpiration = 2026-11-23T18:00:00Z\n"
+        );
+        // The legacy token name counts as a session too, and is kept in step.
+        let out = apply(
+            "[t]\naws_access_key_id = ASIAOLD\naws_security_token = old\n",
+            "t",
+            false,
+        );
+        assert_eq!(
+            out,
+            "[t]\naws_access_key_id = ASIANEWKEY\naws_security_token = newToken+/==\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/==\nexpiration = 2026-11-23T18:00:00Z\n"
+        );
+    }
+
+    #[test]
+    fn files_without_final_newline() {
+        // Target last: its last line gains a line ending.
+        assert_eq!(
+            apply("[a]\nx = 1\n[t]\nregion = r", "t", false),
+            format!("[a]\nx = 1\n[t]\nregion = r\n{NEW_KEYS}")
+        );
+        assert_eq!(apply("[t]", "t", false), format!("[t]\n{NEW_KEYS}"));
+        // Target elsewhere: the missing final newline stays missing.
+        assert_eq!(
+            apply("[t]\nregion = r\n[a]\nx = 1", "t", false),
+            format!("[t]\nregion = r\n{NEW_KEYS}[a]\nx = 1")
+        );
+        // New section.
+        assert_eq!(
+            apply("[a]\nx = 1", "t", false),
+            format!("[a]\nx = 1\n\n[t]\n{NEW_KEYS}")
+        );
+        assert_eq!(
+            apply("[a]\r\nx = 1", "t", false),
+            format!(
+                "[a]\r\nx = 1\r\n\r\n[t]\r\n{}",
+                NEW_KEYS.replace('\n', "\r\n")
+            )
+        );
+    }
+
+    #[test]
+    fn empty_files() {
+        assert_eq!(apply("", "t", false), format!("[t]\n{NEW_KEYS}"));
+        assert_eq!(
+            apply("\u{feff}", "t", false),
+            format!("\u{feff}[t]\n{NEW_KEYS}")
+        );
+        assert_eq!(
+            apply("# only a comment", "t", false),
+            format!("# only a comment\n\n[t]\n{NEW_KEYS}")
+        );
+    }
+
+    #[test]
+    fn header_with_spaces_is_the_same_section() {
+        let out = apply(
+            "[a]\nx=1\n[  t\t]  # mine\naws_session_token=old\n",
+            "t",
+            false,
+        );
+        assert_eq!(
+            out,
+            format!("[a]\nx=1\n[  t\t]  # mine\naws_session_token=newToken+/==\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\nexpiration = 2026-11-23T18:00:00Z\n")
+        );
+    }
+
+    #[test]
+    fn value_spacing_and_inline_comments_are_kept() {
+        let out = apply(
+            "[t]\naws_access_key_id=\naws_secret_access_key =\naws_session_token = old # rotated daily\nexpiration:   old   \n",
+            "t",
+            false,
+        );
+        assert_eq!(
+            out,
+            "[t]\naws_access_key_id=ASIANEWKEY\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/== # rotated daily\nexpiration:   2026-11-23T18:00:00Z   \n"
+        );
+        // An empty value followed by an indented block: the block was its sub-properties.
+        let out = apply(
+            "[t]\naws_session_token =\n  a = b\nregion = r\n",
+            "t",
+            false,
+        );
+        assert_eq!(
+            out,
+            "[t]\naws_session_token = newToken+/==\nregion = r\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\nexpiration = 2026-11-23T18:00:00Z\n"
+        );
+    }
+
+    #[test]
+    fn names_are_validated() {
+        for bad in ["", "a]b", "[a", "a\nb", "a\rb", " a", "a ", "\u{feff}a"] {
+            let e = update("", bad, &creds(), false).unwrap_err();
+            assert_eq!(kind_of(&e), Kind::Input, "{bad:?}");
+            assert!(e.to_string().contains("--write-profile"), "{e}");
+        }
+        for good in ["a", "profile x", "a#b", "dev-1.x"] {
+            apply("[z]\nk = v\n", good, false);
+        }
+    }
+
+    #[test]
+    fn values_that_cannot_round_trip_are_refused_without_echoing_them() {
+        let cases: [fn(&mut Credentials); 6] = [
+            |c| c.secret_access_key = " SECRETSECRET".into(),
+            |c| c.secret_access_key = "SECRETSECRET ".into(),
+            |c| c.secret_access_key = "SECRET\nSECRET".into(),
+            |c| c.session_token = "SECRET\rSECRET".into(),
+            |c| c.session_token = "SECRET #SECRET".into(),
+            |c| c.access_key_id = String::new(),
+        ];
+        for change in cases {
+            let mut c = creds();
+            change(&mut c);
+            let e = update("", "t", &c, false).unwrap_err();
+            assert_eq!(kind_of(&e), Kind::Input);
+            assert!(!e.to_string().contains("SECRET"), "{e}");
+        }
+    }
+
+    #[test]
+    fn unparseable_files_are_refused_with_the_line() {
+        let e = update("[a]\nx = 1\nbogus line\n", "t", &creds(), false).unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert!(
+            e.to_string().starts_with("the credentials file line 3: "),
+            "{e}"
+        );
+        let e = update("[t]\nx = 1\n[t]\n", "t", &creds(), false).unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn indented_first_line_and_indented_header_follow_the_reader() {
+        // Right after a header an indented line is a property; after a property an
+        // indented `[x]`-looking line is a continuation, not a header.
+        let text = "[t]\n  aws_access_key_id = ASIAOLD\n  [notaheader]\n[u]\n";
+        assert_eq!(
+            apply(text, "t", true),
+            "[t]\n  aws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/==\nexpiration = 2026-11-23T18:00:00Z\n[u]\n"
+        );
+    }
+
+    /// The properties every update must have, for any input text.
+    fn check_any(text: &str, force: bool) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::{prop_assert, prop_assert_eq};
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let Ok(before) = ini::parse(body) else {
+            let e = update(text, "t", &creds(), force).unwrap_err();
+            prop_assert_eq!(kind_of(&e), Kind::Input);
+            prop_assert!(e.to_string().starts_with("the credentials file line "));
+            return Ok(());
+        };
+        if let Err(e) = update(text, "t", &creds(), force) {
+            prop_assert!(!force);
+            prop_assert!(e.to_string().contains("long-term keys"), "{}", e);
+            return Ok(());
+        }
+        let out = apply(text, "t", force);
+        let after = ini::parse(out.strip_prefix('\u{feff}').unwrap_or(&out)).unwrap();
+        type View = Vec<(String, Vec<(String, String)>)>;
+        let view = |secs: &[ini::Section]| -> View {
+            secs.iter()
+                .filter(|s| s.name != "t")
+                .map(|s| {
+                    let props = s.properties.iter();
+                    (
+                        s.name.clone(),
+                        props.map(|p| (p.key.clone(), p.value.clone())).collect(),
+                    )
+                })
+                .collect()
+        };
+        prop_assert_eq!(view(&before), view(&after));
+        // Keys we do not own keep their values in the target section.
+        if let Some(old) = before.iter().find(|s| s.name == "t") {
+            let new = after.iter().find(|s| s.name == "t").unwrap();
+            let ours = [ID, SECRET, TOKEN, LEGACY_TOKEN, EXPIRATION];
+            let owned = |key: &str| {
+                let base = key.split('.').next().unwrap_or(key);
+                ours.contains(&base)
+            };
+            for p in old.properties.iter().filter(|p| !owned(&p.key)) {
+                prop_assert_eq!(
+                    new.get(&p.key).map(|q| q.value.as_str()),
+                    Some(p.value.as_str())
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut text: String, crlf: bool, bom: bool, final_newline: bool) -> String {
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
+        if !final_newline && text.ends_with('\n') {
+            text.truncate(text.trim_end_matches(['\r', '\n']).len());
+        }
+        if bom {
+            text.insert(0, '\u{feff}');
+        }
+        text
+    }
+
+    const BODY_LINES: [&str; 17] = [
+        "",
+        "# c",
+        "  ; c",
+        "region = r",
+        "AWS_ACCESS_KEY_ID=ASIAOLD",
+        "aws_secret_access_key : s",
+        "aws_session_token =",
+        "  k = v",
+        "  Expiration\t=\tx",
+        "  cont",
+        "x = 1 # c",
+        "\t",
+        "aws_security_token = tok",
+        "s3 =",
+        "  max = 4",
+        "y:",
+        "expiration = old ; c",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        // Well-formed files: distinct sections with shuffled, awkward bodies.
+        #[test]
+        fn any_well_formed_file_updates_cleanly(
+            headers in proptest::sample::subsequence(vec!["[a]", "[b] ; c", "[c]", "T"], 0..=4)
+                .prop_shuffle(),
+            t_header in proptest::sample::select(vec!["[t]", "[ t ]", "[\tt ]  # c"]),
+            bodies in proptest::collection::vec(
+                proptest::sample::subsequence(BODY_LINES.to_vec(), 0..=BODY_LINES.len())
+                    .prop_shuffle(),
+                4,
+            ),
+            preamble in proptest::bool::ANY,
+            crlf in proptest::bool::ANY,
+            bom in proptest::bool::ANY,
+            final_newline in proptest::bool::ANY,
+            force in proptest::bool::ANY,
+        ) {
+            let mut text = String::new();
+            if preamble {
+                text.push_str("# top\n\n");
+            }
+            for (header, body) in headers.iter().zip(&bodies) {
+                text.push_str(if *header == "T" { t_header } else { header });
+                text.push('\n');
+                for line in body {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+            check_any(&finish(text, crlf, bom, final_newline), force)?;
+        }
+
+        // Anything assembled from awkward lines, including broken ones.
+        #[test]
+        fn any_file_updates_cleanly_or_is_refused(
+            picks in proptest::collection::vec(0usize..BODY_LINES.len() + 4, 0..16),
+            crlf in proptest::bool::ANY,
+            bom in proptest::bool::ANY,
+            final_newline in proptest::bool::ANY,
+            force in proptest::bool::ANY,
+        ) {
+            let extra = ["[t]", "[ t ]", "[a]", "junk"];
+            let text: String = picks
+                .iter()
+                .map(|&i| format!("{}\n", BODY_LINES.get(i).copied().unwrap_or_else(|| extra[i - BODY_LINES.len()])))
+                .collect();
+            check_any(&finish(text, crlf, bom, final_newline), force)?;
+        }
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_profile_creates_a_private_file_and_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aws/credentials");
+        let lock_path = dir.path().join("locks/credentials.lock");
+        write_profile(&path, &lock_path, "t", &creds(), false).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            format!("[t]\n{NEW_KEYS}")
+        );
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&lock_path), 0o600);
+        let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["credentials"], "no temp files left");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_profile_keeps_mode_and_content_of_an_existing_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(&path, GOLDEN_IN).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_profile(&path, &dir.path().join("lock"), "work", &creds(), false).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), GOLDEN_OUT);
+        assert_eq!(mode(&path), 0o640);
+        // Refusals leave the file alone.
+        let e =
+            write_profile(&path, &dir.path().join("lock"), "prod", &creds(), false).unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert_eq!(fs::read_to_string(&path).unwrap(), GOLDEN_OUT);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_profile_follows_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles/aws-credentials");
+        fs::create_dir(dir.path().join("dotfiles")).unwrap();
+        fs::write(&real, "[a]\nx = 1\n").unwrap();
+        let aws = dir.path().join(".aws");
+        fs::create_dir(&aws).unwrap();
+        let link = aws.join("credentials");
+        std::os::unix::fs::symlink("../dotfiles/aws-credentials", &link).unwrap();
+        write_profile(&link, &aws.join("lock"), "t", &creds(), false).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::read_to_string(&real).unwrap(),
+            format!("[a]\nx = 1\n\n[t]\n{NEW_KEYS}")
+        );
+        // A dangling link: its target is created.
+        let dangling = aws.join("other");
+        std::os::unix::fs::symlink(dir.path().join("new/creds"), &dangling).unwrap();
+        write_profile(&dangling, &aws.join("lock"), "t", &creds(), false).unwrap();
+        assert!(fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            fs::read_to_string(dir.path().join("new/creds")).unwrap(),
+            format!("[t]\n{NEW_KEYS}")
+        );
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_and_waiting_ends_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock_path = dir.path().join("credentials.lock");
+        let path = dir.path().join("credentials");
+        let held = lock(&lock_path, Duration::ZERO).unwrap();
+        let other = File::open(&lock_path).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
+        let e = write_profile_waiting(
+            &path,
+            &lock_path,
+            "t",
+            &creds(),
+            false,
+            Duration::from_millis(50),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("held the lock"), "{e}");
+        assert!(!path.exists(), "nothing written without the lock");
+        drop(held);
+        assert!(other.try_lock().is_ok());
+        other.unlock().unwrap();
+        write_profile(&path, &lock_path, "t", &creds(), false).unwrap();
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn write_profile_refuses_non_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(&path, b"[a]\nx = \xff\n").unwrap();
+        let e = write_profile(&path, &dir.path().join("lock"), "t", &creds(), false).unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert!(e.to_string().contains("UTF-8"), "{e}");
+    }
+}
