@@ -55,6 +55,13 @@ impl Key {
     }
 }
 
+/// A stable short name for a path (lock files of other files live in the cache dir).
+pub fn path_hash(path: &Path) -> String {
+    let mut h = Fnv64::default();
+    h.write(path.to_string_lossy().as_bytes());
+    format!("{:016x}", h.0)
+}
+
 /// FNV-1a: tiny and stable across Rust versions (std's hasher is not).
 struct Fnv64(u64);
 
@@ -252,7 +259,9 @@ impl Cache {
 
 /// Replaces `path` with `bytes` so that a reader sees the old file or the new
 /// one, never a mix, even if this process is killed at any instruction. The new
-/// file is private (0600).
+/// file is private (0600). Callers hold the target's lock, so the temp name can
+/// be fixed: a run killed mid-write leaves at most one temp file, which the
+/// next write reuses.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_mode(path, bytes, 0o600)
 }
@@ -266,7 +275,7 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         _ => Path::new("."),
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{name}.awscred-tmp"));
     let result = (|| -> std::io::Result<()> {
         let mut f = private_options()
             .write(true)

@@ -105,7 +105,7 @@ pub struct AssumeRoleArgs {
     /// The 6-digit MFA code, when the source has an MFA device and no valid session
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
-    /// Get new role credentials even if cached ones are valid
+    /// Get new role credentials even if cached ones are valid (with --write-profile: also replace long-term keys there)
     #[arg(long)]
     pub force: bool,
     /// Output format
@@ -113,6 +113,8 @@ pub struct AssumeRoleArgs {
     pub format: Format,
     #[command(flatten)]
     pub legacy: LegacyArg,
+    #[command(flatten)]
+    pub write: WriteProfileArg,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +193,13 @@ pub struct FormatArg {
 }
 
 #[derive(Debug, Args)]
+pub struct WriteProfileArg {
+    /// Also write the session into section [NAME] of the credentials file (for tools that only read that file)
+    #[arg(long, value_name = "NAME")]
+    pub write_profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct LegacyArg {
     /// Also set AWS_SECURITY_TOKEN (boto 2) and AWS_ACCESS_KEY, AWS_SECRET_KEY, AWS_DELEGATION_TOKEN (EC2 API tools)
     #[arg(long)]
@@ -219,13 +228,15 @@ pub struct MfaArgs {
     pub profile: ProfileArg,
     #[command(flatten)]
     pub session: SessionArgs,
-    /// Get a new session even if the cached one is still valid
+    /// Get a new session even if the cached one is still valid (with --write-profile: also replace long-term keys there)
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
     pub format: FormatArg,
     #[command(flatten)]
     pub legacy: LegacyArg,
+    #[command(flatten)]
+    pub write: WriteProfileArg,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +247,11 @@ pub struct ExportArgs {
     pub format: FormatArg,
     #[command(flatten)]
     pub legacy: LegacyArg,
+    #[command(flatten)]
+    pub write: WriteProfileArg,
+    /// With --write-profile: replace the section even if it holds long-term keys
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -137,6 +137,32 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
     })
 }
 
+/// `--write-profile NAME`: the session into section [NAME] of the credentials
+/// file, under a lock kept in the cache directory (not beside the file).
+pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued, force: bool) -> Result<()> {
+    let Some(name) = name else { return Ok(()) };
+    let (Some(token), Some(expiration)) = (&creds.session_token, creds.expiration) else {
+        return Err(fail(Kind::Input, "there is no session to write (these are long-term keys): --write-profile writes sessions only"));
+    };
+    let session = Credentials {
+        access_key_id: creds.access_key_id.clone(),
+        secret_access_key: creds.secret_access_key.clone(),
+        session_token: token.clone(),
+        expiration,
+    };
+    let path = Files::load(env)?.credentials.path;
+    let lock = cache(env).dir().join(format!(
+        "credentials-file-{}.lock",
+        crate::cache::path_hash(&path)
+    ));
+    crate::credfile::write_profile(&path, &lock, name, &session, force)?;
+    eprintln!(
+        "awscred: wrote the session to [{name}] in {} (expires {expiration})",
+        profile::tilde(&path, env)
+    );
+    Ok(())
+}
+
 /// The real STS client with the timeout from `AWSCRED_TIMEOUT` (seconds, default 10).
 pub fn sts(env: &Env) -> Result<SdkSts> {
     let secs = match env.get("AWSCRED_TIMEOUT") {

@@ -504,6 +504,12 @@ fn killed_during_writes_the_cache_is_never_torn() {
             );
         }
     }
+    let temps = fs::read_dir(home.cache_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("-tmp"))
+        .count();
+    assert!(temps <= 1, "at most one temp file: {temps}");
     // A run after all that still works and reads the cache.
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
     assert_eq!(r.code, 0, "{}", r.stderr);

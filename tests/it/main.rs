@@ -10,3 +10,4 @@ mod everyday;
 mod faults;
 mod roles;
 mod shells;
+mod write_profile;

@@ -1,0 +1,170 @@
+//! `--write-profile`: the session goes into one section of the credentials
+//! file; every other byte stays; long-term keys are protected; kills never tear it.
+
+use crate::support::*;
+use std::fs;
+use std::time::Duration;
+
+const FILE: &str = "# my keys; do not lose this comment\n[default]\naws_access_key_id = AKIADEFAULTKEY000001\naws_secret_access_key = defaultSecret/abc+def\n\n; work account\n[work]\naws_access_key_id=AKIAWORKKEY000000002\n  aws_secret_access_key   =   workSecret\n\n[plain]\naws_access_key_id = AKIAPLAINKEY00000003\naws_secret_access_key = plainSecret\n";
+
+fn home() -> Home {
+    Home::with(CONFIG, FILE)
+}
+
+fn credentials(home: &Home) -> String {
+    fs::read_to_string(home.path().join(".aws/credentials")).unwrap()
+}
+
+#[test]
+fn mfa_writes_a_new_section_and_keeps_every_other_byte() {
+    let (home, sts) = (home(), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "123456", "--write-profile", "mfa-session"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("wrote the session to [mfa-session]"),
+        "{}",
+        r.stderr
+    );
+    let text = credentials(&home);
+    assert!(
+        text.starts_with(FILE),
+        "everything before is unchanged:\n{text}"
+    );
+    let (id, secret, token) = issued(1);
+    let added = &text[FILE.len()..];
+    assert!(added.starts_with(&format!("\n[mfa-session]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\naws_session_token = {token}\nexpiration = 20")), "{added}");
+
+    // Again (new session): replaced in place, nothing else moves.
+    let r =
+        run(home
+            .cmd(&sts)
+            .args(["mfa", "--force", "654321", "--write-profile", "mfa-session"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text2 = credentials(&home);
+    assert!(text2.starts_with(FILE));
+    assert!(text2.contains(&issued(2).0) && !text2.contains(&issued(1).0));
+    assert_eq!(text2.lines().count(), text.lines().count());
+    let sections = awscred::ini::parse(&text2).unwrap();
+    assert_eq!(
+        sections.iter().filter(|s| s.name == "mfa-session").count(),
+        1
+    );
+}
+
+#[test]
+fn long_term_keys_are_never_overwritten_without_force() {
+    let (home, sts) = (home(), FakeSts::start());
+    run(home.cmd(&sts).args(["mfa", "123456"]));
+    let r = run(home.cmd(&sts).args(["export", "--write-profile", "work"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stdout, "false\n");
+    assert!(r.stderr.contains("holds long-term keys"), "{}", r.stderr);
+    assert_eq!(credentials(&home), FILE, "unchanged");
+    let r = run(home
+        .cmd(&sts)
+        .args(["export", "--write-profile", "work", "--force"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = credentials(&home);
+    assert!(
+        text.contains(&format!("aws_access_key_id={}\n", issued(1).0)),
+        "value replaced in place:\n{text}"
+    );
+    assert!(text.contains("; work account\n[work]\n"), "{text}");
+    assert!(text.contains("[plain]\naws_access_key_id = AKIAPLAINKEY00000003\n"));
+}
+
+#[test]
+fn long_term_keys_are_not_a_session_to_write() {
+    let (home, sts) = (home(), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["export", "--profile", "plain", "--write-profile", "copy"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("writes sessions only"), "{}", r.stderr);
+    assert_eq!(credentials(&home), FILE);
+}
+
+/// SIGKILL at random points while sessions are fetched and written: the file
+/// always parses, keeps every other section byte for byte, and the target
+/// section is either absent or complete.
+#[test]
+fn killed_during_writes_the_credentials_file_is_never_torn() {
+    let home = home();
+    let sts = FakeSts::with(
+        (0..300)
+            .map(|i| Reply::Delay(Duration::from_micros(i * 37 % 4000), Box::new(session())))
+            .collect(),
+    );
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rand = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut completed = 0;
+    for i in 0..120 {
+        let mut child = home
+            .cmd(&sts)
+            .args(["mfa", "--force", "123456", "--write-profile", "live"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rand(15_000)));
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            completed += 1;
+        }
+        let text = credentials(&home);
+        assert!(
+            text.starts_with(FILE),
+            "iteration {i}: the other sections changed:\n{text}"
+        );
+        let sections = awscred::ini::parse(&text)
+            .unwrap_or_else(|e| panic!("iteration {i}: torn file ({e}):\n{text}"));
+        if let Some(live) = sections.iter().find(|s| s.name == "live") {
+            let keys: Vec<&str> = live.properties.iter().map(|p| p.key.as_str()).collect();
+            assert_eq!(
+                keys,
+                [
+                    "aws_access_key_id",
+                    "aws_secret_access_key",
+                    "aws_session_token",
+                    "expiration"
+                ],
+                "iteration {i}"
+            );
+        }
+    }
+    // At most one temp file may be left by the last kill, and the next write reuses it.
+    let names = || -> Vec<String> {
+        let mut v: Vec<_> = fs::read_dir(home.path().join(".aws"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let leftovers = names();
+    assert!(
+        leftovers.len() <= 3
+            && leftovers.iter().all(
+                |n| ["config", "credentials", ".credentials.awscred-tmp"].contains(&n.as_str())
+            ),
+        "{leftovers:?}"
+    );
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "--force", "123456", "--write-profile", "live"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        names(),
+        ["config", "credentials"],
+        "a completed write leaves no temp file"
+    );
+    eprintln!("{completed} of 120 killed runs had finished first");
+}
