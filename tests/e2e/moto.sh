@@ -369,6 +369,69 @@ parallel_cli() {
 }
 check "10 parallel aws CLI calls through credential_process: one GetSessionToken, one code" parallel_cli
 
+# ---- 11. roles with one MFA prompt (issue 6) ----
+# Two role profiles share the source profile and its MFA device. The first `export` asks
+# for one code (a counting mfa_process) and makes GetSessionToken + AssumeRole; the second
+# makes only AssumeRole and asks for nothing. The AWS CLI, given the exported role
+# credentials, is told the assumed-role ARN. Auth checks are off: moto's GetSessionToken
+# returns fixed, unregistered keys, which could not sign the AssumeRole call otherwise.
+roles_setup() {
+  moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  ROLES_HOME="$T/home-roles"
+  mkdir -p "$ROLES_HOME/.aws" "$ROLES_HOME/cache"
+  printf '#!/bin/sh\necho asked >> "%s/asked"\necho 123456\n' "$ROLES_HOME" >"$ROLES_HOME/code.sh"
+  chmod +x "$ROLES_HOME/code.sh"
+  {
+    echo "[default]"
+    echo "region = us-east-1"
+    echo "mfa_serial = $E2E_MFA_SERIAL"
+    echo "mfa_process = $ROLES_HOME/code.sh"
+    echo "[profile admin]"
+    echo "role_arn = arn:aws:iam::123456789012:role/admin"
+    echo "source_profile = default"
+    echo "mfa_serial = $E2E_MFA_SERIAL"
+    echo "[profile reader]"
+    echo "role_arn = arn:aws:iam::123456789012:role/reader"
+    echo "source_profile = default"
+    echo "mfa_serial = $E2E_MFA_SERIAL"
+  } >"$ROLES_HOME/.aws/config"
+  printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+    "$E2E_ACCESS_KEY_ID" "$E2E_SECRET_ACCESS_KEY" >"$ROLES_HOME/.aws/credentials"
+}
+asked() { wc -l <"$ROLES_HOME/asked" 2>/dev/null || echo 0; }
+role_first() {
+  E2E_HOME="$ROLES_HOME" E2E_STS="$MOTO_URL" E2E_CACHE="$ROLES_HOME/cache" e2e_awscred "$T/admin" export --profile admin
+  want_rc "$T/admin" 0 || return 1
+  [ "$(asked)" = 1 ] || { REASON="asked for $(asked) codes, want 1"; return 1; }
+  [ "$(moto_count GetSessionToken)" = 1 ] || { REASON="$(moto_count GetSessionToken) GetSessionToken calls, want 1"; return 1; }
+  [ "$(moto_count AssumeRole)" = 1 ] || { REASON="$(moto_count AssumeRole) AssumeRole calls, want 1"; return 1; }
+}
+role_second() {
+  E2E_HOME="$ROLES_HOME" E2E_STS="$MOTO_URL" E2E_CACHE="$ROLES_HOME/cache" e2e_awscred "$T/reader" export --profile reader
+  want_rc "$T/reader" 0 || return 1
+  [ "$(asked)" = 1 ] || { REASON="asked again: $(asked) codes in all"; return 1; }
+  [ "$(moto_count GetSessionToken)" = 1 ] || { REASON="a second GetSessionToken was made"; return 1; }
+  [ "$(moto_count AssumeRole)" = 2 ] || { REASON="$(moto_count AssumeRole) AssumeRole calls, want 2"; return 1; }
+}
+role_consumer() {
+  local arn rc=0
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  env -i PATH="$PATH" OUT="$T/admin.out" AWSCLI="$E2E_VENV/bin/aws" MOTO_URL="$MOTO_URL" AWS_DEFAULT_REGION=us-east-1 \
+    bash -c 'set -euo pipefail; eval "$(cat "$OUT")"; "$AWSCLI" sts get-caller-identity --endpoint-url "$MOTO_URL" --output json' \
+    </dev/null >"$T/role.identity" 2>"$T/role.err" || rc=$?
+  [ "$rc" = 0 ] || { REASON="aws exited $rc: $(show "$T/role.err")"; return 1; }
+  arn=$(jq -r .Arn "$T/role.identity")
+  case "$arn" in
+    arn:aws:sts::123456789012:assumed-role/admin/awscred-admin) echo "     identity: $arn" ;;
+    *) REASON="identity is '$arn', want the assumed admin role"; return 1 ;;
+  esac
+}
+check "roles: setup with two role profiles sharing a source and MFA device" roles_setup
+check "first role export: one code, GetSessionToken + AssumeRole" role_first
+check "second role export: only AssumeRole, no code" role_second
+check "aws sts get-caller-identity with the exported role credentials: the assumed-role ARN" role_consumer
+
 # ---- 9. summary ----
 summary
 [ "$failed" -eq 0 ]
