@@ -245,6 +245,15 @@ mod tests {
         expires_in: Cell<i64>,
     }
 
+    impl FakeSts {
+        fn expiring_in(secs: i64) -> FakeSts {
+            FakeSts {
+                calls: RefCell::new(vec![]),
+                expires_in: Cell::new(secs),
+            }
+        }
+    }
+
     impl Sts for FakeSts {
         fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
             self.calls.borrow_mut().push((
@@ -299,13 +308,7 @@ mod tests {
     #[test]
     fn second_mfa_uses_the_cache_and_force_does_not() {
         let dir = tempfile::tempdir().unwrap();
-        let (cache, sts) = (
-            cache(dir.path()),
-            FakeSts {
-                calls: RefCell::new(vec![]),
-                expires_in: Cell::new(3600),
-            },
-        );
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(3600));
         let now = || Timestamp(NOW);
         let deps = Deps {
             cache: &cache,
@@ -330,13 +333,7 @@ mod tests {
     #[test]
     fn a_session_near_expiry_is_renewed() {
         let dir = tempfile::tempdir().unwrap();
-        let (cache, sts) = (
-            cache(dir.path()),
-            FakeSts {
-                calls: RefCell::new(vec![]),
-                expires_in: Cell::new(3600),
-            },
-        );
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(3600));
         let deps = Deps {
             cache: &cache,
             sts: &sts,
@@ -356,13 +353,7 @@ mod tests {
     #[test]
     fn an_already_expired_answer_is_rejected_and_not_cached() {
         let dir = tempfile::tempdir().unwrap();
-        let (cache, sts) = (
-            cache(dir.path()),
-            FakeSts {
-                calls: RefCell::new(vec![]),
-                expires_in: Cell::new(-60),
-            },
-        );
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(-60));
         let deps = Deps {
             cache: &cache,
             sts: &sts,
@@ -378,13 +369,7 @@ mod tests {
     #[test]
     fn fresh_sends_serial_only_with_a_code() {
         let dir = tempfile::tempdir().unwrap();
-        let (cache, sts) = (
-            cache(dir.path()),
-            FakeSts {
-                calls: RefCell::new(vec![]),
-                expires_in: Cell::new(3600),
-            },
-        );
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(3600));
         let deps = Deps {
             cache: &cache,
             sts: &sts,

@@ -85,11 +85,19 @@ pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient 
 /// The client for `endpoint_url`. A plain `http://` endpoint (a local STS
 /// stand-in) never does TLS, so it skips loading the system's root
 /// certificates, which costs milliseconds and most of a megabyte per process.
-fn client_for(endpoint_url: Option<&str>) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
-    let builder = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
+fn client_for(
+    endpoint_url: Option<&str>,
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{
+        rustls_provider::CryptoMode, Provider, TlsContext, TrustStore,
+    };
+    let builder =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
     let plain = endpoint_url.is_some_and(|u| u.starts_with("http://"));
-    match TlsContext::builder().with_trust_store(TrustStore::empty()).build() {
+    match TlsContext::builder()
+        .with_trust_store(TrustStore::empty())
+        .build()
+    {
         Ok(ctx) if plain => builder.tls_context(ctx).build_https(),
         _ => builder.build_https(),
     }
@@ -197,18 +205,7 @@ impl SdkSts {
             .send()
             .await
             .map_err(|e| self.explain(e, &endpoint, req.origin))?;
-        let c = out.credentials.ok_or_else(|| {
-            fail(Kind::Network, format!("STS answered AssumeRole without credentials ({endpoint}): retry; if it persists, check the endpoint"))
-        })?;
-        complete(
-            Credentials {
-                access_key_id: c.access_key_id,
-                secret_access_key: c.secret_access_key,
-                session_token: c.session_token,
-                expiration: Timestamp(c.expiration.secs()),
-            },
-            &endpoint,
-        )
+        convert(out.credentials, &endpoint)
     }
 
     async fn session_token(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
@@ -228,18 +225,7 @@ impl SdkSts {
             .send()
             .await
             .map_err(|e| self.explain(e, &req.endpoint(), &req.keys.origin))?;
-        let c = out.credentials.ok_or_else(|| {
-            fail(Kind::Network, format!("STS answered without credentials ({}): retry; if it persists, check the endpoint", req.endpoint()))
-        })?;
-        complete(
-            Credentials {
-                access_key_id: c.access_key_id,
-                secret_access_key: c.secret_access_key,
-                session_token: c.session_token,
-                expiration: Timestamp(c.expiration.secs()),
-            },
-            &req.endpoint(),
-        )
+        convert(out.credentials, &req.endpoint())
     }
 
     fn explain<E>(
@@ -287,18 +273,25 @@ impl SdkSts {
     }
 }
 
-/// The SDK's reader fills absent fields with empty strings: refuse those.
-fn complete(creds: Credentials, endpoint: &str) -> Result<Credentials> {
-    if creds.access_key_id.is_empty()
-        || creds.secret_access_key.is_empty()
-        || creds.session_token.is_empty()
-    {
-        return Err(fail(
+/// STS's credentials as awscred's. The SDK's reader fills absent fields with
+/// empty strings; absent or empty ones are refused.
+fn convert(c: Option<aws_sdk_sts::types::Credentials>, endpoint: &str) -> Result<Credentials> {
+    let incomplete = || {
+        fail(
             Kind::Network,
             format!("STS answered with incomplete credentials ({endpoint}): retry; if it persists, check the endpoint"),
-        ));
+        )
+    };
+    let c = c.ok_or_else(incomplete)?;
+    if c.access_key_id.is_empty() || c.secret_access_key.is_empty() || c.session_token.is_empty() {
+        return Err(incomplete());
     }
-    Ok(creds)
+    Ok(Credentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: c.session_token,
+        expiration: Timestamp(c.expiration.secs()),
+    })
 }
 
 /// The text of the first `<tag>…</tag>` in an XML body, entities decoded.
