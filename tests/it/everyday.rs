@@ -137,10 +137,7 @@ fn a_killed_lock_holder_frees_the_lock() {
         .spawn()
         .unwrap();
     // Wait until it has made its request, so it holds the lock.
-    let start = Instant::now();
-    while sts.requests().is_empty() && start.elapsed() < Duration::from_secs(10) {
-        thread::sleep(Duration::from_millis(20));
-    }
+    sts.wait_for_requests(1);
     assert_eq!(sts.requests().len(), 1);
     holder.kill().unwrap();
     holder.wait().unwrap();
@@ -169,10 +166,7 @@ fn different_profiles_do_not_block_each_other() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while sts.requests().is_empty() && start.elapsed() < Duration::from_secs(10) {
-        thread::sleep(Duration::from_millis(20));
-    }
+    sts.wait_for_requests(1);
     let start = Instant::now();
     let r = run(home.cmd(&sts).args(["mfa", "123456", "--profile", "work"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -200,10 +194,7 @@ fn export_waits_for_a_run_that_is_getting_the_session() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while sts.requests().is_empty() && start.elapsed() < Duration::from_secs(10) {
-        thread::sleep(Duration::from_millis(10));
-    }
+    sts.wait_for_requests(1);
     let r = run(home.cmd(&sts).arg("export"));
     assert_eq!(
         r.code, 0,

@@ -110,6 +110,20 @@ impl FakeSts {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// Waits (up to 10 s) until `n` requests have arrived: the client is then
+    /// inside its STS call, holding its lock.
+    pub fn wait_for_requests(&self, n: usize) {
+        let start = std::time::Instant::now();
+        while self.requests().len() < n {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the fake saw {} requests, not {n}",
+                self.requests().len()
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// How many GetSessionToken calls arrived.
     pub fn session_calls(&self) -> usize {
         self.calls("GetSessionToken")
@@ -272,44 +286,37 @@ pub fn issued(n: u64) -> (String, String, String) {
     )
 }
 
+/// A GetSessionTokenResponse, or an AssumeRoleResponse for AssumeRole, with the
+/// next credentials in the fake's numbering; expiration = now + the requested
+/// duration (STS's default otherwise) + `shift`.
 fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
-    if req.param("Action") == Some("AssumeRole") {
-        return role_xml(state, req, shift);
+    let role = req.param("Action") == Some("AssumeRole");
+    let n = {
+        let mut st = state.lock().unwrap();
+        st.issued += 1;
+        st.issued
+    };
+    let default = if role { 3600 } else { 43_200 };
+    let duration: i64 = req
+        .param("DurationSeconds")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(default);
+    let (id, secret, token) = if role { issued_role(n) } else { issued(n) };
+    let exp = rfc3339(now() + duration + shift);
+    let credentials = format!(
+        "<Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials>"
+    );
+    let meta = format!("<ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata>");
+    let ns = "xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"";
+    if role {
+        let arn = req.param("RoleArn").unwrap_or("");
+        let name = req.param("RoleSessionName").unwrap_or("");
+        format!(
+            "<AssumeRoleResponse {ns}><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROA:{name}</AssumedRoleId><Arn>{arn}/{name}</Arn></AssumedRoleUser>{credentials}</AssumeRoleResult>{meta}</AssumeRoleResponse>"
+        )
+    } else {
+        format!("<GetSessionTokenResponse {ns}><GetSessionTokenResult>{credentials}</GetSessionTokenResult>{meta}</GetSessionTokenResponse>")
     }
-    let n = {
-        let mut st = state.lock().unwrap();
-        st.issued += 1;
-        st.issued
-    };
-    let duration: i64 = req
-        .param("DurationSeconds")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(43_200);
-    let (id, secret, token) = issued(n);
-    let exp = rfc3339(now() + duration + shift);
-    format!(
-        "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetSessionTokenResult><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials></GetSessionTokenResult><ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata></GetSessionTokenResponse>"
-    )
-}
-
-/// Role credentials: the same numbering as sessions, `ASIAROLE…` key ids.
-fn role_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
-    let n = {
-        let mut st = state.lock().unwrap();
-        st.issued += 1;
-        st.issued
-    };
-    let duration: i64 = req
-        .param("DurationSeconds")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(3600);
-    let (id, secret, token) = issued_role(n);
-    let exp = rfc3339(now() + duration + shift);
-    let arn = req.param("RoleArn").unwrap_or("");
-    let name = req.param("RoleSessionName").unwrap_or("");
-    format!(
-        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROA:{name}</AssumedRoleId><Arn>{arn}/{name}</Arn></AssumedRoleUser><Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>r-{n}</RequestId></ResponseMetadata></AssumeRoleResponse>"
-    )
 }
 
 /// What the fake SSO portal hands out.
@@ -321,6 +328,7 @@ pub fn issued_sso() -> (String, String, String) {
     )
 }
 
+/// Role credentials: the same numbering as sessions, `ASIAROLE…` key ids.
 pub fn issued_role(n: u64) -> (String, String, String) {
     (
         format!("ASIAROLE{n:08}"),
