@@ -172,14 +172,20 @@ impl Files {
 }
 
 impl Files {
-    /// A profile awscred leaves to the AWS SDK: no keys, no role, no MFA device,
-    /// but SSO, `credential_process` or web identity settings.
+    /// A profile awscred leaves to the AWS SDK: its `source_profile` chain ends
+    /// in SSO, `credential_process` or web identity, and no profile on the way
+    /// has long-term keys or an MFA device (those awscred serves itself).
+    /// Covers a role assumed from an SSO profile and `role_arn` +
+    /// `web_identity_token_file`. A loop is left to `resolve`, which names it.
     pub fn uses_sdk_chain(&self, profile: &str) -> bool {
-        let has = |k: &str| self.get(profile, k).is_some();
-        !has("aws_access_key_id")
-            && !has("role_arn")
-            && !has("mfa_serial")
-            && [
+        let mut seen = Vec::new();
+        let mut current = profile;
+        loop {
+            let has = |k: &str| self.get(current, k).is_some();
+            if has("aws_access_key_id") || has("mfa_serial") || seen.contains(&current) {
+                return false;
+            }
+            if [
                 "sso_session",
                 "sso_start_url",
                 "credential_process",
@@ -187,10 +193,37 @@ impl Files {
             ]
             .iter()
             .any(|k| has(k))
+            {
+                return true;
+            }
+            match self.get(current, "source_profile") {
+                Some(s) if has("role_arn") && s.value != current => {
+                    seen.push(current);
+                    current = s.value;
+                }
+                _ => return false,
+            }
+        }
     }
 
+    /// The profile, or the end of its `source_profile` chain, uses IAM Identity Center.
     pub fn uses_sso(&self, profile: &str) -> bool {
-        self.get(profile, "sso_session").is_some() || self.get(profile, "sso_start_url").is_some()
+        let mut seen = Vec::new();
+        let mut current = profile;
+        loop {
+            if self.get(current, "sso_session").is_some()
+                || self.get(current, "sso_start_url").is_some()
+            {
+                return true;
+            }
+            match self.get(current, "source_profile") {
+                Some(s) if !seen.contains(&s.value) => {
+                    seen.push(current);
+                    current = s.value;
+                }
+                _ => return false,
+            }
+        }
     }
 }
 
@@ -933,6 +966,19 @@ mod tests {
             "default"
         )
         .is_err());
+    }
+
+    #[test]
+    fn which_profiles_go_to_the_sdk_chain() {
+        let cfg = "[profile sso]\nsso_session = corp\n[profile on-sso]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = sso\n[profile proc]\ncredential_process = x\n[profile web]\nrole_arn = arn:aws:iam::1:role/w\nweb_identity_token_file = /t\n[profile mfa-on-sso]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = sso\nmfa_serial = arn:aws:iam::1:mfa/me\n[profile on-keys]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = default\n[profile l1]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = l2\n[profile l2]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = l1\n";
+        let f = files(cfg, CREDS);
+        for p in ["sso", "on-sso", "proc", "web"] {
+            assert!(f.uses_sdk_chain(p), "{p}");
+        }
+        for p in ["default", "work", "mfa-on-sso", "on-keys", "l1", "nope"] {
+            assert!(!f.uses_sdk_chain(p), "{p}");
+        }
+        assert!(f.uses_sso("on-sso") && !f.uses_sso("proc") && !f.uses_sso("l1"));
     }
 
     #[test]

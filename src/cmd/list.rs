@@ -25,12 +25,18 @@ pub fn run(env: &Env) -> Result<String> {
             profile: Some(&name),
             ..Options::default()
         };
-        let (serial, state) = match profile::resolve(&files, &Env::default(), &opts) {
-            Ok(res) => {
+        let resolved = match files.uses_sdk_chain(&name) {
+            true => None,
+            false => Some(profile::resolve(&files, &Env::default(), &opts)),
+        };
+        let (serial, state) = match resolved {
+            None if files.uses_sso(&name) => (None, "(SSO: resolved by the AWS SDK)".to_string()),
+            None => (None, "(resolved by the AWS SDK)".to_string()),
+            Some(Ok(res)) => {
                 let expiration = cache.read(&session::key(&res)).map(|c| c.expiration);
                 (res.mfa_serial, session_state(expiration, now))
             }
-            Err(e) => (get("mfa_serial"), format!("({})", short(&e.to_string()))),
+            Some(Err(e)) => (get("mfa_serial"), format!("({})", short(&e.to_string()))),
         };
         let mark = if active == Some(name.as_str()) {
             "*"

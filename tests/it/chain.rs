@@ -134,6 +134,10 @@ fn an_sso_profile_exports_the_role_credentials_from_the_portal() {
     assert_eq!(req.param("role_name"), Some("ReadOnly"));
     assert_eq!(req.param("Bearer"), Some("portal-access-token"));
 
+    let r = run(home.cmd(&sts).arg("list"));
+    let line = r.stdout.lines().find(|l| l.contains(" sso ")).unwrap();
+    assert!(line.ends_with("(SSO: resolved by the AWS SDK)"), "{line}");
+
     let r = run(home
         .cmd(&sts)
         .args(["credential-process", "--profile", "sso"])
@@ -168,4 +172,73 @@ fn an_expired_or_missing_sso_login_says_to_run_aws_sso_login() {
         r.stderr
     );
     assert!(sts.requests().is_empty());
+}
+
+/// A role whose source is an SSO profile: the SDK gets the portal credentials,
+/// then assumes the role with them.
+#[test]
+fn a_role_on_an_sso_profile_goes_through_the_sdk_chain() {
+    let (home, sts) = (sso_home("2099-01-01T00:00:00Z"), FakeSts::start());
+    let config = fs::read_to_string(home.path().join(".aws/config")).unwrap()
+        + "\n[profile on-sso]\nrole_arn = arn:aws:iam::777777777777:role/deploy\nsource_profile = sso\nrole_session_name = deployer\n";
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    let r = run(home
+        .cmd(&sts)
+        .args(["export", "--profile", "on-sso"])
+        .env("AWS_ENDPOINT_URL_SSO", sts.url()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    assert_eq!(reqs[0].param("Action"), Some("GetRoleCredentials"));
+    assert_eq!(reqs[1].param("Action"), Some("AssumeRole"));
+    assert_eq!(
+        reqs[1].param("RoleArn"),
+        Some("arn:aws:iam::777777777777:role/deploy")
+    );
+    assert_eq!(reqs[1].param("RoleSessionName"), Some("deployer"));
+    assert_eq!(
+        reqs[1].access_key_id,
+        issued_sso().0,
+        "signed with the SSO credentials"
+    );
+    assert_eq!(
+        reqs[1].session_token.as_deref(),
+        Some(issued_sso().2.as_str())
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("export AWS_ACCESS_KEY_ID='{}'", issued_role(1).0)),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("export AWSCRED_PROFILE='on-sso'"));
+}
+
+#[test]
+fn a_web_identity_profile_goes_through_the_sdk_chain() {
+    let home = Home::new();
+    let token = home.path().join("token.jwt");
+    fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.e30.sig").unwrap();
+    let config = format!(
+        "{CONFIG}\n[profile ci]\nrole_arn = arn:aws:iam::888888888888:role/ci\nweb_identity_token_file = {}\nrole_session_name = ci-run\n",
+        token.display()
+    );
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    let sts = FakeSts::start();
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "ci"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let req = &sts.requests()[0];
+    assert_eq!(req.param("Action"), Some("AssumeRoleWithWebIdentity"));
+    assert_eq!(
+        req.param("RoleArn"),
+        Some("arn:aws:iam::888888888888:role/ci")
+    );
+    assert_eq!(
+        req.param("WebIdentityToken"),
+        Some("eyJhbGciOiJIUzI1NiJ9.e30.sig")
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["AccessKeyId"], issued_role(1).0);
 }

@@ -286,11 +286,12 @@ pub fn issued(n: u64) -> (String, String, String) {
     )
 }
 
-/// A GetSessionTokenResponse, or an AssumeRoleResponse for AssumeRole, with the
+/// A GetSessionTokenResponse, or the response to AssumeRole(WithWebIdentity), with the
 /// next credentials in the fake's numbering; expiration = now + the requested
 /// duration (STS's default otherwise) + `shift`.
 fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
-    let role = req.param("Action") == Some("AssumeRole");
+    let action = req.param("Action").unwrap_or("").to_string();
+    let role = action.starts_with("AssumeRole");
     let n = {
         let mut st = state.lock().unwrap();
         st.issued += 1;
@@ -312,7 +313,7 @@ fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
         let arn = req.param("RoleArn").unwrap_or("");
         let name = req.param("RoleSessionName").unwrap_or("");
         format!(
-            "<AssumeRoleResponse {ns}><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROA:{name}</AssumedRoleId><Arn>{arn}/{name}</Arn></AssumedRoleUser>{credentials}</AssumeRoleResult>{meta}</AssumeRoleResponse>"
+            "<{action}Response {ns}><{action}Result><AssumedRoleUser><AssumedRoleId>AROA:{name}</AssumedRoleId><Arn>{arn}/{name}</Arn></AssumedRoleUser>{credentials}</{action}Result>{meta}</{action}Response>"
         )
     } else {
         format!("<GetSessionTokenResponse {ns}><GetSessionTokenResult>{credentials}</GetSessionTokenResult>{meta}</GetSessionTokenResponse>")
