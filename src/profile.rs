@@ -104,14 +104,20 @@ pub struct Setting<'a> {
 
 impl Files {
     pub fn load(env: &Env) -> Result<Files> {
-        let path = |var: &str, default: &str| match env.get(var) {
-            Some(p) => env.expand(p),
-            None => env.home().unwrap_or_default().join(".aws").join(default),
-        };
         Ok(Files {
-            config: File::load(path("AWS_CONFIG_FILE", "config"))?,
-            credentials: File::load(path("AWS_SHARED_CREDENTIALS_FILE", "credentials"))?,
+            config: File::load(Self::config_path(env))?,
+            credentials: File::load(Self::credentials_path(env))?,
         })
+    }
+
+    /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
+    pub fn config_path(env: &Env) -> PathBuf {
+        aws_file(env, "AWS_CONFIG_FILE", "config")
+    }
+
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+    pub fn credentials_path(env: &Env) -> PathBuf {
+        aws_file(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
     }
 
     /// Section of profile `name` in the config file: `[profile NAME]`, or `[default]` for default.
@@ -224,6 +230,13 @@ impl Files {
                 _ => return false,
             }
         }
+    }
+}
+
+fn aws_file(env: &Env, var: &str, default: &str) -> PathBuf {
+    match env.get(var) {
+        Some(p) => env.expand(p),
+        None => env.home().unwrap_or_default().join(".aws").join(default),
     }
 }
 

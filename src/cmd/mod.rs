@@ -150,7 +150,7 @@ pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued, force: bool)
         session_token: token.clone(),
         expiration,
     };
-    let path = Files::load(env)?.credentials.path;
+    let path = Files::credentials_path(env);
     let lock = cache(env).dir().join(format!(
         "credentials-file-{}.lock",
         crate::cache::path_hash(&path)
