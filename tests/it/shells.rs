@@ -63,7 +63,7 @@ fn shells() -> Vec<Sh> {
 }
 
 /// The command that evaluates the file `out` the way our README tells users to,
-/// then prints the environment NUL-separated (`env -0`).
+/// then prints the environment NUL-separated (perl, since `env -0` is not on every platform).
 fn driver(sh: Sh, dir: &Path) -> Command {
     let out = dir.join("out");
     let out = out.to_str().unwrap();
@@ -77,12 +77,12 @@ fn driver(sh: Sh, dir: &Path) -> Command {
         other => panic!("no driver for {other}"),
     };
     let script = match sh.name {
-        "fish" => format!("source '{out}'; or exit 1; env -0"),
-        "tcsh" => format!("eval \"`cat '{out}'`\"; env -0"),
+        "fish" => format!("source '{out}'; or exit 1; {DUMP_ENV}"),
+        "tcsh" => format!("eval \"`cat '{out}'`\"; {DUMP_ENV}"),
         "pwsh" => format!(
             "$ErrorActionPreference = 'Stop'; Invoke-Expression (Get-Content -Raw -LiteralPath '{out}'); Get-ChildItem Env: | ForEach-Object {{ [Console]::Out.Write($_.Name + '=' + $_.Value + [char]0) }}"
         ),
-        _ => format!("eval \"$(cat '{out}')\"; env -0"),
+        _ => format!("eval \"$(cat '{out}')\"; {DUMP_ENV}"),
     };
     c.arg(script)
         .current_dir(dir)
@@ -93,6 +93,10 @@ fn driver(sh: Sh, dir: &Path) -> Command {
         .env("HOME", dir);
     c
 }
+
+/// Prints every environment variable as `NAME=value\0`, quoted the same way in
+/// every shell used here (single quotes, no `'` or `!` inside).
+const DUMP_ENV: &str = "perl -e 'print map { $_ . chr(61) . $ENV{$_} . chr(0) } keys %ENV'";
 
 fn cmd(program: &str, args: &[&str]) -> Command {
     let mut c = Command::new(program);
