@@ -27,6 +27,8 @@ pub enum Kind {
     Expired = 8,
     /// `exec`: the command could not be started (not found, not executable).
     Exec = 127,
+    /// Ctrl-C at the MFA prompt (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }
 
 impl Kind {

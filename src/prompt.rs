@@ -132,13 +132,18 @@ fn ask(serial: &str) -> Result<String> {
             "MFA code required: pass it as an argument (awscred mfa 123456), set AWS_MFA_TOKEN_CODE or the profile's mfa_process; there is no terminal to ask on",
         ));
     }
+    let _sigint = IgnoreSigint::new();
     for _ in 0..3 {
         let typed = rpassword::prompt_password(format!("awscred: MFA code for {serial}: "))
-            .map_err(|e| {
-                fail(
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::Interrupted => fail(
+                    Kind::Interrupted,
+                    "interrupted at the MFA prompt: nothing was changed",
+                ),
+                _ => fail(
                     Kind::MfaNeeded,
                     format!("cannot read the MFA code from the terminal: {e}"),
-                )
+                ),
             })?;
         match validate_code(typed.trim()) {
             Ok(code) => return Ok(code.to_string()),
@@ -149,6 +154,36 @@ fn ask(serial: &str) -> Result<String> {
         Kind::Input,
         "no valid MFA code after 3 tries: run again with the 6-digit code",
     ))
+}
+
+/// rpassword turns off the terminal's signal keys, reads Ctrl-C itself and
+/// raises SIGINT *before* it restores the terminal: with SIGINT's default
+/// action the process would die leaving the terminal without echo. While the
+/// prompt is up SIGINT is ignored, so rpassword restores the terminal and
+/// returns `Interrupted`, and awscred exits 130 cleanly.
+struct IgnoreSigint {
+    #[cfg(unix)]
+    previous: libc::sighandler_t,
+}
+
+impl IgnoreSigint {
+    fn new() -> IgnoreSigint {
+        IgnoreSigint {
+            // SAFETY: signal() with SIG_IGN installs no Rust code as a handler.
+            #[cfg(unix)]
+            previous: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
+        }
+    }
+}
+
+impl Drop for IgnoreSigint {
+    fn drop(&mut self) {
+        // SAFETY: puts back the disposition signal() returned (default, ignore or the caller's).
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGINT, self.previous);
+        }
+    }
 }
 
 #[cfg(unix)]

@@ -443,3 +443,44 @@ fn the_prompt_uses_the_terminal_even_when_stdout_is_captured() {
     assert_eq!(v["AccessKeyId"], issued(1).0);
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("123456"));
 }
+
+/// Ctrl-C at the hidden prompt: exit 130, nothing cached, and the terminal
+/// keeps echo, line editing and signal keys (rpassword alone would die in raw mode).
+#[test]
+fn ctrl_c_at_the_prompt_leaves_the_terminal_usable() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let inner = format!(
+        "{} mfa; echo rc=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(echo|icanon|isig)' | sort | tr '\\n' ' '",
+        env!("CARGO_BIN_EXE_awscred")
+    );
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) is required");
+    let mut stdin = child.stdin.take().unwrap();
+    thread::sleep(Duration::from_millis(700));
+    stdin.write_all(b"\x03").unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(terminal.contains("MFA code for"), "{terminal:?}");
+    assert!(terminal.contains("rc=130"), "{terminal:?}");
+    assert!(
+        terminal.contains("interrupted at the MFA prompt"),
+        "{terminal:?}"
+    );
+    assert!(
+        terminal.contains("echo icanon isig"),
+        "terminal modes after Ctrl-C: {terminal:?}"
+    );
+    assert!(sts.requests().is_empty());
+    assert!(home.cache_entries().is_empty());
+}
