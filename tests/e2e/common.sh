@@ -10,8 +10,9 @@
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 E2E_HELPER="$E2E_ROOT/tests/e2e/moto_helper.py"
 E2E_VENV=${AWSCRED_E2E_VENV:-$E2E_ROOT/target/e2e-venv}
-# What the venv holds; changing it reinstalls. moto 5 has the recorder and reset-auth APIs used here.
-E2E_REQUIREMENTS=("moto[server]>=5.0,<6" "boto3" "awscli>=1,<2")
+# What the venv holds (exact versions, as verified; changing them reinstalls).
+# moto 5 has the recorder and reset-auth APIs used here.
+E2E_REQUIREMENTS=("moto[server]==5.2.5" "boto3==1.44.5" "botocore==1.44.5" "awscli==1.46.3")
 E2E_PIDS=()    # processes we started, stopped by e2e_cleanup
 E2E_TMP=""     # scratch dir, removed by e2e_cleanup
 # Read by e2e_awscred: the HOME, the STS endpoint and (optional) cache dir awscred gets.
