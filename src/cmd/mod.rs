@@ -99,7 +99,7 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
             profile: name,
             region: &region,
             sso: files.uses_sso(name),
-            timeout: sts(env)?.timeout,
+            timeout: timeout(env)?,
         })?;
         return Ok(Handout {
             credentials,
@@ -165,6 +165,13 @@ pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued, force: bool)
 
 /// The real STS client with the timeout from `AWSCRED_TIMEOUT` (seconds, default 10).
 pub fn sts(env: &Env) -> Result<SdkSts> {
+    Ok(SdkSts {
+        timeout: timeout(env)?,
+    })
+}
+
+/// `AWSCRED_TIMEOUT` (whole seconds, 1–600), default 10: bounds every call, retries included.
+pub fn timeout(env: &Env) -> Result<Duration> {
     let secs = match env.get("AWSCRED_TIMEOUT") {
         Some(v) => v
             .parse::<u64>()
@@ -178,9 +185,7 @@ pub fn sts(env: &Env) -> Result<SdkSts> {
             })?,
         None => 10,
     };
-    Ok(SdkSts {
-        timeout: Duration::from_secs(secs),
-    })
+    Ok(Duration::from_secs(secs))
 }
 
 pub fn now() -> Timestamp {
