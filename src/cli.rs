@@ -261,10 +261,14 @@ pub struct UnsetArgs {
 }
 
 impl Command {
-    /// The format this run prints in; decides what stdout carries on failure.
-    pub fn format(&self) -> Format {
+    /// The output format of a command with `--format`; decides what stdout
+    /// carries on failure. The others print nothing on failure.
+    pub fn format(&self) -> Option<Format> {
         match self {
-            // Commands whose output is not eval'd print nothing on failure.
+            Command::Mfa(a) => Some(a.format.format),
+            Command::AssumeRole(a) => Some(a.format),
+            Command::Export(a) => Some(a.format.format),
+            Command::Unset(a) => Some(a.format.format),
             Command::GetSessionToken(_)
             | Command::Init(_)
             | Command::CredentialProcess(_)
@@ -273,24 +277,20 @@ impl Command {
             | Command::List
             | Command::Clear(_)
             | Command::Completions(_)
-            | Command::Man => Format::Json,
-            Command::Mfa(a) => a.format.format,
-            Command::AssumeRole(a) => a.format,
-            Command::Export(a) => a.format.format,
-            Command::Unset(a) => a.format.format,
+            | Command::Man => None,
         }
     }
 }
 
 /// For a command line clap rejected: the format the user probably meant, so
 /// that `eval "$(awscred mfa --typo)"` still gets a failing `false` line.
-pub fn guess_format(args: &[std::ffi::OsString], env_format: Option<&str>) -> Format {
+pub fn guess_format(args: &[std::ffi::OsString], env_format: Option<&str>) -> Option<Format> {
     use clap::ValueEnum;
     let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
     let mut guess = match env_format.and_then(|v| Format::from_str(v, false).ok()) {
-        _ if !args.iter().any(|a| ["mfa", "export", "unset"].contains(a)) => Format::Json,
-        Some(f) => f,
-        None => Format::Env,
+        _ if !args.iter().any(|a| ["mfa", "export", "unset"].contains(a)) => None,
+        Some(f) => Some(f),
+        None => Some(Format::Env),
     };
     for (i, a) in args.iter().enumerate() {
         let value = match *a {
@@ -298,7 +298,7 @@ pub fn guess_format(args: &[std::ffi::OsString], env_format: Option<&str>) -> Fo
             _ => a.strip_prefix("--format=").or_else(|| a.strip_prefix("-f")),
         };
         if let Some(f) = value.and_then(|v| Format::from_str(v, false).ok()) {
-            guess = f;
+            guess = Some(f);
         }
     }
     guess
@@ -365,15 +365,20 @@ mod tests {
         let g = |s: &str| guess_format(&s.split(' ').map(Into::into).collect::<Vec<_>>(), None);
         assert_eq!(
             guess_format(&["awscred".into(), "mfa".into(), "-x".into()], Some("fish")),
-            Format::Fish
+            Some(Format::Fish)
         );
-        assert_eq!(g("awscred mfa --bogus"), Format::Env);
-        assert_eq!(g("awscred get-session-token --bogus"), Format::Json);
-        assert_eq!(g("awscred export --format json --bogus"), Format::Json);
+        assert_eq!(g("awscred mfa --bogus"), Some(Format::Env));
+        assert_eq!(g("awscred get-session-token --bogus"), None);
+        assert_eq!(g("awscred list --bogus"), None);
+        assert_eq!(
+            g("awscred export --format json --bogus"),
+            Some(Format::Json)
+        );
         assert_eq!(
             g("awscred export --format=env-no-export -x"),
-            Format::EnvNoExport
+            Some(Format::EnvNoExport)
         );
-        assert_eq!(g("awscred export -fjson -x"), Format::Json);
+        assert_eq!(g("awscred export -fjson -x"), Some(Format::Json));
+        assert_eq!(g("awscred assume-role --format env -x"), Some(Format::Env));
     }
 }

@@ -11,12 +11,10 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            if e.use_stderr() {
-                print(
-                    guess_format(&args, env.get("AWSCRED_FORMAT"))
-                        .renderer(&env)
-                        .failure(),
-                );
+            if let Some(format) =
+                guess_format(&args, env.get("AWSCRED_FORMAT")).filter(|_| e.use_stderr())
+            {
+                print(format.renderer(&env).failure());
             }
             let _ = e.print();
             return ExitCode::from(e.exit_code() as u8);
@@ -29,7 +27,9 @@ fn main() -> ExitCode {
                 .map_or(ExitCode::SUCCESS, |k| ExitCode::from(k.code()))
         }
         Err(e) => {
-            print(cli.command.format().renderer(&env).failure());
+            if let Some(format) = cli.command.format() {
+                print(format.renderer(&env).failure());
+            }
             eprintln!("awscred: {e:#}");
             ExitCode::from(kind_of(&e).code())
         }
