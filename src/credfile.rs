@@ -93,17 +93,7 @@ fn read_existing(path: &Path) -> Result<(String, u32)> {
     };
     #[cfg(not(unix))]
     let mode = 0o600;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        fail(
-            Kind::Input,
-            format!(
-                "{}: not valid UTF-8 (byte {}): save it as UTF-8",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })?;
-    Ok((text, mode))
+    Ok((ini::utf8(bytes, path)?, mode))
 }
 
 /// Follows symlinks at the last path component (relative targets are relative to the
@@ -449,7 +439,7 @@ fn rewrite(content: &str, value: &str) -> String {
     let at = content.find(['=', ':']).unwrap_or(content.len());
     let rest = content.get(at + 1..).unwrap_or("");
     let start = content.len() - rest.trim_start().len();
-    let old = strip_inline_comment(rest.trim());
+    let old = ini::strip_inline_comment(rest.trim());
     let mut line = content[..start].to_string();
     // `key =` with nothing after it: write `key = value`, not `key =value`.
     if old.is_empty()
@@ -461,17 +451,6 @@ fn rewrite(content: &str, value: &str) -> String {
     line.push_str(value);
     line.push_str(&content[start + old.len()..]);
     line
-}
-
-/// The reader's inline-comment rule: a `#` or `;` after white space ends the value.
-fn strip_inline_comment(value: &str) -> &str {
-    let bytes = value.as_bytes();
-    for i in 1..bytes.len() {
-        if matches!(bytes[i], b'#' | b';') && matches!(bytes[i - 1], b' ' | b'\t') {
-            return value[..i].trim_end();
-        }
-    }
-    value
 }
 
 #[cfg(test)]

@@ -51,6 +51,20 @@ impl fmt::Display for ParseError {
     }
 }
 
+/// The text of a file's bytes, or an error that names the file and the first bad byte.
+pub fn utf8(bytes: Vec<u8>, path: &std::path::Path) -> anyhow::Result<String> {
+    String::from_utf8(bytes).map_err(|e| {
+        crate::error::fail(
+            crate::error::Kind::Input,
+            format!(
+                "{}: not valid UTF-8 (byte {}): save it as UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
 pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<Section> = Vec::new();
@@ -160,8 +174,9 @@ fn split_property(line: &str) -> Option<(String, String)> {
     Some((key.to_ascii_lowercase(), value.to_string()))
 }
 
-/// Drops a `#` or `;` comment that follows white space.
-fn strip_inline_comment(value: &str) -> &str {
+/// Drops a `#` or `;` comment that follows white space. Shared with the
+/// credentials-file writer, which must read values exactly as this reader does.
+pub(crate) fn strip_inline_comment(value: &str) -> &str {
     let bytes = value.as_bytes();
     for i in 1..bytes.len() {
         if matches!(bytes[i], b'#' | b';') && matches!(bytes[i - 1], b' ' | b'\t') {

@@ -61,16 +61,7 @@ pub struct File {
 impl File {
     fn load(path: PathBuf) -> Result<File> {
         let text = match std::fs::read(&path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-                fail(
-                    Kind::Input,
-                    format!(
-                        "{}: not valid UTF-8 (byte {}): save it as UTF-8",
-                        path.display(),
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-            })?,
+            Ok(bytes) => ini::utf8(bytes, &path)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
