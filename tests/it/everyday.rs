@@ -399,6 +399,30 @@ fn clear_removes_one_profile_or_all() {
     assert!(home.cache_entries().is_empty());
 }
 
+/// Runs the shell command `inner` under a real pseudo-terminal (util-linux
+/// `script`) in the test's home, types `keys` once awscred is at its prompt,
+/// and returns what the terminal showed (stdout) and the exit status.
+fn under_pty(home: &Home, sts: &FakeSts, inner: &str, keys: &[u8]) -> std::process::Output {
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) is required");
+    let mut stdin = child.stdin.take().unwrap();
+    thread::sleep(Duration::from_millis(700));
+    stdin.write_all(keys).unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    out
+}
+
 /// Under a real pseudo-terminal (util-linux `script`), with stdout redirected
 /// to a file as credential_process does: the prompt appears on the terminal,
 /// the typed code is read from it, and the file holds only the JSON.
@@ -411,22 +435,7 @@ fn the_prompt_uses_the_terminal_even_when_stdout_is_captured() {
         env!("CARGO_BIN_EXE_awscred"),
         out_file.display()
     );
-    let mut c = Command::new("script");
-    c.args(["-q", "-e", "-c", &inner, "/dev/null"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWSCRED_CACHE_DIR", home.cache_dir())
-        .env("AWS_ENDPOINT_URL_STS", sts.url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("`script` (util-linux) is required");
-    let mut stdin = child.stdin.take().unwrap();
-    thread::sleep(Duration::from_millis(700));
-    stdin.write_all(b"123456\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    drop(stdin);
+    let out = under_pty(&home, &sts, &inner, b"123456\n");
     let terminal = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -453,23 +462,7 @@ fn ctrl_c_at_the_prompt_leaves_the_terminal_usable() {
         "{} mfa; echo rc=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(echo|icanon|isig)' | sort | tr '\\n' ' '",
         env!("CARGO_BIN_EXE_awscred")
     );
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &inner, "/dev/null"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWSCRED_CACHE_DIR", home.cache_dir())
-        .env("AWS_ENDPOINT_URL_STS", sts.url())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("`script` (util-linux) is required");
-    let mut stdin = child.stdin.take().unwrap();
-    thread::sleep(Duration::from_millis(700));
-    stdin.write_all(b"\x03").unwrap();
-    let out = child.wait_with_output().unwrap();
-    drop(stdin);
+    let out = under_pty(&home, &sts, &inner, b"\x03");
     let terminal = String::from_utf8_lossy(&out.stdout);
     assert!(terminal.contains("MFA code for"), "{terminal:?}");
     assert!(terminal.contains("rc=130"), "{terminal:?}");
