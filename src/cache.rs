@@ -335,7 +335,7 @@ fn tighten(path: &Path, mode: u32) {
 }
 
 pub fn warn(message: &str) {
-    eprintln!("awscred: warning: {message}");
+    crate::error::report(&format!("warning: {message}"));
 }
 
 #[cfg(test)]

@@ -59,8 +59,8 @@ async fn load(req: &Request<'_>) -> Result<Issued> {
         .map(|d| Timestamp(d.as_secs() as i64));
     Ok(Issued {
         access_key_id: c.access_key_id().to_string(),
-        secret_access_key: c.secret_access_key().to_string(),
-        session_token: c.session_token().map(str::to_string),
+        secret_access_key: c.secret_access_key().into(),
+        session_token: c.session_token().map(Into::into),
         expiration,
     })
 }

@@ -4,6 +4,8 @@
 //! (`2026-11-23T17:38:35Z`). Doing this by hand keeps a date crate out of the
 //! binary; the calendar maths is the well-known days-from-civil algorithm.
 
+use crate::secret::Secret;
+use crate::validate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -138,12 +140,12 @@ pub const EXPIRY_MARGIN_SECS: i64 = 600;
 
 /// Temporary credentials as STS returns them. Field names match the STS JSON
 /// shape (`aws sts get-session-token`), so this serialises straight into it.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Credentials {
     pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
     pub expiration: Timestamp,
 }
 
@@ -152,28 +154,34 @@ impl Credentials {
     pub fn is_fresh(&self, now: Timestamp) -> bool {
         self.expiration.0 - now.0 > EXPIRY_MARGIN_SECS
     }
-}
 
-// Secrets never reach debug output or logs.
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("session_token", &"<redacted>")
-            .field("expiration", &self.expiration)
-            .finish()
+    /// The checks every session passes before it is used or cached, whether it
+    /// came from STS or from the cache: the error names the field, never its value.
+    pub fn validate(&self) -> Result<(), String> {
+        let field = |what: &str, r: Result<(), &str>| r.map_err(|why| format!("the {what} {why}"));
+        field(
+            "access key id",
+            validate::access_key_id(&self.access_key_id),
+        )?;
+        field(
+            "secret access key",
+            validate::secret_access_key(self.secret_access_key.expose()),
+        )?;
+        field(
+            "session token",
+            validate::session_token(self.session_token.expose()),
+        )
     }
 }
 
 /// Credentials as handed out: a session (token and expiration) or, for a
 /// profile without an MFA device, whatever the AWS SDK chain resolves (which
 /// may be long-term keys, with neither).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
     pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
     pub expiration: Option<Timestamp>,
 }
 
@@ -188,37 +196,13 @@ impl From<Credentials> for Issued {
     }
 }
 
-impl fmt::Debug for Issued {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Issued")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
-            )
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
-
 /// An IAM user's long-term access key: the only thing awscred signs STS calls with.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LongTermKeys {
     pub access_key_id: String,
-    pub secret_access_key: String,
+    pub secret_access_key: Secret,
     /// Where the keys were found, for messages: "the environment", "profile work (~/.aws/credentials)".
     pub origin: String,
-}
-
-impl fmt::Debug for LongTermKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LongTermKeys")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .field("origin", &self.origin)
-            .finish()
-    }
 }
 
 /// True for key ids of temporary credentials (STS issues `ASIA…`).

@@ -189,8 +189,8 @@ fn update_file(
     let expiration = creds.expiration.to_rfc3339();
     let values: [(&str, &str); 4] = [
         (ID, &creds.access_key_id),
-        (SECRET, &creds.secret_access_key),
-        (TOKEN, &creds.session_token),
+        (SECRET, creds.secret_access_key.expose()),
+        (TOKEN, creds.session_token.expose()),
         (EXPIRATION, &expiration),
     ];
 
@@ -256,7 +256,7 @@ fn update_file(
 
             let new_value = |key: &str| -> Option<&str> {
                 if key == LEGACY_TOKEN {
-                    return Some(&creds.session_token);
+                    return Some(creds.session_token.expose());
                 }
                 values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
             };
@@ -355,8 +355,8 @@ fn check_name(name: &str) -> Result<()> {
 fn check_values(creds: &Credentials) -> Result<()> {
     for (what, v) in [
         ("access key id", creds.access_key_id.as_str()),
-        ("secret access key", &creds.secret_access_key),
-        ("session token", &creds.session_token),
+        ("secret access key", creds.secret_access_key.expose()),
+        ("session token", creds.session_token.expose()),
     ] {
         let inline_comment = v
             .as_bytes()
@@ -503,8 +503,8 @@ mod tests {
         let c = creds();
         for (k, v) in [
             (ID, c.access_key_id.as_str()),
-            (SECRET, &c.secret_access_key),
-            (TOKEN, &c.session_token),
+            (SECRET, c.secret_access_key.expose()),
+            (TOKEN, c.session_token.expose()),
             (EXPIRATION, "2026-11-23T18:00:00Z"),
         ] {
             assert_eq!(s.get(k).map(|p| p.value.as_str()), Some(v), "{k}");

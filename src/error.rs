@@ -61,9 +61,56 @@ pub fn fail(kind: Kind, message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
+/// Longest message printed, in characters: anything longer was built from
+/// something hostile or broken, and the start says enough.
+const MAX_MESSAGE: usize = 1000;
+
+/// Prints `awscred: <message>` on stderr as exactly one line. This is the one
+/// way awscred talks to the terminal: text from outside (an STS error, a
+/// profile name, a path) may hold escape sequences that repaint the terminal or
+/// a newline that forges another `awscred:` line, so every control character is
+/// shown escaped (`\n`, `\u{1b}`) and the length is capped.
+pub fn report(message: &str) {
+    eprintln!("awscred: {}", one_line(message));
+}
+
+/// `message` as one printable line of at most [`MAX_MESSAGE`] characters.
+pub fn one_line(message: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX_MESSAGE {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The exit code for an error: the first [`Fail`] in its chain, else `Internal`.
 pub fn kind_of(err: &anyhow::Error) -> Kind {
     err.chain()
         .find_map(|e| e.downcast_ref::<Fail>())
         .map_or(Kind::Internal, |f| f.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_escapes_control_characters_and_caps_the_length() {
+        assert_eq!(
+            one_line("bad\n\x1b[2Jcode\nawscred: forged\r\t\u{9b}"),
+            "bad\\n\\u{1b}[2Jcode\\nawscred: forged\\r\\t\\u{9b}"
+        );
+        assert_eq!(one_line("it's fine: ‘é’ 🦀"), "it's fine: ‘é’ 🦀");
+        let long = one_line(&"x".repeat(5000));
+        assert_eq!(long.chars().count(), MAX_MESSAGE + 1);
+        assert!(long.ends_with('…'));
+    }
 }

@@ -10,9 +10,11 @@ pub mod error;
 pub mod ini;
 pub mod profile;
 pub mod prompt;
+pub mod secret;
 pub mod session;
 pub mod shell;
 pub mod sts;
+pub mod validate;
 
 use anyhow::Result;
 use cli::Command;

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             if let Some(format) = cli.command.format() {
                 print(format.renderer(&env).failure());
             }
-            eprintln!("awscred: {e:#}");
+            awscred::error::report(&format!("{e:#}"));
             ExitCode::from(kind_of(&e).code())
         }
     }

@@ -4,15 +4,17 @@
 //! credential_process). With none of these: exit code 4.
 
 use crate::error::{fail, Kind};
-use crate::profile::{validate_code, Env};
+use crate::profile::Env;
+use crate::secret::Secret;
+use crate::validate;
 use anyhow::{Context, Result};
 use std::process::{Command, Stdio};
 
 /// A code given up front (argument, then environment), validated now so a typo
 /// fails before any file lock or network call.
-pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Option<String>> {
+pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Option<Secret>> {
     match arg.or_else(|| env.get("AWS_MFA_TOKEN_CODE")) {
-        Some(code) => Ok(Some(validate_code(code)?.to_string())),
+        Some(code) => Ok(Some(validate::code(code)?.into())),
         None => Ok(None),
     }
 }
@@ -20,17 +22,17 @@ pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Option<String>> {
 /// The sources after the preset one: asked only when a code is really needed
 /// (cache miss, lock held), so a valid session never runs `mfa_process` or prompts.
 pub struct CodeSource<'a> {
-    pub preset: Option<String>,
-    pub mfa_process: Option<&'a str>,
+    pub preset: Option<Secret>,
+    pub mfa_process: Option<&'a Secret>,
 }
 
 impl CodeSource<'_> {
-    pub fn get(self, serial: &str) -> Result<String> {
+    pub fn get(self, serial: &str) -> Result<Secret> {
         if let Some(code) = self.preset {
             return Ok(code);
         }
         if let Some(command) = self.mfa_process {
-            return run_mfa_process(command);
+            return run_mfa_process(command.expose());
         }
         ask(serial)
     }
@@ -39,7 +41,7 @@ impl CodeSource<'_> {
 /// Runs `mfa_process`. A plain command line (`ykman oath accounts code --single aws`)
 /// runs directly, split on white space with simple quotes honoured; one with
 /// shell syntax (pipes, `$`, redirections) runs through `sh -c`.
-fn run_mfa_process(command: &str) -> Result<String> {
+fn run_mfa_process(command: &str) -> Result<Secret> {
     let mut cmd = match split_plain(command) {
         Some(words) if !words.is_empty() => {
             let mut c = Command::new(&words[0]);
@@ -77,7 +79,7 @@ fn run_mfa_process(command: &str) -> Result<String> {
         ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    validate_code(text.trim()).map(str::to_string).map_err(|_| {
+    validate::code(text.trim()).map(Secret::from).map_err(|_| {
         fail(
             Kind::MfaNeeded,
             format!("mfa_process `{command}` did not print a 6-digit code"),
@@ -125,7 +127,7 @@ fn split_plain(command: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
-fn ask(serial: &str) -> Result<String> {
+fn ask(serial: &str) -> Result<Secret> {
     if !has_terminal() {
         return Err(fail(
             Kind::MfaNeeded,
@@ -145,9 +147,10 @@ fn ask(serial: &str) -> Result<String> {
                     format!("cannot read the MFA code from the terminal: {e}"),
                 ),
             })?;
-        match validate_code(typed.trim()) {
-            Ok(code) => return Ok(code.to_string()),
-            Err(e) => eprintln!("awscred: {e}"),
+        let typed = Secret::from(typed);
+        match validate::code(typed.expose().trim()) {
+            Ok(code) => return Ok(code.into()),
+            Err(e) => crate::error::report(&e.to_string()),
         }
     }
     Err(fail(
@@ -209,10 +212,19 @@ mod tests {
     fn argument_beats_environment_and_both_are_validated() {
         let env = Env::from_pairs([("AWS_MFA_TOKEN_CODE", "222222")]);
         assert_eq!(
-            preset_code(Some("111111"), &env).unwrap().as_deref(),
+            preset_code(Some("111111"), &env)
+                .unwrap()
+                .as_ref()
+                .map(Secret::expose),
             Some("111111")
         );
-        assert_eq!(preset_code(None, &env).unwrap().as_deref(), Some("222222"));
+        assert_eq!(
+            preset_code(None, &env)
+                .unwrap()
+                .as_ref()
+                .map(Secret::expose),
+            Some("222222")
+        );
         assert_eq!(preset_code(None, &Env::default()).unwrap(), None);
         assert!(preset_code(Some("12345"), &env).is_err());
         assert!(preset_code(None, &Env::from_pairs([("AWS_MFA_TOKEN_CODE", "abcdef")])).is_err());
@@ -235,9 +247,11 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn mfa_process_output_is_validated() {
-        assert_eq!(run_mfa_process("echo 123456").unwrap(), "123456");
+        assert_eq!(run_mfa_process("echo 123456").unwrap().expose(), "123456");
         assert_eq!(
-            run_mfa_process("printf ' 654321\\n' | cat").unwrap(),
+            run_mfa_process("printf ' 654321\\n' | cat")
+                .unwrap()
+                .expose(),
             "654321"
         );
         let e = run_mfa_process("echo 12345").unwrap_err();
@@ -255,17 +269,18 @@ mod tests {
     fn sources_in_order() {
         let s = CodeSource {
             preset: Some("111111".into()),
-            mfa_process: Some("false"),
+            mfa_process: Some(&"false".into()),
         };
-        assert_eq!(s.get("serial").unwrap(), "111111");
+        assert_eq!(s.get("serial").unwrap().expose(), "111111");
         #[cfg(unix)]
         assert_eq!(
             CodeSource {
                 preset: None,
-                mfa_process: Some("echo 222222")
+                mfa_process: Some(&"echo 222222".into())
             }
             .get("serial")
-            .unwrap(),
+            .unwrap()
+            .expose(),
             "222222"
         );
     }

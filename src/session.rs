@@ -5,6 +5,7 @@ use crate::cache::{self, Cache, Key};
 use crate::credentials::{Credentials, Timestamp};
 use crate::error::{fail, Kind};
 use crate::profile::Resolved;
+use crate::secret::Secret;
 use crate::sts::{IdentityRequest, RoleRequest, SessionRequest, Sts};
 use anyhow::Result;
 
@@ -46,7 +47,7 @@ pub fn obtain(
     res: &Resolved,
     deps: &Deps,
     force: bool,
-    code: impl FnOnce(&str) -> Result<String>,
+    code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
     let key = key(res);
     if !force {
@@ -63,7 +64,7 @@ pub fn obtain(
     let creds = if res.roles.is_empty() {
         let serial = res.mfa_serial.as_deref();
         let code = serial.map(code).transpose()?;
-        call(res, deps, serial, code.as_deref())?
+        call(res, deps, serial, code.as_ref())?
     } else {
         assume_roles(res, deps, force, code)?
     };
@@ -86,7 +87,7 @@ fn assume_roles(
     res: &Resolved,
     deps: &Deps,
     force: bool,
-    code: impl FnOnce(&str) -> Result<String>,
+    code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
     let outer = res
         .roles
@@ -121,7 +122,7 @@ fn assume_roles(
             signer: IdentityRequest {
                 access_key_id: &signer.access_key_id,
                 secret_access_key: &signer.secret_access_key,
-                session_token: signer.session_token.as_deref(),
+                session_token: signer.session_token.as_ref(),
                 region: &res.region,
                 endpoint_url: res.endpoint_url.as_deref(),
             },
@@ -130,7 +131,7 @@ fn assume_roles(
             session_name: &role.session_name,
             external_id: role.external_id.as_deref(),
             serial_number: serial,
-            token_code: token.as_deref(),
+            token_code: token.as_ref(),
             duration_seconds: role.duration_seconds,
         })?;
         check_fresh(&got, deps)?;
@@ -143,8 +144,8 @@ fn assume_roles(
 /// Credentials that sign the next call, and where they came from.
 struct Signer {
     access_key_id: String,
-    secret_access_key: String,
-    session_token: Option<String>,
+    secret_access_key: Secret,
+    session_token: Option<Secret>,
     origin: String,
 }
 
@@ -170,7 +171,12 @@ pub fn cached(res: &Resolved, cache: &Cache, now: &dyn Fn() -> Timestamp) -> Opt
 }
 
 /// A new session from STS, always (get-session-token). Cached unless `cache` is false.
-pub fn fresh(res: &Resolved, deps: &Deps, code: Option<&str>, cache: bool) -> Result<Credentials> {
+pub fn fresh(
+    res: &Resolved,
+    deps: &Deps,
+    code: Option<&Secret>,
+    cache: bool,
+) -> Result<Credentials> {
     let serial = code.and(res.mfa_serial.as_deref());
     let creds = call(res, deps, serial, code)?;
     if cache {
@@ -186,7 +192,7 @@ fn call(
     res: &Resolved,
     deps: &Deps,
     serial: Option<&str>,
-    code: Option<&str>,
+    code: Option<&Secret>,
 ) -> Result<Credentials> {
     let creds = deps.sts.get_session_token(&SessionRequest {
         keys: &res.keys,
@@ -258,7 +264,7 @@ mod tests {
         fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
             self.calls.borrow_mut().push((
                 req.serial_number.map(Into::into),
-                req.token_code.map(Into::into),
+                req.token_code.map(|c| c.expose().to_string()),
             ));
             Ok(Credentials {
                 access_key_id: format!("ASIA{}", self.calls.borrow().len()),
@@ -376,7 +382,7 @@ mod tests {
             now: &|| Timestamp(NOW),
         };
         fresh(&resolved(), &deps, None, false).unwrap();
-        fresh(&resolved(), &deps, Some("123456"), true).unwrap();
+        fresh(&resolved(), &deps, Some(&"123456".into()), true).unwrap();
         assert_eq!(sts.calls.borrow()[0], (None, None));
         assert_eq!(sts.calls.borrow()[1].1.as_deref(), Some("123456"));
         assert!(cache.load(&key(&resolved()), Timestamp(NOW)).is_some());

@@ -7,6 +7,7 @@
 
 use crate::credentials::{Credentials, LongTermKeys, Timestamp};
 use crate::error::{fail, Kind};
+use crate::secret::Secret;
 use anyhow::{Context, Result};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ pub struct SessionRequest<'a> {
     pub region: &'a str,
     pub endpoint_url: Option<&'a str>,
     pub serial_number: Option<&'a str>,
-    pub token_code: Option<&'a str>,
+    pub token_code: Option<&'a Secret>,
     pub duration_seconds: Option<u32>,
 }
 
@@ -30,8 +31,8 @@ impl SessionRequest<'_> {
 #[derive(Debug, Clone)]
 pub struct IdentityRequest<'a> {
     pub access_key_id: &'a str,
-    pub secret_access_key: &'a str,
-    pub session_token: Option<&'a str>,
+    pub secret_access_key: &'a Secret,
+    pub session_token: Option<&'a Secret>,
     pub region: &'a str,
     pub endpoint_url: Option<&'a str>,
 }
@@ -46,7 +47,7 @@ pub struct RoleRequest<'a> {
     pub session_name: &'a str,
     pub external_id: Option<&'a str>,
     pub serial_number: Option<&'a str>,
-    pub token_code: Option<&'a str>,
+    pub token_code: Option<&'a Secret>,
     pub duration_seconds: Option<u32>,
 }
 
@@ -156,13 +157,7 @@ impl SdkSts {
     }
 
     async fn caller_identity(&self, req: &IdentityRequest<'_>) -> Result<String> {
-        let keys = aws_credential_types::Credentials::new(
-            req.access_key_id,
-            req.secret_access_key,
-            req.session_token.map(str::to_string),
-            None,
-            "awscred",
-        );
+        let keys = sdk_credentials(req.access_key_id, req.secret_access_key, req.session_token);
         let out = self
             .client(keys, req.region, req.endpoint_url)
             .get_caller_identity()
@@ -185,13 +180,7 @@ impl SdkSts {
 
     async fn role(&self, req: &RoleRequest<'_>) -> Result<Credentials> {
         let s = &req.signer;
-        let keys = aws_credential_types::Credentials::new(
-            s.access_key_id,
-            s.secret_access_key,
-            s.session_token.map(str::to_string),
-            None,
-            "awscred",
-        );
+        let keys = sdk_credentials(s.access_key_id, s.secret_access_key, s.session_token);
         let endpoint = endpoint(s.endpoint_url, s.region);
         let out = self
             .client(keys, s.region, s.endpoint_url)
@@ -200,7 +189,7 @@ impl SdkSts {
             .role_session_name(req.session_name)
             .set_external_id(req.external_id.map(str::to_string))
             .set_serial_number(req.serial_number.map(str::to_string))
-            .set_token_code(req.token_code.map(str::to_string))
+            .set_token_code(req.token_code.map(|c| c.expose().to_string()))
             .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
             .send()
             .await
@@ -209,18 +198,13 @@ impl SdkSts {
     }
 
     async fn session_token(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
-        let keys = aws_credential_types::Credentials::new(
-            &req.keys.access_key_id,
-            &req.keys.secret_access_key,
-            None,
-            None,
-            "awscred",
-        );
+        // GetSessionToken is signed with long-term keys only: no session token here.
+        let keys = sdk_credentials(&req.keys.access_key_id, &req.keys.secret_access_key, None);
         let out = self
             .client(keys, req.region, req.endpoint_url)
             .get_session_token()
             .set_serial_number(req.serial_number.map(str::to_string))
-            .set_token_code(req.token_code.map(str::to_string))
+            .set_token_code(req.token_code.map(|c| c.expose().to_string()))
             .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
             .send()
             .await
@@ -273,25 +257,48 @@ impl SdkSts {
     }
 }
 
-/// STS's credentials as awscred's. The SDK's reader fills absent fields with
-/// empty strings; absent or empty ones are refused.
+/// The SDK's credentials for signing one call.
+fn sdk_credentials(
+    access_key_id: &str,
+    secret_access_key: &Secret,
+    session_token: Option<&Secret>,
+) -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new(
+        access_key_id,
+        secret_access_key.expose(),
+        session_token.map(|t| t.expose().to_string()),
+        None,
+        "awscred",
+    )
+}
+
+/// STS's credentials as awscred's, validated before anything uses or caches
+/// them. The SDK's reader fills absent fields with empty strings; absent, empty
+/// or malformed ones (a control byte in a key id would crash the signer of every
+/// later call) are refused as an unusable answer.
 fn convert(c: Option<aws_sdk_sts::types::Credentials>, endpoint: &str) -> Result<Credentials> {
-    let incomplete = || {
+    let unusable = |what: &str| {
         fail(
             Kind::Network,
-            format!("STS answered with incomplete credentials ({endpoint}): retry; if it persists, check the endpoint"),
+            format!(
+                "STS answered with {what} ({endpoint}): retry; if it persists, check the endpoint"
+            ),
         )
     };
-    let c = c.ok_or_else(incomplete)?;
+    let c = c.ok_or_else(|| unusable("incomplete credentials"))?;
     if c.access_key_id.is_empty() || c.secret_access_key.is_empty() || c.session_token.is_empty() {
-        return Err(incomplete());
+        return Err(unusable("incomplete credentials"));
     }
-    Ok(Credentials {
+    let creds = Credentials {
         access_key_id: c.access_key_id,
-        secret_access_key: c.secret_access_key,
-        session_token: c.session_token,
+        secret_access_key: c.secret_access_key.into(),
+        session_token: c.session_token.into(),
         expiration: Timestamp(c.expiration.secs()),
-    })
+    };
+    creds
+        .validate()
+        .map_err(|why| unusable(&format!("unusable credentials ({why})")))?;
+    Ok(creds)
 }
 
 /// The text of the first `<tag>…</tag>` in an XML body, entities decoded.

@@ -24,10 +24,10 @@ pub fn run(args: &ClearArgs, env: &Env) -> Result<String> {
         Some(p) => format!("for profile {p}"),
         None => "in total".to_string(),
     };
-    eprintln!(
-        "awscred: removed {removed} cached session{} {what} from {}",
+    crate::error::report(&format!(
+        "removed {removed} cached session{} {what} from {}",
         if removed == 1 { "" } else { "s" },
         cache.dir().display()
-    );
+    ));
     Ok(String::new())
 }

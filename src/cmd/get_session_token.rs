@@ -12,7 +12,7 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
     // be refused by any policy that requires MFA, which is why the device is set.
     let source = CodeSource {
         preset: prompt::preset_code(args.token_code.as_deref(), env)?,
-        mfa_process: res.mfa_process.as_deref(),
+        mfa_process: res.mfa_process.as_ref(),
     };
     let code = res
         .mfa_serial
@@ -25,6 +25,6 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
         sts: &sts,
         now: &cmd::now,
     };
-    let creds = session::fresh(&res, &deps, code.as_deref(), !args.no_cache)?;
+    let creds = session::fresh(&res, &deps, code.as_ref(), !args.no_cache)?;
     sts_json(&creds.into())
 }

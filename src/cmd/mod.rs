@@ -61,7 +61,7 @@ pub fn resolve(
 pub fn obtain(env: &Env, res: &Resolved, force: bool, code: Option<&str>) -> Result<Credentials> {
     let source = CodeSource {
         preset: prompt::preset_code(code, env)?,
-        mfa_process: res.mfa_process.as_deref(),
+        mfa_process: res.mfa_process.as_ref(),
     };
     let (cache, sts) = (cache(env), sts(env)?);
     let deps = Deps {
@@ -156,10 +156,10 @@ pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued, force: bool)
         crate::cache::path_hash(&path)
     ));
     crate::credfile::write_profile(&path, &lock, name, &session, force)?;
-    eprintln!(
-        "awscred: wrote the session to [{name}] in {} (expires {expiration})",
+    crate::error::report(&format!(
+        "wrote the session to [{name}] in {} (expires {expiration})",
         profile::tilde(&path, env)
-    );
+    ));
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use crate::cmd::{self, Output};
 use crate::credentials::{is_temporary_key_id, Timestamp, EXPIRY_MARGIN_SECS};
 use crate::error::Kind;
 use crate::profile::Env;
+use crate::secret::Secret;
 use crate::sts::{IdentityRequest, Sts};
 use anyhow::Result;
 use std::fmt::Write;
@@ -65,10 +66,11 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         let endpoint = env
             .get("AWS_ENDPOINT_URL_STS")
             .or_else(|| env.get("AWS_ENDPOINT_URL"));
+        let (secret, token) = (Secret::from(secret), token.map(Secret::from));
         let arn = cmd::sts(env)?.get_caller_identity(&IdentityRequest {
             access_key_id: id,
-            secret_access_key: secret,
-            session_token: token,
+            secret_access_key: &secret,
+            session_token: token.as_ref(),
             region: region.unwrap_or(crate::profile::DEFAULT_REGION),
             endpoint_url: endpoint,
         })?;

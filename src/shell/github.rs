@@ -4,6 +4,7 @@
 
 use super::{no_unset, Exports, Render};
 use crate::error::{fail, Kind};
+use crate::secret::Secret;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,9 +45,9 @@ impl Render for Github {
         let c = exports.credentials;
         let mut stdout = String::new();
         for secret in [
-            Some(&c.access_key_id),
-            Some(&c.secret_access_key),
-            c.session_token.as_ref(),
+            Some(c.access_key_id.as_str()),
+            Some(c.secret_access_key.expose()),
+            c.session_token.as_ref().map(Secret::expose),
         ]
         .into_iter()
         .flatten()

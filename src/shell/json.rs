@@ -5,6 +5,7 @@
 
 use super::{no_unset, Exports, Render};
 use crate::credentials::{Issued, Timestamp};
+use crate::secret::Secret;
 use anyhow::Result;
 use serde::Serialize;
 
@@ -28,8 +29,8 @@ impl<'a> From<&'a Issued> for Fields<'a> {
     fn from(c: &'a Issued) -> Fields<'a> {
         Fields {
             access_key_id: &c.access_key_id,
-            secret_access_key: &c.secret_access_key,
-            session_token: c.session_token.as_deref(),
+            secret_access_key: c.secret_access_key.expose(),
+            session_token: c.session_token.as_ref().map(Secret::expose),
             expiration: c.expiration,
         }
     }

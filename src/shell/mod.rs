@@ -77,10 +77,12 @@ impl<'a> Exports<'a> {
         legacy: bool,
     ) -> Exports<'a> {
         let c = credentials;
-        let token = c.session_token.clone();
+        // The values the user asked for, in the clear from here to stdout.
+        let token = c.session_token.as_ref().map(|t| t.expose().to_string());
+        let secret = c.secret_access_key.expose().to_string();
         let mut vars = vec![
             ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),
-            ("AWS_SECRET_ACCESS_KEY", Some(c.secret_access_key.clone())),
+            ("AWS_SECRET_ACCESS_KEY", Some(secret.clone())),
             ("AWS_SESSION_TOKEN", token.clone()),
             (
                 "AWS_CREDENTIAL_EXPIRATION",
@@ -95,7 +97,7 @@ impl<'a> Exports<'a> {
         if legacy {
             vars.push(("AWS_SECURITY_TOKEN", token.clone()));
             vars.push(("AWS_ACCESS_KEY", Some(c.access_key_id.clone())));
-            vars.push(("AWS_SECRET_KEY", Some(c.secret_access_key.clone())));
+            vars.push(("AWS_SECRET_KEY", Some(secret)));
             vars.push(("AWS_DELEGATION_TOKEN", token));
         }
         Exports { vars, credentials }

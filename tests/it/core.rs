@@ -298,7 +298,7 @@ fn validation_errors_happen_before_any_request() {
         ),
         (
             &["mfa", "123456", "--serial-number", "bad serial"],
-            "is not an MFA serial number",
+            "--serial-number / AWS_MFA_SERIAL_NUMBER: not an MFA serial number",
         ),
         (
             &["get-session-token", "--token-code", "1"],
@@ -306,7 +306,7 @@ fn validation_errors_happen_before_any_request() {
         ),
         (
             &["mfa", "123456", "--region", "eu west"],
-            "is not an AWS region",
+            "--region: not an AWS region",
         ),
     ];
     for (args, msg) in cases {

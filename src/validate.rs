@@ -1,0 +1,226 @@
+//! Validation at the boundary, in one place: every value that comes from
+//! outside (flags, environment, the AWS files, the cache, STS) is checked here
+//! before it is used, so the rest of the code never re-checks and never panics
+//! on it.
+//!
+//! Messages name where a value came from (a flag, a variable, `file:line`),
+//! never the value: a pasted secret in the wrong place must not reach stderr.
+
+use crate::error::{fail, Kind};
+use anyhow::Result;
+
+/// AWS's documented constraint for access key ids: 16 to 128 word characters.
+pub fn access_key_id(id: &str) -> Result<(), &'static str> {
+    let ok = (16..=128).contains(&id.len()) && id.bytes().all(is_word);
+    ok.then_some(())
+        .ok_or("is not an access key id (16 to 128 letters, digits or _)")
+}
+
+/// Secret access keys are 40 characters today; the bound leaves room and stops garbage.
+pub const MAX_SECRET_LEN: usize = 1024;
+/// Session tokens have no documented size; real ones are a few KiB at most.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+pub fn secret_access_key(s: &str) -> Result<(), &'static str> {
+    text(s, MAX_SECRET_LEN)
+        .map_err(|_| "is not a secret access key (1 to 1024 printable characters)")
+}
+
+pub fn session_token(s: &str) -> Result<(), &'static str> {
+    text(s, MAX_TOKEN_LEN).map_err(|_| "is not a session token (1 to 16384 printable characters)")
+}
+
+/// One printable line of at most `max` bytes: no NUL, no C0 or C1 control
+/// character (newline, CR, tab, ESC and DEL included). Every other character,
+/// quotes, `$`, backticks and non-ASCII included, is allowed: the output
+/// formats quote them.
+pub fn text(s: &str, max: usize) -> Result<(), &'static str> {
+    if s.is_empty() {
+        Err("is empty")
+    } else if s.len() > max {
+        Err("is too long")
+    } else if s.chars().any(char::is_control) {
+        Err("contains a control character")
+    } else {
+        Ok(())
+    }
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// An MFA code: exactly six ASCII digits.
+pub fn code(code: &str) -> Result<&str> {
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(fail(
+            Kind::Input,
+            "the MFA code must be exactly 6 digits: type the current code from your MFA device",
+        ))
+    }
+}
+
+/// GetSessionToken takes 900 seconds to 36 hours.
+pub const SESSION_DURATION: std::ops::RangeInclusive<u32> = 900..=129_600;
+
+pub fn session_duration(d: u32, origin: &str) -> Result<u32> {
+    if SESSION_DURATION.contains(&d) {
+        Ok(d)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: duration {d} is out of range: GetSessionToken takes 900 to 129600 seconds"),
+        ))
+    }
+}
+
+/// AssumeRole takes 900 seconds to 12 hours (the role's maximum may be lower).
+pub fn role_duration(d: u32, origin: &str) -> Result<u32> {
+    if (900..=43_200).contains(&d) {
+        Ok(d)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!(
+                "{origin}: duration {d} is out of range: AssumeRole takes 900 to 43200 seconds"
+            ),
+        ))
+    }
+}
+
+/// STS accepts 9–256 characters of `[\w+=/:,.@-]`: an ARN or a hardware serial.
+pub fn serial<'a>(s: &'a str, origin: &str) -> Result<&'a str> {
+    let ok_char = |b: u8| is_word(b) || b"+=/:,.@-".contains(&b);
+    if (9..=256).contains(&s.len()) && s.bytes().all(ok_char) {
+        Ok(s)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: not an MFA serial number: use the device ARN, like arn:aws:iam::123456789012:mfa/me"),
+        ))
+    }
+}
+
+pub fn region<'a>(r: &'a str, origin: &str) -> Result<&'a str> {
+    if !r.is_empty() && r.len() <= 64 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(r)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: not an AWS region name: use one like eu-west-1"),
+        ))
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME`, printable, within STS's 20–2048.
+pub fn role_arn<'a>(arn: &'a str, origin: &str) -> Result<&'a str> {
+    if arn.starts_with("arn:")
+        && arn.contains(":role/")
+        && (20..=2048).contains(&arn.len())
+        && arn.bytes().all(|b| b.is_ascii_graphic())
+    {
+        Ok(arn)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: not a role ARN: use one like arn:aws:iam::123456789012:role/NAME"),
+        ))
+    }
+}
+
+/// STS: `[\w+=,.@-]{2,64}`.
+pub fn session_name<'a>(name: &'a str, origin: &str) -> Result<&'a str> {
+    let ok = (2..=64).contains(&name.len())
+        && name.bytes().all(|b| is_word(b) || b"+=,.@-".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: a role session name must be 2 to 64 of A-Z a-z 0-9 _+=,.@-"),
+        ))
+    }
+}
+
+/// STS: `[\w+=,.@:/-]{2,1224}`.
+pub fn external_id<'a>(id: &'a str, origin: &str) -> Result<&'a str> {
+    let ok = (2..=1224).contains(&id.len())
+        && id.bytes().all(|b| is_word(b) || b"+=,.@:/-".contains(&b));
+    if ok {
+        Ok(id)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: an external id must be 2 to 1224 of A-Z a-z 0-9 _+=,.@:/-"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_key_ids_follow_the_documented_constraint() {
+        assert!(access_key_id("AKIAIOSFODNN7EXAMPLE").is_ok());
+        assert!(access_key_id(&"A".repeat(16)).is_ok());
+        assert!(access_key_id(&"A".repeat(128)).is_ok());
+        for bad in [
+            "".to_string(),
+            "A".repeat(15),
+            "A".repeat(129),
+            "AKIAIOSFODNN7EXAMP\x01E".into(),
+            "AKIAIOSFODNN7EXAMPLE\n".into(),
+            "AKIAIOSFODNN7-EXAMPLE".into(),
+            "AKIAIOSFODNN7ÉXAMPLE".into(),
+        ] {
+            assert!(access_key_id(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn text_refuses_every_control_character_and_keeps_printables() {
+        for c in (0u32..0x20).chain(0x7f..0xa0) {
+            let s = format!("ab{}cd", char::from_u32(c).unwrap());
+            assert!(text(&s, 100).is_err(), "U+{c:04X}");
+        }
+        assert!(text("'\"$`!%\\ ‘’ 🦀 é", 100).is_ok());
+        assert!(text("", 100).is_err());
+        assert!(text("abc", 2).is_err());
+        assert!(secret_access_key(&"s".repeat(MAX_SECRET_LEN)).is_ok());
+        assert!(secret_access_key(&"s".repeat(MAX_SECRET_LEN + 1)).is_err());
+        assert!(session_token(&"t".repeat(MAX_TOKEN_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn flag_and_file_values_are_checked_without_echoing_them() {
+        for bad in ["12345", "1234567", "12a456", " 12345", "１２３４５６"] {
+            assert!(code(bad).is_err(), "{bad}");
+        }
+        assert!(code("012345").is_ok());
+        assert!(session_duration(899, "x").is_err() && session_duration(129_601, "x").is_err());
+        assert!(session_duration(900, "x").is_ok() && session_duration(129_600, "x").is_ok());
+        assert!(region("eu-west-1", "x").is_ok());
+        let e = region("eu west SECRET", "--region")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--region: not an AWS region") && !e.contains("SECRET"),
+            "{e}"
+        );
+        assert!(role_arn("arn:aws:iam::123456789012:role/admin", "x").is_ok());
+        assert!(role_arn("admin", "x").is_err());
+        assert!(role_arn("arn:aws:iam::123456789012:user/me", "x").is_err());
+        assert!(role_arn("arn:aws:iam::123456789012:role/a\nb", "x").is_err());
+        assert!(session_name("me@example.com", "x").is_ok());
+        assert!(session_name("a", "x").is_err() && session_name("has space", "x").is_err());
+        assert!(external_id("X2", "x").is_ok() && external_id("a\tb", "x").is_err());
+        let e = serial("x SECRETSECRET", "f:2").unwrap_err().to_string();
+        assert!(
+            e.starts_with("f:2: not an MFA serial") && !e.contains("SECRET"),
+            "{e}"
+        );
+    }
+}
