@@ -1,69 +1,76 @@
-//! The session cache: one JSON file per session key, written atomically, guarded
-//! by an OS file lock so concurrent runs make one STS call between them.
+//! The session cache: one JSON file per session key in the user's own private
+//! directory, written atomically, guarded by an OS file lock so concurrent runs
+//! make one STS call between them. All file access goes through [`fsafe::Dir`].
 //!
 //! Layout: `<dir>/<profile>-<hash>.json` and its lock `<dir>/<profile>-<hash>.lock`.
 //! The profile part is sanitised (it can never leave the directory) and the hash
 //! covers the whole key; the entry stores the full key too, and an entry whose
-//! key differs (another base access key, another MFA device) is not used.
+//! key differs is not used. An entry that is not a regular file of the user's,
+//! is over [`MAX_ENTRY`], does not parse or fails the checks an STS answer
+//! passes, is a miss.
 
 use crate::credentials::{Credentials, Timestamp};
+use crate::error::{fail, kind_of, report, Kind};
+use crate::fsafe::{Dir, Found, TEMP_SUFFIX};
 use crate::profile::Env;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// What a cached session belongs to.
+/// Everything that changes the credentials a session key stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Key {
     pub profile: String,
     pub base_access_key_id: String,
     pub mfa_serial: Option<String>,
-    /// For role credentials: the role (a changed `role_arn` must not reuse them).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
+    /// Which STS answers: a configured endpoint URL, or `aws:<partition>` for
+    /// AWS's own regional endpoints (see [`crate::sts::answering`]).
+    pub sts: String,
+    /// For role credentials: the whole chain, innermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<RoleKey>,
+}
+
+/// One role of a chain, with every AssumeRole parameter awscred sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleKey {
+    pub arn: String,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<u32>,
 }
 
 impl Key {
-    /// File stem: readable profile part plus a stable hash of the whole key.
+    /// File stem: a readable profile part plus a hash of the whole key.
     fn stem(&self) -> String {
-        let readable: String = self
-            .profile
-            .chars()
-            .take(48)
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
         let mut h = Fnv64::default();
-        for part in [
-            self.profile.as_str(),
-            &self.base_access_key_id,
-            self.mfa_serial.as_deref().unwrap_or(""),
-            self.role_arn.as_deref().unwrap_or(""),
-        ] {
-            h.write(part.as_bytes());
-            h.write(&[0]);
-        }
-        format!("{readable}-{:016x}", h.0)
+        // serde_json writes the fields in declaration order: stable for a given key.
+        h.write(&serde_json::to_vec(self).unwrap_or_default());
+        format!("{}-{:016x}", readable(&self.profile), h.0)
     }
 }
 
-/// A stable short name for a path (lock files of other files live in the cache dir).
-pub fn path_hash(path: &Path) -> String {
-    let mut h = Fnv64::default();
-    h.write(path.to_string_lossy().as_bytes());
-    format!("{:016x}", h.0)
+/// The profile as it appears in file names: at most 48 of `[A-Za-z0-9_-]`.
+fn readable(profile: &str) -> String {
+    profile
+        .chars()
+        .take(48)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
-/// FNV-1a: tiny and stable across Rust versions (std's hasher is not).
-struct Fnv64(u64);
+/// FNV-1a 64: tiny and stable across Rust versions (std's hasher is not).
+pub struct Fnv64(pub u64);
 
 impl Default for Fnv64 {
     fn default() -> Self {
@@ -72,7 +79,7 @@ impl Default for Fnv64 {
 }
 
 impl Fnv64 {
-    fn write(&mut self, bytes: &[u8]) {
+    pub fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -80,51 +87,78 @@ impl Fnv64 {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Entry {
     version: u32,
-    #[serde(flatten)]
     key: Key,
     #[serde(rename = "Credentials")]
     credentials: Credentials,
 }
 
-const ENTRY_VERSION: u32 = 1;
+/// Version 2: the key covers the endpoint and the whole role chain. Entries of
+/// version 1 are misses (and `clear --all` removes them).
+const ENTRY_VERSION: u32 = 2;
+
+/// An entry is a few hundred bytes; anything larger is not ours.
+pub const MAX_ENTRY: u64 = 64 * 1024;
 
 /// How long a run waits for another run holding the same session's lock
 /// (which may be waiting for a person to type a code).
 pub const LOCK_WAIT: Duration = Duration::from_secs(120);
 
+pub use crate::fsafe::Lock;
+
 pub struct Cache {
-    dir: PathBuf,
+    path: PathBuf,
+    /// Opened and checked once; created on first write.
+    dir: OnceCell<Dir>,
 }
 
-/// Holds the lock until dropped; the OS releases it if the process dies.
-pub struct Lock {
-    _file: File,
+/// A cache file as `list` and `clear` see it.
+pub struct Listed {
+    pub name: String,
+    /// The session, when the entry is readable, valid and of this version.
+    pub entry: Option<(Key, Credentials)>,
 }
 
 impl Cache {
-    /// `AWSCRED_CACHE_DIR`, else the platform cache directory (`~/.cache/awscred` on Linux).
-    pub fn new(env: &Env) -> Cache {
-        let dir = match env.get("AWSCRED_CACHE_DIR") {
-            Some(d) => env.expand(d),
-            None => env
-                .get("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(dirs::cache_dir)
-                .or_else(|| env.home().map(|h| h.join(".cache")))
-                .unwrap_or_else(std::env::temp_dir)
-                .join("awscred"),
+    /// The cache at its configured place (see [`location`]). An existing
+    /// directory is checked now, so an unsafe one is refused (exit 3) before
+    /// any prompt or network call.
+    pub fn open(env: &Env) -> Result<Cache> {
+        let cache = Cache {
+            path: location(env)?,
+            dir: OnceCell::new(),
         };
-        Cache { dir }
+        match Dir::private(&cache.path, false) {
+            Ok(Some(dir)) => {
+                let _ = cache.dir.set(dir);
+            }
+            Ok(None) => {}
+            Err(e) if kind_of(&e) == Kind::Input => return Err(e),
+            // Unreadable for another reason: a miss; the write path says why.
+            Err(_) => {}
+        }
+        Ok(cache)
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.path
     }
 
-    fn path(&self, key: &Key, ext: &str) -> PathBuf {
-        self.dir.join(format!("{}.{ext}", key.stem()))
+    /// The directory, created (0700, with its missing parents) if needed.
+    pub fn ensure_dir(&self) -> Result<&Dir> {
+        if let Some(dir) = self.dir.get() {
+            return Ok(dir);
+        }
+        let dir = Dir::private(&self.path, true)?.ok_or_else(|| {
+            anyhow::anyhow!("cannot create cache directory {}", self.path.display())
+        })?;
+        Ok(self.dir.get_or_init(|| dir))
+    }
+
+    fn name(key: &Key, ext: &str) -> String {
+        format!("{}.{ext}", key.stem())
     }
 
     /// The cached session for `key` if it is still fresh at `now`. Anything odd
@@ -135,207 +169,176 @@ impl Cache {
 
     /// The cached session for `key`, fresh or not.
     pub fn read(&self, key: &Key) -> Option<Credentials> {
-        let entry = self.read_entry(&self.path(key, "json"))?;
-        (entry.key == *key).then_some(entry.credentials)
+        let (stored, credentials) = self.read_entry(&Self::name(key, "json"), true)?;
+        (stored == *key).then_some(credentials)
     }
 
-    fn read_entry(&self, path: &Path) -> Option<Entry> {
-        let bytes = match fs::read(path) {
-            Ok(b) => b,
-            // A missing entry, or a cache dir that cannot exist (a file in the way): a plain
-            // miss here; the write path reports the directory problem once.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return None
+    /// The entry `name`, if it is a readable, valid entry of this version; with
+    /// `tell`, says on stderr why one that exists is not.
+    fn read_entry(&self, name: &str, tell: bool) -> Option<(Key, Credentials)> {
+        let dir = self.dir.get()?;
+        let path = dir.path().join(name);
+        let bytes = match dir.read(name, MAX_ENTRY) {
+            Ok(Found::File(bytes)) => bytes,
+            Ok(Found::Missing) => return None,
+            Ok(Found::Refused(why)) => {
+                if tell {
+                    warn(&format!("ignoring cache entry {}: {why}", path.display()));
+                }
+                return None;
             }
             Err(e) => {
-                warn(&format!(
-                    "cannot read cache entry {}: {e}; ignoring it",
-                    path.display()
-                ));
+                if tell {
+                    warn(&format!("{e:#}; ignoring it"));
+                }
                 return None;
             }
         };
-        tighten(path, 0o600);
-        match serde_json::from_slice::<Entry>(&bytes) {
-            Ok(entry) if entry.version == ENTRY_VERSION => Some(entry),
-            Ok(_) => None,
-            // serde's message may quote file content, which may be a secret: give the position only.
-            Err(e) => {
-                warn(&format!(
-                    "cache entry {} is corrupt (line {}, column {}); ignoring it",
-                    path.display(),
-                    e.line(),
-                    e.column()
-                ));
-                None
-            }
+        let problem = match serde_json::from_slice::<Entry>(&bytes) {
+            Ok(e) if e.version != ENTRY_VERSION => return None,
+            Ok(e) => match e.credentials.validate() {
+                Ok(()) => return Some((e.key, e.credentials)),
+                Err(why) => why,
+            },
+            // serde's message may quote file content, which may be a secret: the position only.
+            Err(e) => format!("line {}, column {}", e.line(), e.column()),
+        };
+        if tell {
+            warn(&format!(
+                "cache entry {} is corrupt ({problem}); ignoring it",
+                path.display()
+            ));
         }
+        None
     }
 
-    /// Every readable entry: its file, key and session.
-    pub fn entries(&self) -> Vec<(PathBuf, Key, Credentials)> {
-        let Ok(dir) = fs::read_dir(&self.dir) else {
+    /// Every cache file awscred made (entries, locks, temp files), by name,
+    /// with its session when it is a valid entry.
+    pub fn list(&self) -> Vec<Listed> {
+        let Some(dir) = self.dir.get() else {
             return Vec::new();
         };
-        let mut v: Vec<_> = dir
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .filter_map(|p| self.read_entry(&p).map(|e| (p, e.key, e.credentials)))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
+        dir.names()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| is_ours(n))
+            .map(|name| Listed {
+                entry: name
+                    .ends_with(".json")
+                    .then(|| self.read_entry(&name, false))
+                    .flatten(),
+                name,
+            })
+            .collect()
+    }
+
+    /// Removes one cache file. A lock file is removed only while nobody holds
+    /// it: removing a held one would let a third run take a second lock.
+    pub fn remove(&self, name: &str) -> Result<()> {
+        let dir = self.ensure_dir()?;
+        if name.ends_with(".lock") {
+            return match dir.lock(name, Duration::ZERO, "the cache") {
+                Ok(_held) => dir.remove(name),
+                Err(_) => Ok(()),
+            };
+        }
+        dir.remove(name)
+    }
+
+    /// True when `name` is an entry file of `profile` (by its readable part).
+    pub fn belongs_to(name: &str, profile: &str) -> bool {
+        name.strip_suffix(".json")
+            .and_then(|stem| stem.rsplit_once('-'))
+            .is_some_and(|(p, _)| p == readable(profile))
     }
 
     /// Takes the exclusive lock for `key`, waiting up to [`LOCK_WAIT`].
     pub fn lock(&self, key: &Key) -> Result<Lock> {
-        self.ensure_dir()?;
-        let path = self.path(key, "lock");
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("cannot open lock file {}", path.display()))?;
-        let start = Instant::now();
-        let mut told = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Lock { _file: file }),
-                Err(fs::TryLockError::WouldBlock) => {
-                    if start.elapsed() >= LOCK_WAIT {
-                        anyhow::bail!(
-                            "another awscred run has held the lock for profile `{}` for {} s: finish or stop it",
-                            key.profile,
-                            LOCK_WAIT.as_secs()
-                        );
-                    }
-                    if !told {
-                        warn(&format!(
-                            "waiting for another awscred run (profile `{}`)",
-                            key.profile
-                        ));
-                        told = true;
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(e).with_context(|| format!("cannot lock {}", path.display()))
-                }
-            }
-        }
+        let what = format!("profile `{}`", key.profile);
+        self.ensure_dir()?
+            .lock(&Self::name(key, "lock"), LOCK_WAIT, &what)
     }
 
-    /// Writes the entry atomically: temp file (0600) in the same directory, fsync, rename, fsync dir.
+    /// Writes the entry atomically (the caller holds the key's lock). Whatever
+    /// else sits at its name (a planted directory, FIFO or link) is removed first.
     pub fn store(&self, key: &Key, credentials: &Credentials) -> Result<()> {
-        self.ensure_dir()?;
+        let dir = self.ensure_dir()?;
         let entry = Entry {
             version: ENTRY_VERSION,
             key: key.clone(),
             credentials: credentials.clone(),
         };
         let json = serde_json::to_vec_pretty(&entry)?;
-        write_atomic(&self.path(key, "json"), &json)
-    }
-
-    fn ensure_dir(&self) -> Result<()> {
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.dir)
-            .with_context(|| format!("cannot create cache directory {}", self.dir.display()))?;
-        tighten(&self.dir, 0o700);
-        Ok(())
+        let name = Self::name(key, "json");
+        if dir.stat(&name)?.is_some_and(|e| !e.regular || !e.own) {
+            dir.remove(&name)?;
+        }
+        dir.write_atomic(&name, &json, 0o600)
     }
 }
 
-/// Replaces `path` with `bytes` so that a reader sees the old file or the new
-/// one, never a mix, even if this process is killed at any instruction. The new
-/// file is private (0600). Callers hold the target's lock, so the temp name can
-/// be fixed: a run killed mid-write leaves at most one temp file, which the
-/// next write reuses.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_mode(path, bytes, 0o600)
-}
-
-/// [`write_atomic`] giving the new file the permission bits `mode` (Unix; ignored
-/// elsewhere). The temp file stays 0600 while written; `mode` is set exactly (not
-/// through the umask) just before the rename.
-pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
+/// The names awscred creates in its directory, and only those: entries and
+/// locks `<profile>-<16 hex>.json|.lock`, the credentials-file locks and temp files.
+fn is_ours(name: &str) -> bool {
+    if name.starts_with('.') {
+        return name.ends_with(TEMP_SUFFIX);
+    }
+    let Some(stem) = name
+        .strip_suffix(".json")
+        .or_else(|| name.strip_suffix(".lock"))
+    else {
+        return false;
     };
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-    let tmp = dir.join(format!(".{name}.awscred-tmp"));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = private_options()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))?;
+    let Some((profile, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    hash.len() == 16
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && profile
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Where sessions live: `AWSCRED_CACHE_DIR` (absolute, `~/` allowed), else an
+/// absolute `XDG_CACHE_HOME` (a relative one is ignored, as the XDG spec says),
+/// else the platform cache directory under the home directory. There is no
+/// shared fallback such as `/tmp`: with no home directory, awscred refuses.
+pub fn location(env: &Env) -> Result<PathBuf> {
+    if let Some(d) = env.get("AWSCRED_CACHE_DIR") {
+        let path = env.expand(d);
+        if !path.is_absolute() {
+            return Err(fail(
+                Kind::Input,
+                "AWSCRED_CACHE_DIR must be an absolute path (or start with ~/): set it to a directory of your own",
+            ));
         }
-        #[cfg(not(unix))]
-        let _ = mode;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        #[cfg(unix)]
-        File::open(dir)?.sync_all()?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        return Ok(path);
     }
-    result.with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn private_options() -> OpenOptions {
-    let mut o = OpenOptions::new();
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o
-}
-
-/// Tightens group/other permission bits (a cache copied with `cp` may be 0644).
-fn tighten(path: &Path, mode: u32) {
-    #[cfg(unix)]
+    if let Some(xdg) = env
+        .get("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
     {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                if fs::set_permissions(path, fs::Permissions::from_mode(mode)).is_ok() {
-                    warn(&format!(
-                        "tightened permissions of {} to {mode:o}",
-                        path.display()
-                    ));
-                } else {
-                    warn(&format!(
-                        "{} is readable by others and cannot be tightened",
-                        path.display()
-                    ));
-                }
-            }
-        }
+        return Ok(xdg.join("awscred"));
     }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
+    let home = env.home().filter(|h| h.is_absolute()).ok_or_else(|| {
+        fail(
+            Kind::Input,
+            "no private place for the session cache: HOME is not set and your user has no home directory: set HOME or AWSCRED_CACHE_DIR to a directory of your own",
+        )
+    })?;
+    let base = if cfg!(target_os = "macos") {
+        home.join("Library/Caches")
+    } else {
+        home.join(".cache")
+    };
+    Ok(base.join("awscred"))
 }
 
 pub fn warn(message: &str) {
-    crate::error::report(&format!("warning: {message}"));
+    report(&format!("warning: {message}"));
 }
 
 #[cfg(test)]
@@ -347,103 +350,150 @@ mod tests {
             profile: profile.into(),
             base_access_key_id: id.into(),
             mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
-            role_arn: None,
+            sts: "aws:aws".into(),
+            roles: Vec::new(),
         }
     }
 
     fn creds(exp: i64) -> Credentials {
         Credentials {
-            access_key_id: "ASIAX".into(),
+            access_key_id: "ASIAXXXXXXXXXXXXXXXX".into(),
             secret_access_key: "s".into(),
             session_token: "t".into(),
             expiration: Timestamp(exp),
         }
     }
 
+    fn cache(dir: &Path) -> Cache {
+        Cache {
+            path: dir.to_path_buf(),
+            dir: OnceCell::new(),
+        }
+    }
+
     #[test]
-    fn stems_are_stable_safe_and_distinct() {
-        assert_eq!(key("work", "AKIA1").stem(), key("work", "AKIA1").stem());
-        assert_ne!(key("work", "AKIA1").stem(), key("work", "AKIA2").stem());
-        assert_ne!(key("a/b", "AKIA1").stem(), key("a_b", "AKIA1").stem());
+    fn fnv_matches_the_published_test_vectors() {
+        // From the FNV reference (isthe.com/chongo/tech/comp/fnv): FNV-1a 64.
+        for (input, want) in [
+            ("", 0xcbf2_9ce4_8422_2325),
+            ("a", 0xaf63_dc4c_8601_ec8c),
+            ("foobar", 0x8594_4171_f739_67e8),
+        ] {
+            let mut h = Fnv64::default();
+            h.write(input.as_bytes());
+            assert_eq!(h.0, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn stems_are_safe_and_differ_for_every_field() {
+        let base = key("work", "AKIA1");
+        let mut variants = vec![key("work", "AKIA2"), key("a/b", "AKIA1")];
+        let mut v = base.clone();
+        v.mfa_serial = None;
+        variants.push(v);
+        let mut v = base.clone();
+        v.sts = "http://127.0.0.1:1".into();
+        variants.push(v);
+        let role = RoleKey {
+            arn: "arn:aws:iam::1:role/r".into(),
+            session_name: "alice".into(),
+            external_id: None,
+            duration_seconds: None,
+        };
+        for change in [
+            |r: &mut RoleKey| r.session_name = "bob".into(),
+            |r: &mut RoleKey| r.external_id = Some("X2".into()),
+            |r: &mut RoleKey| r.duration_seconds = Some(900),
+            |r: &mut RoleKey| r.arn = "arn:aws:iam::1:role/s".into(),
+        ] {
+            let mut v = base.clone();
+            let mut r = role.clone();
+            change(&mut r);
+            v.roles.push(r);
+            variants.push(v);
+        }
+        let mut stems: Vec<String> = variants.iter().map(Key::stem).collect();
+        stems.push(base.stem());
+        let n = stems.len();
+        stems.sort();
+        stems.dedup();
+        assert_eq!(stems.len(), n, "every field changes the file name");
         let s = key("../../x", "AKIA1").stem();
-        assert!(
-            s.starts_with("______x-") && !s.contains('/') && !s.contains(".."),
-            "{s}"
-        );
+        assert!(s.starts_with("______x-") && !s.contains('/'), "{s}");
         assert_eq!(key(&"p".repeat(500), "A").stem().len(), 48 + 1 + 16);
+        assert!(is_ours(&format!("{s}.json")) && is_ours(&format!("{s}.lock")));
+    }
+
+    #[test]
+    fn only_awscred_names_are_ours() {
+        for name in [
+            "work-0123456789abcdef.json",
+            "a_b-c-0123456789abcdef.lock",
+            "credentials-file-0123456789abcdef.lock",
+            ".work-0123456789abcdef.json.00000000deadbeef.awscred-tmp",
+        ] {
+            assert!(is_ours(name), "{name}");
+        }
+        for name in [
+            "notes.txt",
+            "work.json",
+            "work-0123456789ABCDEF.json",
+            "work-0123456789abcde.json",
+            "wo rk-0123456789abcdef.json",
+            ".hidden",
+        ] {
+            assert!(!is_ours(name), "{name}");
+        }
     }
 
     #[test]
     fn store_then_load_with_expiry_and_key_checks() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache {
-            dir: dir.path().join("c"),
-        };
+        let cache = cache(&dir.path().join("c"));
         let now = Timestamp(1_000_000);
-        cache
-            .store(&key("w", "AKIA1"), &creds(now.0 + 3600))
-            .unwrap();
-        assert_eq!(
-            cache.load(&key("w", "AKIA1"), now),
-            Some(creds(now.0 + 3600))
-        );
+        let k = key("w", "AKIA1");
+        let _lock = cache.lock(&k).unwrap();
+        cache.store(&k, &creds(now.0 + 3600)).unwrap();
+        assert_eq!(cache.load(&k, now), Some(creds(now.0 + 3600)));
         assert_eq!(cache.load(&key("w", "AKIA2"), now), None);
         assert_eq!(
-            cache.load(&key("w", "AKIA1"), Timestamp(now.0 + 3000)),
+            cache.load(&k, Timestamp(now.0 + 3000)),
             None,
             "within the 10-minute margin"
         );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&cache.dir), 0o700);
-            assert_eq!(mode(&cache.path(&key("w", "AKIA1"), "json")), 0o600);
-        }
     }
 
     #[test]
-    fn entry_of_another_key_at_the_same_path_is_a_miss() {
+    fn corrupt_and_invalid_entries_are_misses() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache {
-            dir: dir.path().to_path_buf(),
-        };
-        let now = Timestamp(1_000_000);
-        cache
-            .store(&key("w", "AKIA1"), &creds(now.0 + 3600))
-            .unwrap();
-        fs::rename(
-            cache.path(&key("w", "AKIA1"), "json"),
-            cache.path(&key("w", "AKIA2"), "json"),
-        )
+        let cache = cache(dir.path());
+        let k = key("w", "AKIA1");
+        cache.ensure_dir().unwrap();
+        let path = dir.path().join(Cache::name(&k, "json"));
+        let valid = serde_json::to_string(&Entry {
+            version: ENTRY_VERSION,
+            key: k.clone(),
+            credentials: creds(4_000_000_000),
+        })
         .unwrap();
-        assert_eq!(cache.load(&key("w", "AKIA2"), now), None);
-    }
-
-    #[test]
-    fn corrupt_entries_are_misses() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache {
-            dir: dir.path().to_path_buf(),
-        };
-        let k = key("w", "AKIA1");
-        for junk in [&b""[..], b"{", b"null", b"{\"version\":1}", b"\xff\xfe"] {
-            fs::write(cache.path(&k, "json"), junk).unwrap();
-            assert_eq!(cache.load(&k, Timestamp(0)), None);
+        std::fs::write(&path, &valid).unwrap();
+        assert!(
+            cache.load(&k, Timestamp(0)).is_some(),
+            "the valid one is read"
+        );
+        let bad_id = valid.replace("ASIAXXXXXXXXXXXXXXXX", "ASIA\\u0001XXXXXXXXXXXXXXX");
+        assert_ne!(bad_id, valid);
+        for junk in [
+            "",
+            "{",
+            "null",
+            "{\"version\":2}",
+            &bad_id,
+            &valid.replace("\"s\"", "\"s\\u001b[2J\""),
+        ] {
+            std::fs::write(&path, junk).unwrap();
+            assert_eq!(cache.load(&k, Timestamp(0)), None, "{junk}");
         }
-    }
-
-    #[test]
-    fn lock_is_exclusive_between_handles() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache {
-            dir: dir.path().to_path_buf(),
-        };
-        let k = key("w", "AKIA1");
-        let held = cache.lock(&k).unwrap();
-        let f = File::open(cache.path(&k, "lock")).unwrap();
-        assert!(matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)));
-        drop(held);
-        assert!(f.try_lock().is_ok());
     }
 }

@@ -105,7 +105,7 @@ pub struct AssumeRoleArgs {
     /// The 6-digit MFA code, when the source has an MFA device and no valid session
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
-    /// Get new role credentials even if cached ones are valid (with --write-profile: also replace long-term keys there)
+    /// Get new role credentials even if cached ones are valid
     #[arg(long)]
     pub force: bool,
     /// Output format
@@ -228,7 +228,7 @@ pub struct MfaArgs {
     pub profile: ProfileArg,
     #[command(flatten)]
     pub session: SessionArgs,
-    /// Get a new session even if the cached one is still valid (with --write-profile: also replace long-term keys there)
+    /// Get a new session even if the cached one is still valid
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -249,9 +249,6 @@ pub struct ExportArgs {
     pub legacy: LegacyArg,
     #[command(flatten)]
     pub write: WriteProfileArg,
-    /// With --write-profile: replace the section even if it holds long-term keys
-    #[arg(long)]
-    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,15 +8,13 @@
 //! property. Sections and keys are found by the same rules as [`crate::ini`]
 //! reads them with, and the result is parsed again before it is written.
 
-use crate::cache::{self, write_atomic_mode};
 use crate::credentials::Credentials;
-use crate::error::{fail, Kind};
+use crate::error::{fail, report, Kind};
+use crate::fsafe::{Dir, Found};
 use crate::ini;
 use anyhow::{Context, Result};
-use std::fs::{self, File, OpenOptions};
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long [`write_profile`] waits for another run writing the file.
 pub const LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -31,69 +29,97 @@ const EXPIRATION: &str = "expiration";
 
 /// Pure: the new file text with `[name]` holding the session. Errors (Kind::Input) when the
 /// text does not parse (say line), or when the section holds long-term keys (has
-/// aws_access_key_id but no aws_session_token) and !force.
-pub fn update(text: &str, name: &str, creds: &Credentials, force: bool) -> Result<String> {
-    update_file(text, "the credentials file", name, creds, force)
+/// aws_access_key_id but no session token): those are never overwritten.
+pub fn update(text: &str, name: &str, creds: &Credentials) -> Result<String> {
+    update_file(text, "the credentials file", name, creds)
 }
 
-/// Reads `path` (missing = empty), applies `update`, writes atomically (temp + fsync + rename),
-/// keeping the file's mode (0600 for a new file), following a symlink to write its target
-/// (renaming over the link would replace it), under an exclusive lock held on the file
-/// `lock_path` (std `File::lock`; create it 0600 if needed; wait up to 30 s with try_lock
-/// polling, then a clear error). Creates the parent dir (0700) if missing.
-pub fn write_profile(
-    path: &Path,
-    lock_path: &Path,
-    name: &str,
-    creds: &Credentials,
-    force: bool,
-) -> Result<()> {
-    write_profile_waiting(path, lock_path, name, creds, force, LOCK_WAIT)
+/// A credentials file is read whole; none is anywhere near this.
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+/// Writes the session into `[name]` of the credentials file at `path`.
+///
+/// The user's own symlink chain is followed (dotfile setups rely on it), and
+/// what it ends at must be a regular file of the user's, or missing (then it is
+/// created 0600 in a 0700 directory); a device, FIFO, directory or another
+/// user's file is refused and left untouched. The write is atomic (see
+/// [`fsafe::Dir::write_atomic`]) and the new file is 0600: a looser mode is
+/// tightened with a notice. The lock is `credentials-file-<hash>.lock` in
+/// `locks` (the cache directory), named after the file's canonical path, so
+/// two spellings of one file share one lock.
+pub fn write_profile(path: &Path, locks: &Dir, name: &str, creds: &Credentials) -> Result<()> {
+    write_profile_waiting(path, locks, name, creds, LOCK_WAIT)
 }
 
 fn write_profile_waiting(
     path: &Path,
-    lock_path: &Path,
+    locks: &Dir,
     name: &str,
     creds: &Credentials,
-    force: bool,
     wait: Duration,
 ) -> Result<()> {
     // Cheap checks before touching the disk.
     check_name(name)?;
     check_values(creds)?;
-    ensure_parent(lock_path)?;
-    let _lock = lock(lock_path, wait)?;
-    ensure_parent(path)?;
     let target = resolve_symlinks(path)?;
-    ensure_parent(&target)?;
-    let (text, mode) = read_existing(&target)?;
-    let new = update_file(&text, &target.display().to_string(), name, creds, force)?;
-    write_atomic_mode(&target, new.as_bytes(), mode)
+    let (dir_path, file) = split(&target)?;
+    ensure_dir(&dir_path)?;
+    let canonical = std::fs::canonicalize(&dir_path)
+        .with_context(|| format!("cannot resolve {}", dir_path.display()))?
+        .join(file);
+    let lock_name = format!("credentials-file-{:016x}.lock", hash(&canonical));
+    let _lock = locks.lock(&lock_name, wait, "the credentials file")?;
+    let dir = Dir::open(&dir_path)?;
+    let shown = target.display().to_string();
+    let refuse = |why: &str| {
+        fail(
+            Kind::Input,
+            format!("refusing to write the session into {shown}: {why}: point AWS_SHARED_CREDENTIALS_FILE at a regular file of your own"),
+        )
+    };
+    let (text, old_mode) = match dir.stat(file)? {
+        None => (String::new(), None),
+        Some(e) if !e.regular => return Err(refuse("it is not a regular file")),
+        Some(e) if !e.own => return Err(refuse("it belongs to another user")),
+        Some(e) => match dir.read(file, MAX_FILE)? {
+            Found::File(bytes) => (ini::utf8(bytes, &target)?, Some(e.mode)),
+            Found::Missing => (String::new(), None),
+            Found::Refused(why) => return Err(refuse(why)),
+        },
+    };
+    let new = update_file(&text, &shown, name, creds)?;
+    dir.write_atomic(file, new.as_bytes(), 0o600)?;
+    if old_mode.is_some_and(|m| m & 0o077 != 0) {
+        report(&format!(
+            "tightened permissions of {shown} to 600 (it holds secrets)"
+        ));
+    }
+    Ok(())
 }
 
-/// The file's text and permission bits; an empty text and 0600 when it does not exist.
-fn read_existing(path: &Path) -> Result<(String, u32)> {
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((String::new(), 0o600)),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+/// FNV-1a of a path, for lock names.
+fn hash(path: &Path) -> u64 {
+    let mut h = crate::cache::Fnv64::default();
+    h.write(path.as_os_str().as_encoded_bytes());
+    h.0
+}
+
+/// The directory and the file name of `path`.
+fn split(path: &Path) -> Result<(PathBuf, &str)> {
+    let file = path.file_name().and_then(|f| f.to_str()).ok_or_else(|| {
+        fail(
+            Kind::Input,
+            format!(
+                "{} does not name a file: set AWS_SHARED_CREDENTIALS_FILE to a file path",
+                path.display()
+            ),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    #[cfg(unix)]
-    let mode = {
-        use std::os::unix::fs::PermissionsExt;
-        file.metadata()
-            .with_context(|| format!("cannot read {}", path.display()))?
-            .permissions()
-            .mode()
-            & 0o777
-    };
-    #[cfg(not(unix))]
-    let mode = 0o600;
-    Ok((ini::utf8(bytes, path)?, mode))
+    Ok((dir, file))
 }
 
 /// Follows symlinks at the last path component (relative targets are relative to the
@@ -102,9 +128,9 @@ fn read_existing(path: &Path) -> Result<(String, u32)> {
 fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
     let mut p = path.to_path_buf();
     for _ in 0..40 {
-        match fs::symlink_metadata(&p) {
+        match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
-                let to = fs::read_link(&p)
+                let to = std::fs::read_link(&p)
                     .with_context(|| format!("cannot read symlink {}", p.display()))?;
                 p = match p.parent() {
                     Some(dir) if to.is_relative() => dir.join(to),
@@ -123,12 +149,9 @@ fn resolve_symlinks(path: &Path) -> Result<PathBuf> {
     ))
 }
 
-/// Creates the parent directory of `path` (0700) if it is missing.
-fn ensure_parent(path: &Path) -> Result<()> {
-    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
-        return Ok(());
-    };
-    let mut builder = fs::DirBuilder::new();
+/// Creates `dir` (0700, with missing parents) if it is missing.
+fn ensure_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
@@ -137,53 +160,8 @@ fn ensure_parent(path: &Path) -> Result<()> {
         .with_context(|| format!("cannot create directory {}", dir.display()))
 }
 
-/// Takes the exclusive lock on `lock_path` (created 0600), polling up to `wait`.
-/// The lock is held until the returned file is dropped.
-fn lock(lock_path: &Path, wait: Duration) -> Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options
-        .open(lock_path)
-        .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
-    let start = Instant::now();
-    let mut told = false;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) => {
-                if start.elapsed() >= wait {
-                    anyhow::bail!(
-                        "another awscred run has held the lock {} for {} s while writing the credentials file: finish or stop it, then retry",
-                        lock_path.display(),
-                        wait.as_secs()
-                    );
-                }
-                if !told {
-                    cache::warn(&format!(
-                        "waiting for another awscred run to finish writing (lock {})",
-                        lock_path.display()
-                    ));
-                    told = true;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()))
-            }
-        }
-    }
-}
-
 /// [`update`], naming the file as `label` in messages.
-fn update_file(
-    text: &str,
-    label: &str,
-    name: &str,
-    creds: &Credentials,
-    force: bool,
-) -> Result<String> {
+fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Result<String> {
     check_name(name)?;
     check_values(creds)?;
     let expiration = creds.expiration.to_rfc3339();
@@ -238,11 +216,12 @@ fn update_file(
         Some(i) => {
             let section = &sections[i];
             let has = |k: &str| section.get(k).is_some();
-            if has(ID) && !has(TOKEN) && !has(LEGACY_TOKEN) && !force {
+            // No flag turns a user's long-term keys into a session.
+            if has(ID) && !has(TOKEN) && !has(LEGACY_TOKEN) {
                 return Err(fail(
                     Kind::Input,
                     format!(
-                        "section [{name}] in {label} holds long-term keys: choose another --write-profile name, or pass --force to replace them"
+                        "section [{name}] in {label} holds long-term keys, which awscred never overwrites: write the session to another section, e.g. --write-profile {name}-mfa"
                     ),
                 ));
             }
@@ -459,6 +438,7 @@ mod tests {
     use crate::credentials::Timestamp;
     use crate::error::kind_of;
     use proptest::strategy::Strategy;
+    use std::fs;
 
     fn creds() -> Credentials {
         Credentials {
@@ -495,8 +475,8 @@ mod tests {
     }
 
     /// Updates, then checks the invariants every result must have.
-    fn apply(text: &str, name: &str, force: bool) -> String {
-        let out = update(text, name, &creds(), force).unwrap();
+    fn apply(text: &str, name: &str) -> String {
+        let out = update(text, name, &creds()).unwrap();
         assert_only_section_changed(text, &out, name);
         let secs = ini::parse(out.strip_prefix('\u{feff}').unwrap_or(&out)).unwrap();
         let s = secs.iter().find(|s| s.name == name).unwrap();
@@ -510,7 +490,7 @@ mod tests {
             assert_eq!(s.get(k).map(|p| p.value.as_str()), Some(v), "{k}");
         }
         assert_eq!(
-            update(&out, name, &c, false).unwrap(),
+            update(&out, name, &c).unwrap(),
             out,
             "a second update changes nothing"
         );
@@ -572,34 +552,34 @@ x = 1
 
     #[test]
     fn golden_session_section_replaced_in_place() {
-        assert_eq!(apply(GOLDEN_IN, "work", false), GOLDEN_OUT);
+        assert_eq!(apply(GOLDEN_IN, "work"), GOLDEN_OUT);
     }
 
     #[test]
     fn golden_crlf_and_bom_variants() {
         let crlf = |s: &str| s.replace('\n', "\r\n");
-        assert_eq!(apply(&crlf(GOLDEN_IN), "work", false), crlf(GOLDEN_OUT));
+        assert_eq!(apply(&crlf(GOLDEN_IN), "work"), crlf(GOLDEN_OUT));
         let bom = |s: &str| format!("\u{feff}{s}");
-        assert_eq!(apply(&bom(GOLDEN_IN), "work", false), bom(GOLDEN_OUT));
+        assert_eq!(apply(&bom(GOLDEN_IN), "work"), bom(GOLDEN_OUT));
         assert_eq!(
-            apply(&bom(&crlf(GOLDEN_IN)), "work", false),
+            apply(&bom(&crlf(GOLDEN_IN)), "work"),
             bom(&crlf(GOLDEN_OUT))
         );
     }
 
     #[test]
     fn golden_new_section_appended() {
-        let out = apply(GOLDEN_IN, "new", false);
+        let out = apply(GOLDEN_IN, "new");
         assert_eq!(out, format!("{GOLDEN_IN}\n[new]\n{NEW_KEYS}"));
         let crlf_in = GOLDEN_IN.replace('\n', "\r\n");
-        let out = apply(&crlf_in, "new", false);
+        let out = apply(&crlf_in, "new");
         assert_eq!(
             out,
             format!("{crlf_in}\r\n[new]\r\n{}", NEW_KEYS.replace('\n', "\r\n"))
         );
         // No second blank line when the file already ends with one.
         assert_eq!(
-            apply("[a]\nx = 1\n\n", "new", false),
+            apply("[a]\nx = 1\n\n", "new"),
             format!("[a]\nx = 1\n\n[new]\n{NEW_KEYS}")
         );
     }
@@ -607,20 +587,16 @@ x = 1
     #[test]
     fn missing_keys_go_after_the_last_property_not_after_trailing_comments() {
         let text = "[a]\nx = 1\n\n[t]\nregion = eu-west-1\naws_access_key_id = ASIAOLD\naws_session_token = old\n  more\n# about next\n\n[next]\ny = 2\n";
-        let out = apply(text, "t", false);
+        let out = apply(text, "t");
         assert_eq!(
             out,
             "[a]\nx = 1\n\n[t]\nregion = eu-west-1\naws_access_key_id = ASIANEWKEY\naws_session_token = newToken+/==\naws_secret_access_key = newSecret/+=\nexpiration = 2026-11-23T18:00:00Z\n# about next\n\n[next]\ny = 2\n"
         );
         // A section with no keys at all: right after the header.
-        let out = apply("[t]\n# nothing yet\n\n[next]\n", "t", false);
+        let out = apply("[t]\n# nothing yet\n\n[next]\n", "t");
         assert_eq!(out, format!("[t]\n{NEW_KEYS}# nothing yet\n\n[next]\n"));
         // A kept key's sub-properties stay with it; ours go after them.
-        let out = apply(
-            "[t]\ns3 =\n  max_concurrent_requests = 4\n[n]\n",
-            "t",
-            false,
-        );
+        let out = apply("[t]\ns3 =\n  max_concurrent_requests = 4\n[n]\n", "t");
         assert_eq!(
             out,
             format!("[t]\ns3 =\n  max_concurrent_requests = 4\n{NEW_KEYS}[n]\n")
@@ -628,25 +604,19 @@ x = 1
     }
 
     #[test]
-    fn long_term_section_refused_then_replaced_with_force() {
+    fn long_term_sections_are_never_overwritten() {
         let text = "[default]\naws_access_key_id = AKIALONGTERMLONGT\naws_secret_access_key = longtermsecret\nregion = us-west-2\n";
-        let e = update(text, "default", &creds(), false).unwrap_err();
+        let e = update(text, "default", &creds()).unwrap_err();
         assert_eq!(kind_of(&e), Kind::Input);
         assert_eq!(
             e.to_string(),
-            "section [default] in the credentials file holds long-term keys: choose another --write-profile name, or pass --force to replace them"
+            "section [default] in the credentials file holds long-term keys, which awscred never overwrites: write the session to another section, e.g. --write-profile default-mfa"
         );
         assert!(!e.to_string().contains("longtermsecret"));
-        let out = apply(text, "default", true);
-        assert_eq!(
-            out,
-            "[default]\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\nregion = us-west-2\naws_session_token = newToken+/==\nexpiration = 2026-11-23T18:00:00Z\n"
-        );
         // The legacy token name counts as a session too, and is kept in step.
         let out = apply(
             "[t]\naws_access_key_id = ASIAOLD\naws_security_token = old\n",
             "t",
-            false,
         );
         assert_eq!(
             out,
@@ -658,22 +628,22 @@ x = 1
     fn files_without_final_newline() {
         // Target last: its last line gains a line ending.
         assert_eq!(
-            apply("[a]\nx = 1\n[t]\nregion = r", "t", false),
+            apply("[a]\nx = 1\n[t]\nregion = r", "t"),
             format!("[a]\nx = 1\n[t]\nregion = r\n{NEW_KEYS}")
         );
-        assert_eq!(apply("[t]", "t", false), format!("[t]\n{NEW_KEYS}"));
+        assert_eq!(apply("[t]", "t"), format!("[t]\n{NEW_KEYS}"));
         // Target elsewhere: the missing final newline stays missing.
         assert_eq!(
-            apply("[t]\nregion = r\n[a]\nx = 1", "t", false),
+            apply("[t]\nregion = r\n[a]\nx = 1", "t"),
             format!("[t]\nregion = r\n{NEW_KEYS}[a]\nx = 1")
         );
         // New section.
         assert_eq!(
-            apply("[a]\nx = 1", "t", false),
+            apply("[a]\nx = 1", "t"),
             format!("[a]\nx = 1\n\n[t]\n{NEW_KEYS}")
         );
         assert_eq!(
-            apply("[a]\r\nx = 1", "t", false),
+            apply("[a]\r\nx = 1", "t"),
             format!(
                 "[a]\r\nx = 1\r\n\r\n[t]\r\n{}",
                 NEW_KEYS.replace('\n', "\r\n")
@@ -683,24 +653,17 @@ x = 1
 
     #[test]
     fn empty_files() {
-        assert_eq!(apply("", "t", false), format!("[t]\n{NEW_KEYS}"));
+        assert_eq!(apply("", "t"), format!("[t]\n{NEW_KEYS}"));
+        assert_eq!(apply("\u{feff}", "t"), format!("\u{feff}[t]\n{NEW_KEYS}"));
         assert_eq!(
-            apply("\u{feff}", "t", false),
-            format!("\u{feff}[t]\n{NEW_KEYS}")
-        );
-        assert_eq!(
-            apply("# only a comment", "t", false),
+            apply("# only a comment", "t"),
             format!("# only a comment\n\n[t]\n{NEW_KEYS}")
         );
     }
 
     #[test]
     fn header_with_spaces_is_the_same_section() {
-        let out = apply(
-            "[a]\nx=1\n[  t\t]  # mine\naws_session_token=old\n",
-            "t",
-            false,
-        );
+        let out = apply("[a]\nx=1\n[  t\t]  # mine\naws_session_token=old\n", "t");
         assert_eq!(
             out,
             format!("[a]\nx=1\n[  t\t]  # mine\naws_session_token=newToken+/==\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\nexpiration = 2026-11-23T18:00:00Z\n")
@@ -711,19 +674,13 @@ x = 1
     fn value_spacing_and_inline_comments_are_kept() {
         let out = apply(
             "[t]\naws_access_key_id=\naws_secret_access_key =\naws_session_token = old # rotated daily\nexpiration:   old   \n",
-            "t",
-            false,
-        );
+            "t");
         assert_eq!(
             out,
             "[t]\naws_access_key_id=ASIANEWKEY\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/== # rotated daily\nexpiration:   2026-11-23T18:00:00Z   \n"
         );
         // An empty value followed by an indented block: the block was its sub-properties.
-        let out = apply(
-            "[t]\naws_session_token =\n  a = b\nregion = r\n",
-            "t",
-            false,
-        );
+        let out = apply("[t]\naws_session_token =\n  a = b\nregion = r\n", "t");
         assert_eq!(
             out,
             "[t]\naws_session_token = newToken+/==\nregion = r\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\nexpiration = 2026-11-23T18:00:00Z\n"
@@ -733,12 +690,12 @@ x = 1
     #[test]
     fn names_are_validated() {
         for bad in ["", "a]b", "[a", "a\nb", "a\rb", " a", "a ", "\u{feff}a"] {
-            let e = update("", bad, &creds(), false).unwrap_err();
+            let e = update("", bad, &creds()).unwrap_err();
             assert_eq!(kind_of(&e), Kind::Input, "{bad:?}");
             assert!(e.to_string().contains("--write-profile"), "{e}");
         }
         for good in ["a", "profile x", "a#b", "dev-1.x"] {
-            apply("[z]\nk = v\n", good, false);
+            apply("[z]\nk = v\n", good);
         }
     }
 
@@ -755,7 +712,7 @@ x = 1
         for change in cases {
             let mut c = creds();
             change(&mut c);
-            let e = update("", "t", &c, false).unwrap_err();
+            let e = update("", "t", &c).unwrap_err();
             assert_eq!(kind_of(&e), Kind::Input);
             assert!(!e.to_string().contains("SECRET"), "{e}");
         }
@@ -763,13 +720,13 @@ x = 1
 
     #[test]
     fn unparseable_files_are_refused_with_the_line() {
-        let e = update("[a]\nx = 1\nbogus line\n", "t", &creds(), false).unwrap_err();
+        let e = update("[a]\nx = 1\nbogus line\n", "t", &creds()).unwrap_err();
         assert_eq!(kind_of(&e), Kind::Input);
         assert!(
             e.to_string().starts_with("the credentials file line 3: "),
             "{e}"
         );
-        let e = update("[t]\nx = 1\n[t]\n", "t", &creds(), false).unwrap_err();
+        let e = update("[t]\nx = 1\n[t]\n", "t", &creds()).unwrap_err();
         assert!(e.to_string().contains("line 3"), "{e}");
     }
 
@@ -777,29 +734,33 @@ x = 1
     fn indented_first_line_and_indented_header_follow_the_reader() {
         // Right after a header an indented line is a property; after a property an
         // indented `[x]`-looking line is a continuation, not a header.
-        let text = "[t]\n  aws_access_key_id = ASIAOLD\n  [notaheader]\n[u]\n";
+        let text = "[t]\n  expiration = old\n  [notaheader]\n[u]\n";
         assert_eq!(
-            apply(text, "t", true),
-            "[t]\n  aws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/==\nexpiration = 2026-11-23T18:00:00Z\n[u]\n"
+            apply(text, "t"),
+            "[t]\n  expiration = 2026-11-23T18:00:00Z\naws_access_key_id = ASIANEWKEY\naws_secret_access_key = newSecret/+=\naws_session_token = newToken+/==\n[u]\n"
         );
     }
 
     /// The properties every update must have, for any input text.
-    fn check_any(text: &str, force: bool) -> Result<(), proptest::test_runner::TestCaseError> {
+    fn check_any(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
         use proptest::{prop_assert, prop_assert_eq};
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         let Ok(before) = ini::parse(body) else {
-            let e = update(text, "t", &creds(), force).unwrap_err();
+            let e = update(text, "t", &creds()).unwrap_err();
             prop_assert_eq!(kind_of(&e), Kind::Input);
             prop_assert!(e.to_string().starts_with("the credentials file line "));
             return Ok(());
         };
-        if let Err(e) = update(text, "t", &creds(), force) {
-            prop_assert!(!force);
+        if let Err(e) = update(text, "t", &creds()) {
+            let target = before.iter().find(|s| s.name == "t");
+            let long_term = target.is_some_and(|s| {
+                s.get(ID).is_some() && s.get(TOKEN).is_none() && s.get(LEGACY_TOKEN).is_none()
+            });
+            prop_assert!(long_term, "refused a section without long-term keys: {}", e);
             prop_assert!(e.to_string().contains("long-term keys"), "{}", e);
             return Ok(());
         }
-        let out = apply(text, "t", force);
+        let out = apply(text, "t");
         let after = ini::parse(out.strip_prefix('\u{feff}').unwrap_or(&out)).unwrap();
         type View = Vec<(String, Vec<(String, String)>)>;
         let view = |secs: &[ini::Section]| -> View {
@@ -884,7 +845,6 @@ x = 1
             crlf in proptest::bool::ANY,
             bom in proptest::bool::ANY,
             final_newline in proptest::bool::ANY,
-            force in proptest::bool::ANY,
         ) {
             let mut text = String::new();
             if preamble {
@@ -898,7 +858,7 @@ x = 1
                     text.push('\n');
                 }
             }
-            check_any(&finish(text, crlf, bom, final_newline), force)?;
+            check_any(&finish(text, crlf, bom, final_newline))?;
         }
 
         // Anything assembled from awkward lines, including broken ones.
@@ -908,14 +868,13 @@ x = 1
             crlf in proptest::bool::ANY,
             bom in proptest::bool::ANY,
             final_newline in proptest::bool::ANY,
-            force in proptest::bool::ANY,
         ) {
             let extra = ["[t]", "[ t ]", "[a]", "junk"];
             let text: String = picks
                 .iter()
                 .map(|&i| format!("{}\n", BODY_LINES.get(i).copied().unwrap_or_else(|| extra[i - BODY_LINES.len()])))
                 .collect();
-            check_any(&finish(text, crlf, bom, final_newline), force)?;
+            check_any(&finish(text, crlf, bom, final_newline))?;
         }
     }
 
@@ -925,20 +884,23 @@ x = 1
         fs::metadata(p).unwrap().permissions().mode() & 0o777
     }
 
+    /// A private lock directory for the tests.
+    fn locks(dir: &Path) -> Dir {
+        Dir::private(&dir.join("locks"), true).unwrap().unwrap()
+    }
+
     #[cfg(unix)]
     #[test]
     fn write_profile_creates_a_private_file_and_directory() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("aws/credentials");
-        let lock_path = dir.path().join("locks/credentials.lock");
-        write_profile(&path, &lock_path, "t", &creds(), false).unwrap();
+        write_profile(&path, &locks(dir.path()), "t", &creds()).unwrap();
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             format!("[t]\n{NEW_KEYS}")
         );
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
-        assert_eq!(mode(&lock_path), 0o600);
         let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name())
@@ -948,25 +910,24 @@ x = 1
 
     #[cfg(unix)]
     #[test]
-    fn write_profile_keeps_mode_and_content_of_an_existing_file() {
+    fn write_profile_keeps_content_and_tightens_a_loose_mode() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials");
         fs::write(&path, GOLDEN_IN).unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        write_profile(&path, &dir.path().join("lock"), "work", &creds(), false).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        write_profile(&path, &locks(dir.path()), "work", &creds()).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), GOLDEN_OUT);
-        assert_eq!(mode(&path), 0o640);
+        assert_eq!(mode(&path), 0o600);
         // Refusals leave the file alone.
-        let e =
-            write_profile(&path, &dir.path().join("lock"), "prod", &creds(), false).unwrap_err();
+        let e = write_profile(&path, &locks(dir.path()), "prod", &creds()).unwrap_err();
         assert_eq!(kind_of(&e), Kind::Input);
         assert_eq!(fs::read_to_string(&path).unwrap(), GOLDEN_OUT);
     }
 
     #[cfg(unix)]
     #[test]
-    fn write_profile_follows_a_symlink() {
+    fn write_profile_follows_the_users_symlink_chain() {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().join("dotfiles/aws-credentials");
         fs::create_dir(dir.path().join("dotfiles")).unwrap();
@@ -975,7 +936,7 @@ x = 1
         fs::create_dir(&aws).unwrap();
         let link = aws.join("credentials");
         std::os::unix::fs::symlink("../dotfiles/aws-credentials", &link).unwrap();
-        write_profile(&link, &aws.join("lock"), "t", &creds(), false).unwrap();
+        write_profile(&link, &locks(dir.path()), "t", &creds()).unwrap();
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
@@ -987,7 +948,7 @@ x = 1
         // A dangling link: its target is created.
         let dangling = aws.join("other");
         std::os::unix::fs::symlink(dir.path().join("new/creds"), &dangling).unwrap();
-        write_profile(&dangling, &aws.join("lock"), "t", &creds(), false).unwrap();
+        write_profile(&dangling, &locks(dir.path()), "t", &creds()).unwrap();
         assert!(fs::symlink_metadata(&dangling)
             .unwrap()
             .file_type()
@@ -998,33 +959,55 @@ x = 1
         );
     }
 
+    #[cfg(unix)]
     #[test]
-    fn the_lock_is_exclusive_and_waiting_ends_with_a_clear_error() {
+    fn special_files_are_refused_and_left_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        let lock_path = dir.path().join("credentials.lock");
-        let path = dir.path().join("credentials");
-        let held = lock(&lock_path, Duration::ZERO).unwrap();
-        let other = File::open(&lock_path).unwrap();
-        assert!(matches!(
-            other.try_lock(),
-            Err(fs::TryLockError::WouldBlock)
-        ));
-        let e = write_profile_waiting(
-            &path,
-            &lock_path,
-            "t",
-            &creds(),
-            false,
-            Duration::from_millis(50),
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("held the lock"), "{e}");
-        assert!(!path.exists(), "nothing written without the lock");
+        let fifo = dir.path().join("fifo");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let sub = dir.path().join("adir");
+        fs::create_dir(&sub).unwrap();
+        for target in [Path::new("/dev/null"), &fifo, &sub] {
+            let before = fs::symlink_metadata(target).unwrap();
+            let e = write_profile(target, &locks(dir.path()), "t", &creds()).unwrap_err();
+            assert_eq!(kind_of(&e), Kind::Input, "{target:?}");
+            assert!(
+                e.to_string().contains("is not a regular file"),
+                "{target:?}: {e}"
+            );
+            let after = fs::symlink_metadata(target).unwrap();
+            assert_eq!(before.file_type(), after.file_type(), "{target:?}");
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(before.ino(), after.ino(), "{target:?} was replaced");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn two_spellings_of_one_file_share_one_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("aws")).unwrap();
+        let plain = dir.path().join("aws/credentials");
+        let other = dir.path().join("aws/../aws/./credentials");
+        let locks = locks(dir.path());
+        let canonical = fs::canonicalize(dir.path().join("aws"))
+            .unwrap()
+            .join("credentials");
+        let name = format!("credentials-file-{:016x}.lock", hash(&canonical));
+        let held = locks.lock(&name, Duration::ZERO, "test").unwrap();
+        for path in [&plain, &other] {
+            let e = write_profile_waiting(path, &locks, "t", &creds(), Duration::from_millis(50))
+                .unwrap_err();
+            assert!(e.to_string().contains("held the lock"), "{path:?}: {e}");
+        }
+        assert!(!plain.exists(), "nothing written without the lock");
         drop(held);
-        assert!(other.try_lock().is_ok());
-        other.unlock().unwrap();
-        write_profile(&path, &lock_path, "t", &creds(), false).unwrap();
-        assert!(path.exists());
+        write_profile(&other, &locks, "t", &creds()).unwrap();
+        assert!(plain.exists());
     }
 
     #[test]
@@ -1032,7 +1015,7 @@ x = 1
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials");
         fs::write(&path, b"[a]\nx = \xff\n").unwrap();
-        let e = write_profile(&path, &dir.path().join("lock"), "t", &creds(), false).unwrap_err();
+        let e = write_profile(&path, &locks(dir.path()), "t", &creds()).unwrap_err();
         assert_eq!(kind_of(&e), Kind::Input);
         assert!(e.to_string().contains("UTF-8"), "{e}");
     }

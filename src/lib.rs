@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod credentials;
 pub mod credfile;
 pub mod error;
+pub mod fsafe;
 pub mod ini;
 pub mod profile;
 pub mod prompt;

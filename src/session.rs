@@ -1,21 +1,32 @@
 //! Getting a session: the cache check, the lock, the STS call and the write,
 //! in the order that makes concurrent runs share one STS call.
 
-use crate::cache::{self, Cache, Key};
+use crate::cache::{self, Cache, Key, RoleKey};
 use crate::credentials::{Credentials, Timestamp};
-use crate::error::{fail, Kind};
+use crate::error::{fail, kind_of, Kind};
 use crate::profile::Resolved;
 use crate::secret::Secret;
 use crate::sts::{IdentityRequest, RoleRequest, SessionRequest, Sts};
 use anyhow::Result;
 
-/// The cache key of what `res` describes: its MFA session, or its role credentials.
+/// The cache key of what `res` describes: its MFA session, or its role
+/// credentials (with every parameter of the whole chain).
 pub fn key(res: &Resolved) -> Key {
     Key {
         profile: res.profile.clone(),
         base_access_key_id: res.keys.access_key_id.clone(),
         mfa_serial: res.mfa_serial.clone(),
-        role_arn: res.roles.last().map(|r| r.arn.clone()),
+        sts: crate::sts::answering(res.endpoint_url.as_deref(), &res.region),
+        roles: res
+            .roles
+            .iter()
+            .map(|r| RoleKey {
+                arn: r.arn.clone(),
+                session_name: r.session_name.clone(),
+                external_id: r.external_id.clone(),
+                duration_seconds: r.duration_seconds,
+            })
+            .collect(),
     }
 }
 
@@ -55,7 +66,7 @@ pub fn obtain(
             return Ok(c);
         }
     }
-    let lock = lock_or_warn(deps.cache, &key);
+    let lock = lock_or_warn(deps.cache, &key)?;
     if !force && lock.is_some() {
         if let Some(c) = deps.cache.load(&key, (deps.now)()) {
             return Ok(c);
@@ -181,7 +192,7 @@ pub fn fresh(
     let creds = call(res, deps, serial, code)?;
     if cache {
         let key = key(res);
-        if let Some(_lock) = lock_or_warn(deps.cache, &key) {
+        if let Some(_lock) = lock_or_warn(deps.cache, &key)? {
             store_or_warn(deps.cache, &key, &creds);
         }
     }
@@ -221,14 +232,16 @@ fn check_fresh(creds: &Credentials, deps: &Deps) -> Result<()> {
     Ok(())
 }
 
-/// A cache that cannot be locked (unwritable directory, say) must not stop the
-/// user: they get their credentials, uncached, and one warning.
-fn lock_or_warn(cache: &Cache, key: &Key) -> Option<cache::Lock> {
+/// A cache that cannot be written (a read-only disk, say) must not stop the
+/// user: they get their credentials, uncached, and one warning. An unsafe one
+/// (another user's directory, a planted file) is refused (exit 3).
+fn lock_or_warn(cache: &Cache, key: &Key) -> Result<Option<cache::Lock>> {
     match cache.lock(key) {
-        Ok(l) => Some(l),
+        Ok(l) => Ok(Some(l)),
+        Err(e) if kind_of(&e) == Kind::Input => Err(e),
         Err(e) => {
             cache::warn(&format!("{e:#}; the session will not be cached"));
-            None
+            Ok(None)
         }
     }
 }
@@ -267,7 +280,7 @@ mod tests {
                 req.token_code.map(|c| c.expose().to_string()),
             ));
             Ok(Credentials {
-                access_key_id: format!("ASIA{}", self.calls.borrow().len()),
+                access_key_id: format!("ASIA{:016}", self.calls.borrow().len()),
                 secret_access_key: "s".into(),
                 session_token: "t".into(),
                 expiration: Timestamp(NOW + self.expires_in.get()),
@@ -305,10 +318,11 @@ mod tests {
     }
 
     fn cache(dir: &std::path::Path) -> Cache {
-        Cache::new(&Env::from_pairs([(
+        Cache::open(&Env::from_pairs([(
             "AWSCRED_CACHE_DIR",
             dir.to_str().unwrap(),
         )]))
+        .unwrap()
     }
 
     #[test]

@@ -113,6 +113,32 @@ fn block_on<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
         .block_on(fut)
 }
 
+/// Who answers an STS call, for the cache key: a configured endpoint, or
+/// AWS's own regional endpoints of a partition, whose sessions are valid in
+/// every region of it (so switching `AWS_REGION` keeps the session, and a role
+/// profile shares its source's MFA session whatever their regions).
+pub fn answering(endpoint_url: Option<&str>, region: &str) -> String {
+    match endpoint_url {
+        Some(url) => url.to_string(),
+        None => format!("aws:{}", partition(region)),
+    }
+}
+
+/// The AWS partition of a region name.
+fn partition(region: &str) -> &'static str {
+    [
+        ("us-gov-", "aws-us-gov"),
+        ("cn-", "aws-cn"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+    ]
+    .iter()
+    .find(|(prefix, _)| region.starts_with(prefix))
+    .map_or("aws", |(_, p)| p)
+}
+
 fn endpoint(endpoint_url: Option<&str>, region: &str) -> String {
     match endpoint_url {
         Some(u) => u.to_string(),

@@ -1,23 +1,31 @@
-//! Removes cached sessions: the profile's (every base key and device), or all.
+//! Removes cached sessions: the profile's (every base key, device, endpoint and
+//! role), or, with `--all`, everything awscred made in its directory (entries,
+//! locks nobody holds, temp files left by killed runs) and nothing else.
 
+use crate::cache::Cache;
 use crate::cli::ClearArgs;
 use crate::cmd;
 use crate::profile::{profile_name, Env, Options};
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 pub fn run(args: &ClearArgs, env: &Env) -> Result<String> {
-    let cache = cmd::cache(env);
+    let cache = cmd::cache(env)?;
     let opts = Options {
         profile: args.profile.profile.as_deref(),
         ..Options::default()
     };
     let profile = (!args.all).then(|| profile_name(&opts, env).0);
     let mut removed = 0;
-    for (path, key, _) in cache.entries() {
-        if profile.is_none_or(|p| p == key.profile) {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-            removed += 1;
+    for listed in cache.list() {
+        let chosen = match (profile, &listed.entry) {
+            (None, _) => true,
+            (Some(p), Some((key, _))) => key.profile == p,
+            // Unreadable, corrupt or foreign: the profile part of its name tells.
+            (Some(p), None) => Cache::belongs_to(&listed.name, p),
+        };
+        if chosen {
+            cache.remove(&listed.name)?;
+            removed += usize::from(listed.name.ends_with(".json"));
         }
     }
     let what = match profile {

@@ -8,12 +8,7 @@ use anyhow::Result;
 /// profile exports only its cached session: `export` never asks for its code.
 pub fn run(args: &ExportArgs, env: &Env) -> Result<String> {
     let h = cmd::handout(env, args.profile.profile.as_deref(), false)?;
-    cmd::write_profile(
-        env,
-        args.write.write_profile.as_deref(),
-        &h.credentials,
-        args.force,
-    )?;
+    cmd::write_profile(env, args.write.write_profile.as_deref(), &h.credentials)?;
     let exports = Exports::new(
         &h.credentials,
         &h.profile,

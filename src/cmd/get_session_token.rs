@@ -8,6 +8,7 @@ use anyhow::Result;
 
 pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
     let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), Some(&args.session))?;
+    let (cache, sts) = (cmd::cache(env)?, cmd::sts(env)?);
     // With a known MFA device the session is an MFA session: a plain one would
     // be refused by any policy that requires MFA, which is why the device is set.
     let source = CodeSource {
@@ -19,7 +20,6 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
         .as_deref()
         .map(|serial| source.get(serial))
         .transpose()?;
-    let (cache, sts) = (cmd::cache(env), cmd::sts(env)?);
     let deps = Deps {
         cache: &cache,
         sts: &sts,

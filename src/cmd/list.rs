@@ -8,7 +8,7 @@ use anyhow::Result;
 
 pub fn run(env: &Env) -> Result<String> {
     let files = Files::load(env)?;
-    let cache = cmd::cache(env);
+    let cache = cmd::cache(env)?;
     let now = cmd::now();
     let active = env.get("AWSCRED_PROFILE");
     let mut rows = vec![[
@@ -27,7 +27,7 @@ pub fn run(env: &Env) -> Result<String> {
         };
         let resolved = match files.uses_sdk_chain(&name) {
             true => None,
-            false => Some(profile::resolve(&files, &Env::default(), &opts)),
+            false => Some(profile::resolve(&files, env, &opts)),
         };
         let (serial, state) = match resolved {
             None if files.uses_sso(&name) => (None, "(SSO: resolved by the AWS SDK)".to_string()),

@@ -63,7 +63,7 @@ pub fn obtain(env: &Env, res: &Resolved, force: bool, code: Option<&str>) -> Res
         preset: prompt::preset_code(code, env)?,
         mfa_process: res.mfa_process.as_ref(),
     };
-    let (cache, sts) = (cache(env), sts(env)?);
+    let (cache, sts) = (cache(env)?, sts(env)?);
     let deps = Deps {
         cache: &cache,
         sts: &sts,
@@ -108,7 +108,7 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
         });
     }
     let res = profile::resolve(&files, env, &opts)?;
-    let credentials: Issued = match session::cached(&res, &cache(env), &now) {
+    let credentials: Issued = match session::cached(&res, &cache(env)?, &now) {
         Some(c) => c.into(),
         None if !res.roles.is_empty() || (obtain_session && res.mfa_serial.is_some()) => {
             obtain(env, &res, false, None)?.into()
@@ -139,7 +139,7 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
 
 /// `--write-profile NAME`: the session into section [NAME] of the credentials
 /// file, under a lock kept in the cache directory (not beside the file).
-pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued, force: bool) -> Result<()> {
+pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued) -> Result<()> {
     let Some(name) = name else { return Ok(()) };
     let (Some(token), Some(expiration)) = (&creds.session_token, creds.expiration) else {
         return Err(fail(Kind::Input, "there is no session to write (these are long-term keys): --write-profile writes sessions only"));
@@ -151,11 +151,8 @@ pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued, force: bool)
         expiration,
     };
     let path = Files::credentials_path(env);
-    let lock = cache(env).dir().join(format!(
-        "credentials-file-{}.lock",
-        crate::cache::path_hash(&path)
-    ));
-    crate::credfile::write_profile(&path, &lock, name, &session, force)?;
+    let cache = cache(env)?;
+    crate::credfile::write_profile(&path, cache.ensure_dir()?, name, &session)?;
     crate::error::report(&format!(
         "wrote the session to [{name}] in {} (expires {expiration})",
         profile::tilde(&path, env)
@@ -192,8 +189,8 @@ pub fn now() -> Timestamp {
     Timestamp::now()
 }
 
-pub fn cache(env: &Env) -> Cache {
-    Cache::new(env)
+pub fn cache(env: &Env) -> Result<Cache> {
+    Cache::open(env)
 }
 
 /// "11h 59m left", "expired 3m ago".

@@ -91,7 +91,7 @@ fn cache_entry_is_private_and_holds_the_sts_shape() {
     );
     let v: serde_json::Value = serde_json::from_slice(&fs::read(&entries[0]).unwrap()).unwrap();
     assert_eq!(v["Credentials"]["AccessKeyId"], issued(1).0);
-    assert_eq!(v["mfa_serial"], SERIAL);
+    assert_eq!(v["key"]["mfa_serial"], SERIAL);
 }
 
 #[test]
@@ -580,7 +580,7 @@ fn unwritable_cache_still_prints_credentials_with_one_warning() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(
         r.stderr
-            .starts_with("awscred: warning: cannot create cache directory"),
+            .starts_with("awscred: warning: cannot open cache directory"),
         "{}",
         r.stderr
     );

@@ -54,25 +54,43 @@ fn mfa_writes_a_new_section_and_keeps_every_other_byte() {
 }
 
 #[test]
-fn long_term_keys_are_never_overwritten_without_force() {
+fn long_term_keys_are_never_overwritten_not_even_with_force() {
     let (home, sts) = (home(), FakeSts::start());
     run(home.cmd(&sts).args(["mfa", "123456"]));
     let r = run(home.cmd(&sts).args(["export", "--write-profile", "work"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(r.stdout, "false\n");
-    assert!(r.stderr.contains("holds long-term keys"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("holds long-term keys, which awscred never overwrites: write the session to another section, e.g. --write-profile work-mfa"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(credentials(&home), FILE, "unchanged");
+    // --force means "get a new session", nothing more.
+    for args in [
+        &["mfa", "--force", "123456", "--write-profile", "work"][..],
+        &[
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/r",
+            "--force",
+            "--token-code",
+            "123456",
+            "--write-profile",
+            "work",
+        ],
+    ] {
+        let r = run(home.cmd(&sts).args(args));
+        assert_eq!(r.code, 3, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("never overwrites"), "{}", r.stderr);
+        assert_eq!(credentials(&home), FILE, "{args:?}: unchanged");
+    }
     let r = run(home
         .cmd(&sts)
         .args(["export", "--write-profile", "work", "--force"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let text = credentials(&home);
-    assert!(
-        text.contains(&format!("aws_access_key_id={}\n", issued(1).0)),
-        "value replaced in place:\n{text}"
-    );
-    assert!(text.contains("; work account\n[work]\n"), "{text}");
-    assert!(text.contains("[plain]\naws_access_key_id = AKIAPLAINKEY00000003\n"));
+    assert_eq!(r.code, 2, "export has no --force: {}", r.stderr);
+    assert_eq!(credentials(&home), FILE, "unchanged");
 }
 
 #[test]
