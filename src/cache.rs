@@ -236,7 +236,8 @@ impl Cache {
     /// it: removing a held one would let a third run take a second lock.
     pub fn remove(&self, name: &str) -> Result<()> {
         let dir = self.ensure_dir()?;
-        if name.ends_with(".lock") {
+        let lock_file = dir.stat(name)?.is_some_and(|e| e.regular && e.own);
+        if name.ends_with(".lock") && lock_file {
             return match dir.lock(name, Duration::ZERO, "the cache") {
                 Ok(_held) => dir.remove(name),
                 Err(_) => Ok(()),

@@ -34,8 +34,7 @@ pub fn update(text: &str, name: &str, creds: &Credentials) -> Result<String> {
     update_file(text, "the credentials file", name, creds)
 }
 
-/// A credentials file is read whole; none is anywhere near this.
-pub const MAX_FILE: u64 = 16 * 1024 * 1024;
+use crate::profile::MAX_FILE;
 
 /// Writes the session into `[name]` of the credentials file at `path`.
 ///

@@ -118,6 +118,42 @@ impl Dir {
     }
 }
 
+/// Reads the file at `path` (symlinks followed: the AWS files are often links
+/// into a dotfiles repository) if it is a regular file of at most `max` bytes.
+/// A FIFO or device is never read (the open does not block on it), and a
+/// larger file is refused, so neither can hang awscred or fill its memory.
+pub fn read_path(path: &Path, max: u64) -> Result<Found> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOCTTY,
+    );
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        return Ok(Found::Refused("it is not a regular file"));
+    }
+    if meta.len() > max {
+        return Ok(Found::Refused("it is too large"));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > max {
+        return Ok(Found::Refused("it is too large"));
+    }
+    Ok(Found::File(bytes))
+}
+
 /// What a directory must be to hold sessions.
 fn refuse_dir(path: &Path, why: String) -> anyhow::Error {
     fail(
@@ -296,23 +332,32 @@ mod imp {
         }
 
         pub(super) fn open_lock_file(&self, name: &str) -> Result<File> {
-            let fd = rfs::openat(
+            let path = self.path.join(name);
+            let not_ours = || {
+                fail(
+                    Kind::Input,
+                    format!(
+                        "lock file {} is not a regular file of yours: remove it (awscred clear --all)",
+                        path.display()
+                    ),
+                )
+            };
+            let fd = match rfs::openat(
                 &self.fd,
                 name,
                 OFlags::RDWR | OFlags::CREATE | OPEN_ANY,
                 Mode::from_raw_mode(0o600),
-            )
-            .map_err(std::io::Error::from)
-            .with_context(|| format!("cannot open lock file {}", self.path.join(name).display()))?;
+            ) {
+                Ok(fd) => fd,
+                Err(rustix::io::Errno::LOOP) => return Err(not_ours()),
+                Err(e) => {
+                    return Err(std::io::Error::from(e))
+                        .with_context(|| format!("cannot open lock file {}", path.display()))
+                }
+            };
             let st = rfs::fstat(&fd)?;
             if !is_regular(&st) || st.st_uid != euid() {
-                return Err(fail(
-                    Kind::Input,
-                    format!(
-                        "lock file {} is not a regular file of yours: remove it",
-                        self.path.join(name).display()
-                    ),
-                ));
+                return Err(not_ours());
             }
             Ok(File::from(fd))
         }

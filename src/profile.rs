@@ -3,10 +3,11 @@
 
 use crate::credentials::{is_temporary_key_id, LongTermKeys};
 use crate::error::{fail, Kind};
+use crate::fsafe::{self, Found};
 use crate::ini::{self, Section};
 use crate::secret::Secret;
 use crate::validate;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -67,12 +68,23 @@ pub struct File {
     pub sections: Vec<Section>,
 }
 
+/// The AWS files are read whole; none is anywhere near this.
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;
+
 impl File {
     fn load(path: PathBuf) -> Result<File> {
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => ini::utf8(bytes, &path)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        let text = match fsafe::read_path(&path, MAX_FILE)? {
+            Found::File(bytes) => ini::utf8(bytes, &path)?,
+            Found::Missing => String::new(),
+            Found::Refused(why) => {
+                return Err(fail(
+                    Kind::Input,
+                    format!(
+                        "cannot read {}: {why} (at most 16 MiB): point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at your AWS file",
+                        path.display()
+                    ),
+                ))
+            }
         };
         let sections = ini::parse(&text).map_err(|e| {
             fail(
@@ -621,20 +633,24 @@ fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String
     {
         return Ok(None);
     }
-    let url = env
-        .get("AWS_ENDPOINT_URL_STS")
-        .or_else(|| env.get("AWS_ENDPOINT_URL"))
+    let from_env = |var: &'static str| env.get(var).map(|u| (u, var.to_string()));
+    let url = from_env("AWS_ENDPOINT_URL_STS")
+        .or_else(|| from_env("AWS_ENDPOINT_URL"))
         .or_else(|| {
             let services = files.get(profile, "services")?;
-            files.service_setting(services.value, "sts.endpoint_url")
+            let url = files.service_setting(services.value, "sts.endpoint_url")?;
+            Some((
+                url,
+                format!("{} (services {})", services.origin, services.value),
+            ))
         })
-        .or_else(|| files.get(profile, "endpoint_url").map(|s| s.value));
+        .or_else(|| {
+            files
+                .get(profile, "endpoint_url")
+                .map(|s| (s.value, s.origin))
+        });
     match url {
-        Some(u) if u.starts_with("http://") || u.starts_with("https://") => Ok(Some(u.to_string())),
-        Some(u) => Err(fail(
-            Kind::Input,
-            format!("endpoint URL `{u}` must start with http:// or https://"),
-        )),
+        Some((u, origin)) => Ok(Some(validate::endpoint_url(u, &origin)?.to_string())),
         None => Ok(None),
     }
 }
@@ -820,6 +836,24 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("holds temporary credentials"), "{e}");
         assert_eq!(kind_of(&e), Kind::Input);
+    }
+
+    #[test]
+    fn debug_output_never_holds_a_secret() {
+        let env = [
+            ("AWS_SECRET_ACCESS_KEY", "envSECRETenvSECRET"),
+            ("AWS_PROFILE", "work"),
+        ];
+        let f = files(
+            "[profile work]\nmfa_serial = arn:aws:iam::1:mfa/me\nmfa_process = oathtool --totp SEEDSEEDSEED\n",
+            "[work]\naws_access_key_id = AKIAWORKWORKWORK\naws_secret_access_key = fileSECRETfileSECRET\n",
+        );
+        let r = resolve(&f, &Env::from_pairs(env), &Options::default()).unwrap();
+        let shown = format!("{:?} {r:?} {f:?}", Env::from_pairs(env));
+        for secret in ["envSECRET", "fileSECRET", "SEEDSEED"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("AWS_PROFILE") && shown.contains("AKIAWORKWORKWORK"));
     }
 
     #[test]

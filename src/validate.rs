@@ -158,6 +158,36 @@ pub fn external_id<'a>(id: &'a str, origin: &str) -> Result<&'a str> {
     }
 }
 
+/// An STS endpoint: `http://` or `https://`, printable, no user-info (it
+/// would be a password in every message that names the endpoint).
+pub fn endpoint_url<'a>(url: &'a str, origin: &str) -> Result<&'a str> {
+    let problem = match url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    {
+        None => Some("must start with http:// or https://"),
+        Some(_) if text(url, 2048).is_err() || url.contains(char::is_whitespace) => {
+            Some("must be one printable word of at most 2048 bytes")
+        }
+        Some(rest)
+            if rest
+                .split(['/', '?', '#'])
+                .next()
+                .is_some_and(|a| a.contains('@')) =>
+        {
+            Some("must not contain a user name or password (user:password@)")
+        }
+        Some(_) => None,
+    };
+    match problem {
+        None => Ok(url),
+        Some(why) => Err(fail(
+            Kind::Input,
+            format!("{origin}: the STS endpoint URL {why}: fix the setting"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +247,23 @@ mod tests {
         assert!(session_name("me@example.com", "x").is_ok());
         assert!(session_name("a", "x").is_err() && session_name("has space", "x").is_err());
         assert!(external_id("X2", "x").is_ok() && external_id("a\tb", "x").is_err());
+        assert!(endpoint_url("https://sts.eu-west-1.amazonaws.com", "x").is_ok());
+        assert!(endpoint_url("http://127.0.0.1:4566/path?q=a@b", "x").is_ok());
+        for bad in [
+            "ftp://x",
+            "http://user:SECRETPASS@127.0.0.1:1",
+            "http://127.0.0.1:1/\x1b[2J",
+            "http://a b",
+        ] {
+            let e = endpoint_url(bad, "AWS_ENDPOINT_URL")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("AWS_ENDPOINT_URL: the STS endpoint URL"),
+                "{e}"
+            );
+            assert!(!e.contains("SECRET") && !e.contains("ftp"), "{e}");
+        }
         let e = serial("x SECRETSECRET", "f:2").unwrap_err().to_string();
         assert!(
             e.starts_with("f:2: not an MFA serial") && !e.contains("SECRET"),

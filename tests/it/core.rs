@@ -339,7 +339,7 @@ fn config_problems_name_the_file_and_line() {
     assert_eq!(
         r.stderr,
         format!(
-            "awscred: {}:3: expected `key = value`, found `mfa_serial`\n",
+            "awscred: {}:3: expected `key = value` or a `[section]` header\n",
             path.display()
         )
     );

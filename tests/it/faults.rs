@@ -427,7 +427,7 @@ fn duplicate_sections_and_lines_without_equals_name_file_and_line() {
     assert_eq!(r.code, 3);
     assert!(
         r.stderr
-            .contains("config:4: duplicate section [default] (first at line 1)"),
+            .contains("config:4: duplicate section (first at line 1)"),
         "{}",
         r.stderr
     );
@@ -439,13 +439,13 @@ fn duplicate_sections_and_lines_without_equals_name_file_and_line() {
     assert_eq!(r.code, 3);
     assert!(
         r.stderr
-            .contains("credentials:3: expected `key = value`, found `wJalrXUtnFEMI/K7MDENG/bP…`"),
+            .contains("credentials:3: expected `key = value` or a `[section]` header"),
         "{}",
         r.stderr
     );
     assert!(
-        !r.stderr.contains("EXAMPLEKEY"),
-        "a pasted secret is clipped: {}",
+        !r.stderr.contains("wJalrXUt"),
+        "no fragment of the line: {}",
         r.stderr
     );
 }

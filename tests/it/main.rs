@@ -10,4 +10,5 @@ mod everyday;
 mod faults;
 mod roles;
 mod shells;
+mod trust_files;
 mod write_profile;

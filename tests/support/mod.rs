@@ -325,7 +325,7 @@ pub fn issued_sso() -> (String, String, String) {
     (
         "ASIASSOPORTAL0000001".into(),
         "sso/secret+key".into(),
-        "SsoSessionToken==".into(),
+        "SsoTok3nQw9Zx7==".into(),
     )
 }
 
@@ -475,16 +475,65 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// Runs awscred to the end. Every run in every suite, failing or not, is
+/// checked for secrets on stderr (see [`assert_no_secret`]).
 pub fn run(c: &mut Command) -> Run {
     let Output {
         status,
         stdout,
         stderr,
     } = c.output().expect("run awscred");
-    Run {
+    let r = Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8(stdout).unwrap(),
         stderr: String::from_utf8(stderr).unwrap(),
+    };
+    assert_no_secret(&r.stderr);
+    r
+}
+
+/// Every secret the fixtures and the fakes hold: the credentials files'
+/// secret keys, the sessions, role and SSO credentials the fakes issue, and
+/// [`PLANTED`]. Access key ids are not secrets (status prints them).
+pub fn secret_fixtures() -> Vec<String> {
+    let mut all: Vec<String> = PLANTED.iter().map(|s| s.to_string()).collect();
+    for text in [CREDENTIALS] {
+        for line in text.lines() {
+            if let Some((k, v)) = line.split_once('=') {
+                if k.trim() == "aws_secret_access_key" {
+                    all.push(v.trim().to_string());
+                }
+            }
+        }
+    }
+    for n in 1..=3 {
+        let (_, secret, token) = issued(n);
+        let (_, rsecret, rtoken) = issued_role(n);
+        all.extend([secret, token, rsecret, rtoken]);
+    }
+    let (_, secret, token) = issued_sso();
+    all.extend([secret, token]);
+    all
+}
+
+/// Secrets tests plant in files, arguments and answers to see that none leaks.
+pub const PLANTED: &[&str] = &[
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "JBSWY3DPEHPK3PXPSEEDSEED",
+    "hunter2hunter2PASSWORD",
+];
+
+/// No 8-character piece of any secret fixture appears in `stderr`.
+pub fn assert_no_secret(stderr: &str) {
+    for secret in secret_fixtures() {
+        let chars: Vec<char> = secret.chars().collect();
+        for piece in chars.windows(8) {
+            let piece: String = piece.iter().collect();
+            assert!(
+                !stderr.contains(&piece),
+                "stderr holds `{piece}`, a piece of a secret fixture: {stderr}"
+            );
+        }
     }
 }
 
