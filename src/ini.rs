@@ -15,6 +15,7 @@
 //!   (`[services]`, `s3 =` blocks); it is stored as `key.sub`. An indented line
 //!   after a non-empty value continues that value.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -75,9 +76,14 @@ pub fn utf8(bytes: Vec<u8>, path: &std::path::Path) -> anyhow::Result<String> {
     })
 }
 
+/// Parses a whole file. Linear in its size: duplicates are found through hash
+/// sets, never by scanning what came before.
 pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<Section> = Vec::new();
+    // Line of each section name, and the keys of the current section.
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut keys: HashSet<String> = HashSet::new();
     // Index of the last top-level property of the current section, for continuation lines.
     let mut last_prop: Option<usize> = None;
 
@@ -96,18 +102,15 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
 
         if indented {
             if let (Some(section), Some(idx)) = (sections.last_mut(), last_prop) {
-                let parent = section.properties[idx].clone();
+                let parent = &section.properties[idx];
                 if parent.value.is_empty() || parent.key.contains('.') {
-                    let (key, value) = split_property(trimmed).ok_or_else(|| {
-                        err(format!(
-                            "expected `key = value` in the `{}` block",
-                            parent.key
-                        ))
-                    })?;
                     let base = parent.key.split('.').next().unwrap_or(&parent.key);
+                    let (key, value) = split_property(trimmed).ok_or_else(|| {
+                        err(format!("expected `key = value` in the `{base}` block"))
+                    })?;
                     let full = format!("{base}.{key}");
-                    if section.get(&full).is_some() {
-                        return Err(err(format!("duplicate key `{full}` in [{}]", section.name)));
+                    if !keys.insert(full.clone()) {
+                        return Err(err(format!("duplicate key `{full}`")));
                     }
                     section.properties.push(Property {
                         key: full,
@@ -135,12 +138,12 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
             if name.is_empty() {
                 return Err(err("empty section name `[]`".into()));
             }
-            if let Some(first) = sections.iter().find(|s| s.name == name) {
+            if let Some(first) = names.insert(name, line_no) {
                 return Err(err(format!(
-                    "duplicate section (first at line {}): merge the two",
-                    first.line
+                    "duplicate section (first at line {first}): merge the two"
                 )));
             }
+            keys.clear();
             sections.push(Section {
                 name: name.to_string(),
                 line: line_no,
@@ -156,10 +159,10 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         // Never quote the line: it may be a secret pasted on its own.
         let (key, value) = split_property(trimmed)
             .ok_or_else(|| err("expected `key = value` or a `[section]` header".into()))?;
-        if let Some(first) = section.get(&key) {
+        if !keys.insert(key.clone()) {
+            let first = section.get(&key).map_or(0, |p| p.line);
             return Err(err(format!(
-                "duplicate key `{key}` in [{}] (first at line {})",
-                section.name, first.line
+                "duplicate key `{key}` (first at line {first})"
             )));
         }
         section.properties.push(Property {

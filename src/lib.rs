@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cmd;
 pub mod credentials;
 pub mod credfile;
+pub mod env;
 pub mod error;
 pub mod fsafe;
 pub mod ini;
@@ -23,6 +24,7 @@ use profile::Env;
 
 /// Runs one command and returns its stdout and exit.
 pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
+    env.check()?;
     Ok(match command {
         Command::GetSessionToken(a) => cmd::get_session_token::run(a, env)?.into(),
         Command::Mfa(a) => cmd::mfa::run(a, env)?.into(),

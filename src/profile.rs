@@ -2,64 +2,15 @@
 //! one resolved profile. Precedence everywhere: flag > environment > file > default.
 
 use crate::credentials::{is_temporary_key_id, LongTermKeys};
+pub use crate::env::Env;
 use crate::error::{fail, Kind};
 use crate::fsafe::{self, Found};
 use crate::ini::{self, Section};
 use crate::secret::Secret;
 use crate::validate;
 use anyhow::Result;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// A snapshot of the environment, so resolution is a pure function of its inputs.
-/// Empty values count as unset, as they do for the AWS CLI.
-#[derive(Clone, Default)]
-pub struct Env(BTreeMap<String, String>);
-
-/// Names only: the environment holds keys and tokens.
-impl std::fmt::Debug for Env {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_set().entries(self.0.keys()).finish()
-    }
-}
-
-impl Env {
-    pub fn from_process() -> Env {
-        Env(std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect())
-    }
-
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Env {
-        Env(pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect())
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Home directory: `$HOME` (or `USERPROFILE` on Windows), else the OS's idea of it.
-    pub fn home(&self) -> Option<PathBuf> {
-        self.get("HOME")
-            .or_else(|| self.get("USERPROFILE"))
-            .map(PathBuf::from)
-            .or_else(dirs::home_dir)
-    }
-
-    /// `~/` expansion as the AWS CLI does for the file variables.
-    pub fn expand(&self, path: &str) -> PathBuf {
-        match (path.strip_prefix("~/"), self.home()) {
-            (Some(rest), Some(home)) => home.join(rest),
-            _ => PathBuf::from(path),
-        }
-    }
-}
 
 /// One parsed file: where it is and its sections (empty when it does not exist).
 #[derive(Debug)]
@@ -94,17 +45,20 @@ impl File {
         })?;
         Ok(File { path, sections })
     }
-
-    fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
-    }
 }
 
-/// Both AWS files.
+/// Both AWS files, with their sections indexed by profile name, so every
+/// lookup costs the same however many profiles there are.
 #[derive(Debug)]
 pub struct Files {
     pub config: File,
     pub credentials: File,
+    /// Profile name → its config section (`[profile NAME]`, `[default]`).
+    config_index: HashMap<String, usize>,
+    /// Profile name → its credentials section (`[NAME]`).
+    credentials_index: HashMap<String, usize>,
+    /// `services NAME` (spaces normalised) → its config section.
+    services_index: HashMap<String, usize>,
 }
 
 /// A setting's value and where it came from (`/home/me/.aws/config:12`).
@@ -116,10 +70,42 @@ pub struct Setting<'a> {
 
 impl Files {
     pub fn load(env: &Env) -> Result<Files> {
-        Ok(Files {
-            config: File::load(Self::config_path(env))?,
-            credentials: File::load(Self::credentials_path(env))?,
-        })
+        Ok(Files::new(
+            File::load(Self::config_path(env))?,
+            File::load(Self::credentials_path(env))?,
+        ))
+    }
+
+    /// Indexes the two files as the AWS CLI reads them: the first section of a
+    /// name counts, and `[profile default]` beats `[default]`.
+    pub fn new(config: File, credentials: File) -> Files {
+        let mut config_index = HashMap::new();
+        let mut services_index = HashMap::new();
+        for (i, s) in config.sections.iter().enumerate() {
+            if s.name != "default" {
+                if let Some(name) = config_profile_name(&s.name) {
+                    config_index.entry(name.to_string()).or_insert(i);
+                }
+            }
+            let words: Vec<&str> = s.name.split_whitespace().collect();
+            if words.first() == Some(&"services") {
+                services_index.entry(words.join(" ")).or_insert(i);
+            }
+        }
+        if let Some(i) = config.sections.iter().position(|s| s.name == "default") {
+            config_index.entry("default".to_string()).or_insert(i);
+        }
+        let mut credentials_index = HashMap::new();
+        for (i, s) in credentials.sections.iter().enumerate() {
+            credentials_index.entry(s.name.clone()).or_insert(i);
+        }
+        Files {
+            config,
+            credentials,
+            config_index,
+            credentials_index,
+            services_index,
+        }
     }
 
     /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
@@ -134,31 +120,29 @@ impl Files {
 
     /// Section of profile `name` in the config file: `[profile NAME]`, or `[default]` for default.
     fn config_section(&self, name: &str) -> Option<&Section> {
-        self.config
-            .sections
-            .iter()
-            .find(|s| config_profile_name(&s.name) == Some(name) && s.name != "default")
-            .or_else(|| {
-                if name == "default" {
-                    self.config.section("default")
-                } else {
-                    None
-                }
-            })
+        self.config_index
+            .get(name)
+            .map(|&i| &self.config.sections[i])
+    }
+
+    /// Section of profile `name` in the credentials file.
+    fn credentials_section(&self, name: &str) -> Option<&Section> {
+        self.credentials_index
+            .get(name)
+            .map(|&i| &self.credentials.sections[i])
     }
 
     pub fn has_profile(&self, name: &str) -> bool {
-        self.config_section(name).is_some() || self.credentials.section(name).is_some()
+        self.config_index.contains_key(name) || self.credentials_index.contains_key(name)
     }
 
     /// Every profile named in either file, sorted.
     pub fn profile_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
-            .config
-            .sections
-            .iter()
-            .filter_map(|s| config_profile_name(&s.name).map(str::to_string))
-            .chain(self.credentials.sections.iter().map(|s| s.name.clone()))
+            .config_index
+            .keys()
+            .chain(self.credentials_index.keys())
+            .cloned()
             .collect();
         names.sort();
         names.dedup();
@@ -173,19 +157,14 @@ impl Files {
                 origin: format!("{}:{}", file.path.display(), p.line),
             })
         }
-        from(&self.credentials, self.credentials.section(profile), key)
+        from(&self.credentials, self.credentials_section(profile), key)
             .or_else(|| from(&self.config, self.config_section(profile), key))
     }
 
     /// A sub-property of a `[services NAME]` section, e.g. `sts.endpoint_url`.
     fn service_setting(&self, services: &str, key: &str) -> Option<&str> {
-        let name = format!("services {services}");
-        self.config
-            .sections
-            .iter()
-            .find(|s| s.name.split_whitespace().collect::<Vec<_>>().join(" ") == name)
-            .and_then(|s| s.get(key))
-            .map(|p| p.value.as_str())
+        let i = self.services_index.get(&format!("services {services}"))?;
+        self.config.sections[*i].get(key).map(|p| p.value.as_str())
     }
 }
 
@@ -316,19 +295,23 @@ impl Resolved {
 pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// The profile name and whether the user chose it (flag or env) or it is the implicit default.
-pub fn profile_name<'a>(opts: &Options<'a>, env: &'a Env) -> (&'a str, bool) {
-    match opts
+pub fn profile_name<'a>(opts: &Options<'a>, env: &'a Env) -> Result<(&'a str, bool)> {
+    let chosen = opts
         .profile
-        .or_else(|| env.get("AWS_PROFILE"))
-        .or_else(|| env.get("AWS_DEFAULT_PROFILE"))
-    {
-        Some(p) => (p, true),
-        None => ("default", false),
+        .map(|p| (p, "--profile"))
+        .or_else(|| env.get("AWS_PROFILE").map(|p| (p, "AWS_PROFILE")))
+        .or_else(|| {
+            env.get("AWS_DEFAULT_PROFILE")
+                .map(|p| (p, "AWS_DEFAULT_PROFILE"))
+        });
+    match chosen {
+        Some((p, origin)) => Ok((validate::profile_name(p, origin)?, true)),
+        None => Ok(("default", false)),
     }
 }
 
 pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
-    let (profile, chosen) = profile_name(opts, env);
+    let (profile, chosen) = profile_name(opts, env)?;
     let exists = files.has_profile(profile);
     if chosen && !exists {
         let known = files.profile_names();
@@ -536,14 +519,19 @@ pub fn default_session_name(profile: &str) -> String {
     format!("awscred-{clean}").chars().take(64).collect()
 }
 
+fn env_long_term(id: &str, secret: &str) -> Result<LongTermKeys> {
+    validate::long_term_keys(id, secret, "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")?;
+    Ok(LongTermKeys {
+        access_key_id: id.to_string(),
+        secret_access_key: secret.into(),
+        origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
+    })
+}
+
 /// `credential_source = Environment`: long-term keys from the environment.
 fn env_keys(env: &Env) -> Result<LongTermKeys> {
     match (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
-        (Some(id), Some(secret)) if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) => Ok(LongTermKeys {
-            access_key_id: id.to_string(),
-            secret_access_key: secret.into(),
-            origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
-        }),
+        (Some(id), Some(secret)) if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) => env_long_term(id, secret),
         _ => Err(fail(
             Kind::Input,
             "credential_source = Environment needs long-term AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (no session token)",
@@ -568,11 +556,7 @@ fn base_keys(
             env.get("AWS_SECRET_ACCESS_KEY"),
         ) {
             if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) {
-                return Ok(LongTermKeys {
-                    access_key_id: id.to_string(),
-                    secret_access_key: secret.into(),
-                    origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
-                });
+                return env_long_term(id, secret);
             }
             ignored_env = true;
         }
@@ -612,6 +596,7 @@ fn base_keys(
             ),
         ));
     }
+    validate::long_term_keys(id.value, secret.value, &id.origin)?;
     Ok(LongTermKeys {
         access_key_id: id.value.to_string(),
         secret_access_key: secret.value.into(),
@@ -676,14 +661,14 @@ mod tests {
             path: PathBuf::from(p),
             sections: ini::parse(t).unwrap(),
         };
-        Files {
-            config: f("/h/.aws/config", config),
-            credentials: f("/h/.aws/credentials", credentials),
-        }
+        Files::new(
+            f("/h/.aws/config", config),
+            f("/h/.aws/credentials", credentials),
+        )
     }
 
     const CONFIG: &str = "[default]\nregion = eu-west-1\n[profile work]\nmfa_serial = arn:aws:iam::111111111111:mfa/me\nduration_seconds = 7200\nregion = eu-central-1\n[profile nokeys]\nregion = us-west-2\n[profile temp]\n[sso-session x]\n";
-    const CREDS: &str = "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = sd\n[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key = sw\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = st\naws_session_token = tok\n";
+    const CREDS: &str = "[default]\naws_access_key_id = AKIADEFAULT000000000\naws_secret_access_key = sd\n[work]\naws_access_key_id = AKIAWORK000000000000\naws_secret_access_key = sw\n[temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = st\naws_session_token = tok\n";
 
     fn resolve_with(env: &[(&str, &str)], opts: Options) -> Result<Resolved> {
         resolve(
@@ -703,14 +688,21 @@ mod tests {
                     ..Default::default()
                 },
                 &env
-            ),
+            )
+            .unwrap(),
             ("f", true)
         );
-        assert_eq!(profile_name(&Options::default(), &env), ("a", true));
-        let env = Env::from_pairs([("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "b")]);
-        assert_eq!(profile_name(&Options::default(), &env), ("b", true));
         assert_eq!(
-            profile_name(&Options::default(), &Env::default()),
+            profile_name(&Options::default(), &env).unwrap(),
+            ("a", true)
+        );
+        let env = Env::from_pairs([("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "b")]);
+        assert_eq!(
+            profile_name(&Options::default(), &env).unwrap(),
+            ("b", true)
+        );
+        assert_eq!(
+            profile_name(&Options::default(), &Env::default()).unwrap(),
             ("default", false)
         );
     }
@@ -719,7 +711,7 @@ mod tests {
     fn profile_settings_come_from_both_files() {
         let r = resolve_with(&[("AWS_PROFILE", "work")], Options::default()).unwrap();
         assert_eq!(r.profile, "work");
-        assert_eq!(r.keys.access_key_id, "AKIAWORK");
+        assert_eq!(r.keys.access_key_id, "AKIAWORK000000000000");
         assert_eq!(
             r.mfa_serial.as_deref(),
             Some("arn:aws:iam::111111111111:mfa/me")
@@ -761,7 +753,7 @@ mod tests {
     fn region_falls_back_to_us_east_1_unexported() {
         let f = files(
             "",
-            "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n",
+            "[default]\naws_access_key_id = AKIA1000000000000000\naws_secret_access_key = s\n",
         );
         let r = resolve(&f, &Env::default(), &Options::default()).unwrap();
         assert_eq!(
@@ -773,7 +765,7 @@ mod tests {
     #[test]
     fn long_term_env_keys_are_the_base_without_a_profile_flag() {
         let env = [
-            ("AWS_ACCESS_KEY_ID", "AKIAENV"),
+            ("AWS_ACCESS_KEY_ID", "AKIAENV0000000000000"),
             ("AWS_SECRET_ACCESS_KEY", "se"),
             ("AWS_PROFILE", "work"),
         ];
@@ -782,7 +774,7 @@ mod tests {
                 .unwrap()
                 .keys
                 .access_key_id,
-            "AKIAENV"
+            "AKIAENV0000000000000"
         );
         let opts = Options {
             profile: Some("work"),
@@ -790,7 +782,7 @@ mod tests {
         };
         assert_eq!(
             resolve_with(&env, opts).unwrap().keys.access_key_id,
-            "AKIAWORK"
+            "AKIAWORK000000000000"
         );
     }
 
@@ -803,7 +795,7 @@ mod tests {
                 ("AWS_SESSION_TOKEN", "t"),
             ],
             vec![
-                ("AWS_ACCESS_KEY_ID", "AKIALOOKSLONG"),
+                ("AWS_ACCESS_KEY_ID", "AKIALOOKSLONG0000000"),
                 ("AWS_SECRET_ACCESS_KEY", "x"),
                 ("AWS_SESSION_TOKEN", "t"),
             ],
@@ -813,7 +805,7 @@ mod tests {
             ],
         ] {
             let r = resolve_with(&env, Options::default()).unwrap();
-            assert_eq!(r.keys.access_key_id, "AKIADEFAULT", "{env:?}");
+            assert_eq!(r.keys.access_key_id, "AKIADEFAULT000000000", "{env:?}");
         }
     }
 
@@ -883,7 +875,7 @@ mod tests {
     fn validation_errors_name_the_origin() {
         let f = files(
             "[default]\nduration_seconds = 60\n",
-            "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n",
+            "[default]\naws_access_key_id = AKIA1000000000000000\naws_secret_access_key = s\n",
         );
         let e = resolve(&f, &Env::default(), &Options::default()).unwrap_err();
         assert!(
@@ -916,7 +908,7 @@ mod tests {
         let cfg = "[default]\nservices = dev\nendpoint_url = http://127.0.0.1:3\n[services dev]\nsts =\n  endpoint_url = http://127.0.0.1:2\n";
         let f = files(
             cfg,
-            "[default]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n",
+            "[default]\naws_access_key_id = AKIA1000000000000000\naws_secret_access_key = s\n",
         );
         let ep = |env: &[(&str, &str)]| {
             endpoint_url(&f, &Env::from_pairs(env.iter().copied()), "default").unwrap()

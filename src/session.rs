@@ -302,7 +302,7 @@ mod tests {
         Resolved {
             profile: "work".into(),
             keys: LongTermKeys {
-                access_key_id: "AKIA1".into(),
+                access_key_id: "AKIA1000000000000000".into(),
                 secret_access_key: "s".into(),
                 origin: "test".into(),
             },

@@ -50,6 +50,32 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// A profile name: 1 to 256 printable characters. Names reach file names,
+/// messages, the environment and the shell.
+pub fn profile_name<'a>(name: &'a str, origin: &str) -> Result<&'a str> {
+    text(name, 256).map(|()| name).map_err(|why| {
+        fail(
+            Kind::Input,
+            format!("{origin}: the profile name {why}: use a name from your AWS files"),
+        )
+    })
+}
+
+/// Long-term keys from the files or the environment, before anything signs
+/// with them. `origin` says where they were found.
+pub fn long_term_keys(id: &str, secret: &str, origin: &str) -> Result<()> {
+    let check = |what: &str, r: Result<(), &str>| {
+        r.map_err(|why| {
+            fail(
+                Kind::Input,
+                format!("{origin}: the {what} {why}: copy the key again from the IAM console"),
+            )
+        })
+    };
+    check("access key id", access_key_id(id))?;
+    check("secret access key", secret_access_key(secret))
+}
+
 /// An MFA code: exactly six ASCII digits.
 pub fn code(code: &str) -> Result<&str> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {

@@ -14,7 +14,10 @@ pub fn run(args: &ClearArgs, env: &Env) -> Result<String> {
         profile: args.profile.profile.as_deref(),
         ..Options::default()
     };
-    let profile = (!args.all).then(|| profile_name(&opts, env).0);
+    let profile = match args.all {
+        true => None,
+        false => Some(profile_name(&opts, env)?.0),
+    };
     let mut removed = 0;
     for listed in cache.list() {
         let chosen = match (profile, &listed.entry) {

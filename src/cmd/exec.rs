@@ -16,7 +16,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
             ..Options::default()
         },
         env,
-    );
+    )?;
     if let Some(active) = env.get("AWSCRED_PROFILE") {
         if active != name && !args.force {
             return Err(fail(

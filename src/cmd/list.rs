@@ -70,15 +70,20 @@ fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {
     }
 }
 
+/// Aligned columns. Cells come from the AWS files, so they are shown escaped.
 fn table(rows: &[[String; 5]]) -> String {
+    let rows: Vec<[String; 5]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| crate::error::one_line(&cell)))
+        .collect();
     let mut widths = [0; 5];
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let line: Vec<String> = row
             .iter()
             .zip(widths)

@@ -92,7 +92,7 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
         profile,
         ..Options::default()
     };
-    let (name, _) = profile::profile_name(&opts, env);
+    let (name, _) = profile::profile_name(&opts, env)?;
     if files.uses_sdk_chain(name) {
         let (region, configured) = profile::region(&files, env, name, None)?;
         let credentials = crate::chain::profile_credentials(&crate::chain::Request {

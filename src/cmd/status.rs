@@ -5,7 +5,7 @@
 use crate::cli::StatusArgs;
 use crate::cmd::{self, Output};
 use crate::credentials::{is_temporary_key_id, Timestamp, EXPIRY_MARGIN_SECS};
-use crate::error::Kind;
+use crate::error::{one_line, Kind};
 use crate::profile::Env;
 use crate::secret::Secret;
 use crate::sts::{IdentityRequest, Sts};
@@ -35,9 +35,14 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let region = env
         .get("AWS_REGION")
         .or_else(|| env.get("AWS_DEFAULT_REGION"));
-    let _ = writeln!(out, "profile      {profile}");
-    let _ = writeln!(out, "access key   {id}");
-    let _ = writeln!(out, "region       {}", region.unwrap_or("(not set)"));
+    // Values from the environment, shown escaped: one may hold escape sequences.
+    let _ = writeln!(out, "profile      {}", one_line(&profile));
+    let _ = writeln!(out, "access key   {}", one_line(id));
+    let _ = writeln!(
+        out,
+        "region       {}",
+        one_line(region.unwrap_or("(not set)"))
+    );
 
     let now = cmd::now();
     let exit = match env
@@ -49,7 +54,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
             (exp.0 - now.0 <= EXPIRY_MARGIN_SECS).then_some(Kind::Expired)
         }
         Some((raw, None)) => {
-            let _ = writeln!(out, "expires      unreadable ({raw})");
+            let _ = writeln!(out, "expires      unreadable ({})", one_line(raw));
             None
         }
         None if session => {
