@@ -365,9 +365,10 @@ mod tests {
         }
     }
 
+    /// A cache in a directory awscred makes itself (tempdir's own is 0755).
     fn cache(dir: &Path) -> Cache {
         Cache {
-            path: dir.to_path_buf(),
+            path: dir.join("cache"),
             dir: OnceCell::new(),
         }
     }
@@ -451,7 +452,7 @@ mod tests {
     #[test]
     fn store_then_load_with_expiry_and_key_checks() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = cache(&dir.path().join("c"));
+        let cache = cache(dir.path());
         let now = Timestamp(1_000_000);
         let k = key("w", "AKIA1");
         let _lock = cache.lock(&k).unwrap();
@@ -471,7 +472,7 @@ mod tests {
         let cache = cache(dir.path());
         let k = key("w", "AKIA1");
         cache.ensure_dir().unwrap();
-        let path = dir.path().join(Cache::name(&k, "json"));
+        let path = dir.path().join("cache").join(Cache::name(&k, "json"));
         let valid = serde_json::to_string(&Entry {
             version: ENTRY_VERSION,
             key: k.clone(),

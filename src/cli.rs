@@ -1,7 +1,10 @@
 //! Command-line definitions only (clap derive), kept apart so completions and
 //! the man page can be generated from them.
 
+use crate::env::Env;
+use crate::error::{fail, Kind};
 use crate::shell::Format;
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -187,9 +190,35 @@ pub struct SessionArgs {
 
 #[derive(Debug, Args)]
 pub struct FormatArg {
-    /// Output format
-    #[arg(short, long, value_enum, default_value = "env", env = "AWSCRED_FORMAT")]
-    pub format: Format,
+    /// Output format [default: $AWSCRED_FORMAT, then env]
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+}
+
+impl FormatArg {
+    /// `--format`, else `AWSCRED_FORMAT` (empty counts as unset, as every
+    /// variable does), else `env`.
+    pub fn get(&self, env: &Env) -> Result<Format> {
+        use clap::ValueEnum;
+        match (self.format, env.get("AWSCRED_FORMAT")) {
+            (Some(f), _) => Ok(f),
+            (None, Some(v)) => Format::from_str(v, false).map_err(|_| {
+                let names: Vec<String> = Format::value_variants()
+                    .iter()
+                    .filter_map(|f| f.to_possible_value())
+                    .map(|p| p.get_name().to_string())
+                    .collect();
+                fail(
+                    Kind::Input,
+                    format!(
+                        "AWSCRED_FORMAT is not an output format: set it to one of {}",
+                        names.join(", ")
+                    ),
+                )
+            }),
+            (None, None) => Ok(Format::Env),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -259,13 +288,15 @@ pub struct UnsetArgs {
 
 impl Command {
     /// The output format of a command with `--format`; decides what stdout
-    /// carries on failure. The others print nothing on failure.
-    pub fn format(&self) -> Option<Format> {
+    /// carries on failure (`env`'s when `AWSCRED_FORMAT` is unusable). The
+    /// others print nothing on failure.
+    pub fn format(&self, env: &Env) -> Option<Format> {
+        let or_env = |f: &FormatArg| Some(f.get(env).unwrap_or(Format::Env));
         match self {
-            Command::Mfa(a) => Some(a.format.format),
+            Command::Mfa(a) => or_env(&a.format),
             Command::AssumeRole(a) => Some(a.format),
-            Command::Export(a) => Some(a.format.format),
-            Command::Unset(a) => Some(a.format.format),
+            Command::Export(a) => or_env(&a.format),
+            Command::Unset(a) => or_env(&a.format),
             Command::GetSessionToken(_)
             | Command::Init(_)
             | Command::CredentialProcess(_)
@@ -277,6 +308,34 @@ impl Command {
             | Command::Man => None,
         }
     }
+}
+
+/// clap's error as one line: what is wrong, clap's tip if it has one, and the
+/// `--help` that shows the right usage (clap's own text is a page of usage).
+pub fn usage_error_line(e: &clap::Error, args: &[std::ffi::OsString]) -> String {
+    use clap::CommandFactory;
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let what = lines
+        .next()
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .unwrap_or("invalid command line");
+    let tip = lines
+        .find_map(|l| {
+            l.strip_prefix("tip: ")
+                .or_else(|| l.strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+        })
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    let sub = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .filter(|a| Cli::command().get_subcommands().any(|s| s.get_name() == *a));
+    let help = match sub {
+        Some(s) => format!("awscred {s} --help"),
+        None => "awscred --help".to_string(),
+    };
+    format!("{what}{tip}: see `{help}`")
 }
 
 /// For a command line clap rejected: the format the user probably meant, so

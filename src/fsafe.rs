@@ -198,9 +198,9 @@ mod imp {
     impl Dir {
         /// The user's own private directory at `path`. A missing one (and any
         /// missing parent) is created 0700 when `create`, else `Ok(None)`. It
-        /// must be owned by the current user and not writable by group or
-        /// others, else it is refused (exit 3) and never changed; one that
-        /// others can only read is tightened to 0700 on its descriptor.
+        /// must be owned by the current user and closed to group and others,
+        /// else it is refused (exit 3) and never changed: awscred does not
+        /// chmod a directory it did not make (think `AWSCRED_CACHE_DIR=$HOME`).
         pub fn private(path: &Path, create: bool) -> Result<Option<Dir>> {
             let open = || {
                 rfs::open(
@@ -246,10 +246,13 @@ mod imp {
                 ));
             }
             if perms(&st) & 0o077 != 0 {
-                rfs::fchmod(&fd, Mode::from_raw_mode(0o700))?;
-                report(&format!(
-                    "warning: tightened permissions of {} to 700",
-                    path.display()
+                return Err(fail(
+                    Kind::Input,
+                    format!(
+                        "refusing to use {0} for sessions: others can read it (mode {1:o}): make it private with `chmod 700 {0}`",
+                        path.display(),
+                        perms(&st)
+                    ),
                 ));
             }
             Ok(Some(Dir {

@@ -11,12 +11,15 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            if let Some(format) =
-                guess_format(&args, env.get("AWSCRED_FORMAT")).filter(|_| e.use_stderr())
-            {
+            if !e.use_stderr() {
+                // --help, --version: their text is what was asked for.
+                let _ = e.print();
+                return ExitCode::from(e.exit_code() as u8);
+            }
+            if let Some(format) = guess_format(&args, env.get("AWSCRED_FORMAT")) {
                 print(format.renderer(&env).failure());
             }
-            let _ = e.print();
+            awscred::error::report(&awscred::cli::usage_error_line(&e, &args));
             return ExitCode::from(e.exit_code() as u8);
         }
     };
@@ -27,7 +30,7 @@ fn main() -> ExitCode {
                 .map_or(ExitCode::SUCCESS, |k| ExitCode::from(k.code()))
         }
         Err(e) => {
-            if let Some(format) = cli.command.format() {
+            if let Some(format) = cli.command.format(&env) {
                 print(format.renderer(&env).failure());
             }
             awscred::error::report(&format!("{e:#}"));

@@ -318,9 +318,10 @@ mod tests {
     }
 
     fn cache(dir: &std::path::Path) -> Cache {
+        // A directory awscred makes itself (tempdir's own is 0755, which it refuses).
         Cache::open(&Env::from_pairs([(
             "AWSCRED_CACHE_DIR",
-            dir.to_str().unwrap(),
+            dir.join("cache").to_str().unwrap(),
         )]))
         .unwrap()
     }

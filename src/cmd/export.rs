@@ -15,5 +15,5 @@ pub fn run(args: &ExportArgs, env: &Env) -> Result<String> {
         h.region.as_deref(),
         args.legacy.legacy_vars,
     );
-    args.format.format.renderer(env).set(&exports)
+    args.format.get(env)?.renderer(env).set(&exports)
 }

@@ -14,7 +14,7 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
         cmd::obtain(env, &res, args.force, args.code.as_deref())?.into();
     cmd::write_profile(env, args.write.write_profile.as_deref(), &creds)?;
     let region = res.region_configured.then_some(res.region.as_str());
-    args.format.format.renderer(env).set(&Exports::new(
+    args.format.get(env)?.renderer(env).set(&Exports::new(
         &creds,
         &res.profile,
         region,

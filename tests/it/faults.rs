@@ -299,12 +299,11 @@ fn an_empty_cache_file_is_a_miss() {
 }
 
 #[test]
-fn a_cache_file_readable_by_others_is_tightened() {
+fn a_cache_file_readable_by_others_is_tightened_and_a_readable_dir_refused() {
     let (home, sts) = (Home::new(), FakeSts::start());
     run(home.cmd(&sts).args(["mfa", "123456"]));
     let entry = home.cache_entries().remove(0);
     fs::set_permissions(&entry, fs::Permissions::from_mode(0o644)).unwrap();
-    fs::set_permissions(home.cache_dir(), fs::Permissions::from_mode(0o755)).unwrap();
     let r = run(home.cmd(&sts).arg("export"));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -316,10 +315,21 @@ fn a_cache_file_readable_by_others_is_tightened() {
         fs::metadata(&entry).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    run(home.cmd(&sts).args(["mfa", "--force", "123456"]));
+    // A directory is never chmod-ed: it may not be awscred's to change.
+    fs::set_permissions(home.cache_dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    let r = run(home.cmd(&sts).args(["mfa", "--force", "123456"]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "others can read it (mode 755): make it private with `chmod 700 {}`",
+            home.cache_dir().display()
+        )),
+        "{}",
+        r.stderr
+    );
     assert_eq!(
         fs::metadata(home.cache_dir()).unwrap().permissions().mode() & 0o777,
-        0o700
+        0o755
     );
 }
 

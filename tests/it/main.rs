@@ -11,4 +11,5 @@ mod faults;
 mod roles;
 mod shells;
 mod trust_files;
+mod trust_input;
 mod write_profile;
