@@ -79,8 +79,8 @@ pub fn report(message: &str) {
 }
 
 /// The failure line of the command's output format (`false\n` for `env`),
-/// stored once clap has parsed the command line, so that the panic hook
-/// (which cannot return an error) still makes `eval` fail.
+/// stored once clap has parsed the command line, so that the panic hook and
+/// the signal handlers (which cannot return an error) still make `eval` fail.
 static FAILURE_LINE: OnceLock<&'static str> = OnceLock::new();
 
 pub fn set_failure_line(line: &'static str) {
