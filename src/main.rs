@@ -49,11 +49,11 @@ fn print(s: &str) {
 }
 
 /// A panic is a bug, but `set -e; eval "$(awscred mfa)"` must still stop: print
-/// the failure line, stop `mfa_process` if one is running, say so in one line and
-/// exit 1 (not abort, as the release profile would: 134, and maybe a core
-/// file holding the keys). The panic's message is not shown: it may have been
-/// formatted from a key, a token or a config line. Its location is code, so
-/// it is safe and enough for a report.
+/// the failure line, put the terminal back and stop `mfa_process` if one is
+/// running, say so in one line and exit 1 (not abort, as the release profile
+/// would: 134, and maybe a core file holding the keys). The panic's message
+/// is not shown: it may have been formatted from a key, a token or a config
+/// line. Its location is code, so it is safe and enough for a report.
 fn on_panic(info: &std::panic::PanicHookInfo) {
     #[cfg(unix)]
     awscred::prompt::stop::undo();

@@ -3,9 +3,10 @@
 //! (`/dev/tty`), which works while stdout and stderr are captured (`$(…)`,
 //! credential_process). With none of these: exit code 4.
 //!
-//! While `mfa_process` runs awscred holds the session lock, so it is bounded
-//! by a timeout and an output cap, and a signal or a panic stops it (see
-//! [`stop`]).
+//! While a code is being obtained awscred holds the session lock and may have
+//! the terminal without echo or a child running, so both sources are bounded:
+//! `mfa_process` by a timeout and an output cap, and a signal or a panic
+//! puts the terminal back and stops the child (see [`stop`]).
 
 use crate::error::{fail, Kind};
 use crate::profile::Env;
@@ -340,6 +341,12 @@ fn ask(serial: &str) -> Result<Secret> {
             "MFA code required: pass it as an argument (awscred mfa 123456), set AWS_MFA_TOKEN_CODE or the profile's mfa_process; there is no terminal to ask on",
         ));
     }
+    // rpassword puts the terminal back whenever it returns; a signal or a
+    // panic meanwhile puts back the modes saved here.
+    #[cfg(unix)]
+    let _terminal = stop::Terminal::save();
+    #[cfg(unix)]
+    let _signals = stop::Handlers::install(&stop::AT_PROMPT);
     let _sigint = IgnoreSigint::new();
     for _ in 0..3 {
         let typed = rpassword::prompt_password(format!("awscred: MFA code for {serial}: "))
@@ -395,21 +402,73 @@ impl Drop for IgnoreSigint {
     }
 }
 
-/// Stops `mfa_process` when awscred cannot return normally: a signal
-/// (SIGINT, SIGTERM, SIGHUP, SIGQUIT while it runs) or a panic. Everything
-/// reachable from the signal handler is async-signal-safe: atomics, `kill`,
-/// `write`.
+/// Undoes what awscred has changed while it obtains a code, when it cannot
+/// return normally: a signal (SIGTERM, SIGHUP, SIGQUIT at the prompt; SIGINT
+/// too while `mfa_process` runs) or a panic. It puts back the terminal's
+/// modes (rpassword leaves echo and the signal keys off until it returns)
+/// and kills `mfa_process`'s process group. Everything reachable from the
+/// signal handler is async-signal-safe: atomics, `tcsetattr`, `kill`, `write`.
 #[cfg(unix)]
 pub mod stop {
     use libc::c_int;
+    use std::cell::UnsafeCell;
+    use std::fs::File;
+    use std::mem::MaybeUninit;
+    use std::os::unix::io::AsRawFd;
     use std::sync::atomic::{AtomicI32, Ordering};
 
+    /// At the prompt SIGINT stays ignored: rpassword raises it for Ctrl-C
+    /// and then returns `Interrupted` (see `IgnoreSigint`).
+    pub const AT_PROMPT: [c_int; 3] = [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
     /// `mfa_process` has its own process group, so Ctrl-C reaches only awscred:
     /// the handler passes it on by killing the group.
     pub const WITH_SIGINT: [c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
+    /// A descriptor of `/dev/tty` while its modes are saved in `TTY_MODES`, else -1.
+    static TTY_FD: AtomicI32 = AtomicI32::new(-1);
+    static TTY_MODES: Modes = Modes(UnsafeCell::new(MaybeUninit::uninit()));
     /// `mfa_process`'s process group (its pid) while it runs, else 0.
     static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
+
+    struct Modes(UnsafeCell<MaybeUninit<libc::termios>>);
+
+    // SAFETY: written only while TTY_FD is -1 (nobody reads it then), and read
+    // only after a Release store of TTY_FD made the write visible.
+    unsafe impl Sync for Modes {}
+
+    /// The terminal's modes, saved before the prompt changes them, for a
+    /// handler to put back. Dropping it forgets them.
+    pub struct Terminal {
+        _tty: File,
+    }
+
+    impl Terminal {
+        pub fn save() -> Option<Terminal> {
+            let tty = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .ok()?;
+            if TTY_FD.load(Ordering::Acquire) >= 0 {
+                return None; // one prompt at a time; never overwrite modes in use
+            }
+            // SAFETY: tcgetattr fills the termios; TTY_FD is -1, so no handler reads it now.
+            let saved =
+                unsafe { libc::tcgetattr(tty.as_raw_fd(), (*TTY_MODES.0.get()).as_mut_ptr()) };
+            if saved != 0 {
+                return None;
+            }
+            TTY_FD.store(tty.as_raw_fd(), Ordering::Release);
+            Some(Terminal { _tty: tty })
+        }
+    }
+
+    impl Drop for Terminal {
+        fn drop(&mut self) {
+            // Before the descriptor is closed (the field drops after this).
+            TTY_FD.store(-1, Ordering::Release);
+        }
+    }
 
     /// Records the group of the running `mfa_process` for a handler to kill.
     pub fn set_child_group(pid: u32) {
@@ -434,8 +493,19 @@ pub mod stop {
         }
     }
 
-    /// Stops `mfa_process`. Async-signal-safe; also called by the panic hook.
+    /// Puts the terminal back and stops `mfa_process`. Async-signal-safe; also
+    /// called by the panic hook.
     pub fn undo() {
+        let fd = TTY_FD.load(Ordering::Acquire);
+        if fd >= 0 {
+            // SAFETY: TTY_MODES holds a termios from tcgetattr (published by
+            // the Release store of fd, which stays open until TTY_FD is -1).
+            unsafe {
+                libc::tcsetattr(fd, libc::TCSANOW, (*TTY_MODES.0.get()).as_ptr());
+            }
+            // Off the prompt's line, as rpassword does for Ctrl-C.
+            write_all(fd, b"\n");
+        }
         let group = CHILD_GROUP.load(Ordering::Acquire);
         if group > 0 {
             kill_group(group.unsigned_abs());

@@ -1,6 +1,6 @@
 //! Local attacks and accidents while awscred obtains an MFA code: an
 //! `mfa_process` that hangs, floods or fails with a seed in its arguments,
-//! signals while it runs, and a panic.
+//! signals at the prompt, and a panic.
 
 use crate::support::*;
 use std::fs::{self, File};
@@ -292,6 +292,116 @@ fn mfa_process_failures_never_show_its_arguments() {
                 r.stderr
             );
         }
+    }
+}
+
+/// Runs `awscred mfa` under a pseudo-terminal (util-linux `script`), sends it
+/// `signal` once the prompt has turned echo off, and returns what the terminal
+/// showed, awscred's stdout, and the terminal's `stty -g` before and after.
+fn signal_at_the_prompt(signal: libc::c_int) -> (String, String, String, String) {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let file = |name: &str| home.path().join(name);
+    let inner = format!(
+        "tty > '{tty}'; stty -g > '{before}'; sh -c 'echo $$ > \"$0\"; exec \"$1\" mfa > \"$2\"' '{pid}' '{bin}' '{out}'; echo rc=$?; stty -g > '{after}'; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(echo|icanon|isig)' | sort | tr '\\n' ' '",
+        tty = file("tty").display(),
+        before = file("before").display(),
+        pid = file("pid").display(),
+        bin = env!("CARGO_BIN_EXE_awscred"),
+        out = file("out").display(),
+        after = file("after").display(),
+    );
+    let transcript = file("transcript");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .stdin(Stdio::piped()) // kept open: on EOF `script` would end the session
+        .stdout(File::create(&transcript).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) is required");
+    let start = Instant::now();
+    let waited = |what: &str| {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "waited too long for {what}: {:?}",
+            fs::read_to_string(&transcript)
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    let read = |name: &str| fs::read_to_string(file(name)).unwrap_or_default();
+    while read("pid").trim().is_empty() || read("tty").trim().is_empty() {
+        waited("awscred to start");
+    }
+    let pid: i32 = read("pid").trim().parse().unwrap();
+    let tty = std::ffi::CString::new(read("tty").trim()).unwrap();
+    // The prompt is up once echo is off (rpassword's raw mode).
+    while echo_is_on(&tty) {
+        waited("the prompt to turn echo off");
+    }
+    // SAFETY: signals awscred, which this test started.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("still running: {:?}", fs::read_to_string(&transcript));
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(sts.requests().is_empty());
+    assert!(home.cache_entries().is_empty());
+    (
+        fs::read_to_string(&transcript).unwrap(),
+        read("out"),
+        read("before"),
+        read("after"),
+    )
+}
+
+fn echo_is_on(tty: &std::ffi::CStr) -> bool {
+    // SAFETY: opens the pseudo-terminal without making it our controlling
+    // terminal; tcgetattr fills a termios on success only.
+    unsafe {
+        let fd = libc::open(
+            tty.as_ptr(),
+            libc::O_RDONLY | libc::O_NOCTTY | libc::O_NONBLOCK,
+        );
+        assert!(fd >= 0, "cannot open {tty:?}");
+        let mut modes: libc::termios = std::mem::zeroed();
+        let ok = libc::tcgetattr(fd, &mut modes) == 0;
+        libc::close(fd);
+        assert!(ok, "tcgetattr {tty:?}");
+        modes.c_lflag & libc::ECHO != 0
+    }
+}
+
+/// SIGTERM, SIGHUP or SIGQUIT at the hidden prompt (a closed terminal window,
+/// `kill`, a session manager): the terminal gets back exactly the modes it
+/// had (echo and signal keys on), stdout gets the failure line, and awscred
+/// dies of the signal, so the shell reports 128 + signal.
+#[test]
+fn a_signal_at_the_prompt_leaves_the_terminal_as_it_was() {
+    for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let (terminal, stdout, before, after) = signal_at_the_prompt(signal);
+        assert!(terminal.contains("MFA code for"), "{terminal:?}");
+        assert!(
+            terminal.contains(&format!("rc={}", 128 + signal)),
+            "signal {signal}: {terminal:?}"
+        );
+        assert!(!before.trim().is_empty());
+        assert_eq!(before, after, "signal {signal}: stty -g before and after");
+        assert!(
+            terminal.contains("echo icanon isig"),
+            "signal {signal}: {terminal:?}"
+        );
+        assert_eq!(stdout, "false\n", "signal {signal}");
+        assert!(!terminal.contains("core dumped"), "{terminal:?}");
     }
 }
 
