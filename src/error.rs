@@ -5,6 +5,7 @@
 //! up as a plain `anyhow::Error` is a bug or an OS error and exits with 1.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// Exit codes, documented in the README. Stable: scripts may test for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +72,25 @@ const MAX_MESSAGE: usize = 1000;
 /// a newline that forges another `awscred:` line, so every control character is
 /// shown escaped (`\n`, `\u{1b}`) and the length is capped.
 pub fn report(message: &str) {
-    eprintln!("awscred: {}", one_line(message));
+    use std::io::Write;
+    // Not eprintln!: it panics when stderr is a closed pipe, and the panic
+    // hook reports through here too.
+    let _ = writeln!(std::io::stderr().lock(), "awscred: {}", one_line(message));
+}
+
+/// The failure line of the command's output format (`false\n` for `env`),
+/// stored once clap has parsed the command line, so that the panic hook and
+/// the signal handlers (which cannot return an error) still make `eval` fail.
+static FAILURE_LINE: OnceLock<&'static str> = OnceLock::new();
+
+pub fn set_failure_line(line: &'static str) {
+    let _ = FAILURE_LINE.set(line);
+}
+
+/// Empty until set, and for formats without one. Reading a `OnceLock` is an
+/// atomic load and a copy, so a signal handler may call this.
+pub fn failure_line() -> &'static str {
+    FAILURE_LINE.get().copied().unwrap_or("")
 }
 
 /// `message` as one printable line of at most [`MAX_MESSAGE`] characters.

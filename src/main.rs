@@ -1,11 +1,12 @@
 use awscred::cli::{guess_format, Cli};
-use awscred::error::kind_of;
+use awscred::error::{kind_of, Kind};
 use awscred::profile::Env;
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(on_panic));
     let args: Vec<_> = std::env::args_os().collect();
     let env = Env::from_process();
     let cli = match Cli::try_parse_from(&args) {
@@ -23,6 +24,11 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    if let Some(format) = cli.command.format() {
+        awscred::error::set_failure_line(format.renderer(&env).failure());
+    }
+    #[cfg(debug_assertions)]
+    panic_if_asked(&env);
     match awscred::run(&cli.command, &env) {
         Ok(out) => {
             print(&out.stdout);
@@ -43,4 +49,34 @@ fn main() -> ExitCode {
 fn print(s: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+}
+
+/// A panic is a bug, but `set -e; eval "$(awscred mfa)"` must still stop: print
+/// the failure line, put the terminal back and stop `mfa_process` if one is
+/// running, say so in one line and exit 1 (not abort, as the release profile
+/// would: 134, and maybe a core file holding the keys). The panic's message
+/// is not shown: it may have been formatted from a key, a token or a config
+/// line. Its location is code, so it is safe and enough for a report.
+fn on_panic(info: &std::panic::PanicHookInfo) {
+    #[cfg(unix)]
+    awscred::prompt::stop::undo();
+    print(awscred::error::failure_line());
+    let place = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    awscred::error::report(&format!(
+        "internal error{place}: this is a bug in awscred, please report it"
+    ));
+    std::process::exit(i32::from(Kind::Internal.code()));
+}
+
+/// The tests need a real panic to prove `on_panic` works, and no input may
+/// cause one; so debug builds (the ones `cargo test` runs) panic on request.
+/// The payload holds a fake key that the hook must not print.
+#[cfg(debug_assertions)]
+fn panic_if_asked(env: &Env) {
+    if env.get("AWSCRED_DEBUG_PANIC") == Some("1") {
+        panic!("AWSCRED_DEBUG_PANIC with a fake secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
+    }
 }

@@ -2,37 +2,100 @@
 //! the profile's `mfa_process`, then a prompt on the terminal itself
 //! (`/dev/tty`), which works while stdout and stderr are captured (`$(…)`,
 //! credential_process). With none of these: exit code 4.
+//!
+//! While a code is being obtained awscred holds the session lock and may have
+//! the terminal without echo or a child running, so both sources are bounded:
+//! `mfa_process` by a timeout and an output cap, and a signal or a panic
+//! puts the terminal back and stops the child (see [`stop`]).
 
 use crate::error::{fail, Kind};
 use crate::profile::Env;
 use crate::secret::Secret;
 use crate::validate;
-use anyhow::{Context, Result};
-use std::process::{Command, Stdio};
+use anyhow::Result;
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
 
-/// A code given up front (argument, then environment), validated now so a typo
-/// fails before any file lock or network call.
-pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Option<Secret>> {
-    match arg.or_else(|| env.get("AWS_MFA_TOKEN_CODE")) {
-        Some(code) => Ok(Some(validate::code(code)?.into())),
-        None => Ok(None),
+/// What is settled before any file lock or network call: the code given up
+/// front (argument, then environment) and how long `mfa_process` may run.
+/// Both come from the user and are validated now, so a typo fails at once.
+pub struct Preset {
+    code: Option<Secret>,
+    limits: Limits,
+}
+
+impl Preset {
+    pub fn code(&self) -> Option<&Secret> {
+        self.code.as_ref()
     }
+}
+
+/// The code given up front and the limits on `mfa_process`, validated (exit 3).
+pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Preset> {
+    let code = match arg.or_else(|| env.get("AWS_MFA_TOKEN_CODE")) {
+        Some(code) => Some(validate::code(code)?.into()),
+        None => None,
+    };
+    Ok(Preset {
+        code,
+        limits: Limits {
+            timeout: mfa_process_timeout(env)?,
+            max_output: MAX_OUTPUT,
+        },
+    })
+}
+
+/// How long `mfa_process` may run by default: a hardware key waiting for a
+/// touch takes seconds; anything longer holds the session lock for nothing.
+const DEFAULT_TIMEOUT: u64 = 60;
+
+/// The most `mfa_process` may print. A code is 6 digits; this leaves room for
+/// a trailing line or two and keeps a runaway command from filling memory.
+const MAX_OUTPUT: usize = 4096;
+
+/// `AWSCRED_MFA_PROCESS_TIMEOUT` (whole seconds, 1–600), default 60.
+fn mfa_process_timeout(env: &Env) -> Result<Duration> {
+    let secs = match env.get("AWSCRED_MFA_PROCESS_TIMEOUT") {
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=600).contains(s))
+            .ok_or_else(|| {
+                fail(
+                    Kind::Input,
+                    format!(
+                        "AWSCRED_MFA_PROCESS_TIMEOUT `{v}` must be whole seconds from 1 to 600"
+                    ),
+                )
+            })?,
+        None => DEFAULT_TIMEOUT,
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    timeout: Duration,
+    max_output: usize,
 }
 
 /// The sources after the preset one: asked only when a code is really needed
 /// (cache miss, lock held), so a valid session never runs `mfa_process` or prompts.
 pub struct CodeSource<'a> {
-    pub preset: Option<Secret>,
+    pub preset: Preset,
     pub mfa_process: Option<&'a Secret>,
 }
 
 impl CodeSource<'_> {
     pub fn get(self, serial: &str) -> Result<Secret> {
-        if let Some(code) = self.preset {
+        if let Some(code) = self.preset.code {
             return Ok(code);
         }
         if let Some(command) = self.mfa_process {
-            return run_mfa_process(command.expose());
+            return run_mfa_process(command.expose(), self.preset.limits);
         }
         ask(serial)
     }
@@ -41,14 +104,21 @@ impl CodeSource<'_> {
 /// Runs `mfa_process`. A plain command line (`ykman oath accounts code --single aws`)
 /// runs directly, split on white space with simple quotes honoured; one with
 /// shell syntax (pipes, `$`, redirections) runs through `sh -c`.
-fn run_mfa_process(command: &str) -> Result<Secret> {
-    let mut cmd = match split_plain(command) {
-        Some(words) if !words.is_empty() => {
+///
+/// It runs in its own process group (unix), with at most `limits.timeout` to
+/// finish and `limits.max_output` bytes of stdout; past either, the group (the
+/// command and anything it started) is killed. Messages name the program
+/// only: the arguments often carry a TOTP seed or a token.
+fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
+    let words = split_plain(command).filter(|w| !w.is_empty());
+    let name = describe(command, words.as_deref());
+    let mut cmd = match &words {
+        Some(words) => {
             let mut c = Command::new(&words[0]);
             c.args(&words[1..]);
             c
         }
-        _ => {
+        None => {
             let mut c = Command::new(if cfg!(windows) { "cmd" } else { "sh" });
             c.args(if cfg!(windows) {
                 ["/C", command]
@@ -58,33 +128,170 @@ fn run_mfa_process(command: &str) -> Result<Secret> {
             c
         }
     };
-    let out = cmd
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| format!("cannot run mfa_process `{command}`"))
-        .map_err(|e| {
-            fail(
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+
+    // Signals wait until the child's group is known, so a signal in between
+    // cannot leave it running; they are handled (group killed) from then on.
+    #[cfg(unix)]
+    let blocked = stop::block();
+    #[cfg(unix)]
+    blocked.not_in(&mut cmd);
+    #[cfg(unix)]
+    let _signals = stop::Handlers::install(&stop::WITH_SIGINT);
+    let child = cmd.spawn().map_err(|e| {
+        fail(
+            Kind::MfaNeeded,
+            format!("cannot run {name}: {e}: check the mfa_process setting"),
+        )
+    })?;
+    let mut running = Running::new(child);
+    #[cfg(unix)]
+    drop(blocked);
+
+    let (status, out) = match running.finish(limits) {
+        Ok(done) => done,
+        Err(Stop::Timeout) => {
+            return Err(fail(
                 Kind::MfaNeeded,
-                format!("{e:#}: check the mfa_process setting"),
-            )
-        })?;
-    if !out.status.success() {
+                format!(
+                    "{name} did not finish within {} s and was stopped: run it by hand to see why, or set AWSCRED_MFA_PROCESS_TIMEOUT (seconds, up to 600)",
+                    limits.timeout.as_secs()
+                ),
+            ))
+        }
+        Err(Stop::TooMuch) => {
+            return Err(fail(
+                Kind::MfaNeeded,
+                format!(
+                    "{name} printed more than {} bytes and was stopped: it must print only the 6-digit code",
+                    limits.max_output
+                ),
+            ))
+        }
+        Err(Stop::Io(e)) => {
+            return Err(fail(
+                Kind::MfaNeeded,
+                format!("cannot read the output of {name}: {e}: run it by hand to see why"),
+            ))
+        }
+    };
+    if !status.success() {
         return Err(fail(
             Kind::MfaNeeded,
-            format!(
-                "mfa_process `{command}` failed ({}): run it by hand to see why",
-                out.status
-            ),
+            format!("{name} failed ({status}): run it by hand to see why"),
         ));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out);
     validate::code(text.trim()).map(Secret::from).map_err(|_| {
         fail(
             Kind::MfaNeeded,
-            format!("mfa_process `{command}` did not print a 6-digit code"),
+            format!("{name} did not print a 6-digit code: run it by hand to see what it prints"),
         )
     })
+}
+
+/// How a message names `mfa_process`: the program and never its arguments
+/// (`oathtool --totp -b SEED` is shown as ``mfa_process `oathtool` (arguments
+/// hidden)``). A first word that does not look like a program name (a
+/// `SEED=… tool` assignment, quotes, odd characters) is not shown either.
+fn describe(command: &str, words: Option<&[String]>) -> String {
+    let (program, more) = match words {
+        Some([program, rest @ ..]) => (program.as_str(), !rest.is_empty()),
+        _ => {
+            let mut tokens = command.split_whitespace();
+            (tokens.next().unwrap_or(""), tokens.next().is_some())
+        }
+    };
+    let plain = !program.is_empty()
+        && program.len() <= 200
+        && program
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._+-/~:\\".contains(c));
+    match (plain, more) {
+        (true, true) => format!("mfa_process `{program}` (arguments hidden)"),
+        (true, false) => format!("mfa_process `{program}`"),
+        (false, _) => "mfa_process (command hidden)".to_string(),
+    }
+}
+
+/// Why `mfa_process` was stopped before it finished.
+enum Stop {
+    Timeout,
+    TooMuch,
+    Io(std::io::Error),
+}
+
+/// A running `mfa_process`. Dropped before it was reaped (timeout, too much
+/// output, an error), it is killed with its whole process group.
+struct Running {
+    child: Child,
+    reaped: bool,
+}
+
+impl Running {
+    fn new(child: Child) -> Running {
+        #[cfg(unix)]
+        stop::set_child_group(child.id());
+        Running {
+            child,
+            reaped: false,
+        }
+    }
+
+    /// Its exit status and stdout, once it has exited and closed stdout (as
+    /// `$(…)` waits), within `limits`. stdout is read on a thread so the wait
+    /// can time out; the thread reads at most one byte past the cap.
+    fn finish(&mut self, limits: Limits) -> Result<(ExitStatus, Zeroizing<Vec<u8>>), Stop> {
+        let deadline = Instant::now() + limits.timeout;
+        let mut stdout = self
+            .child
+            .stdout
+            .take()
+            .ok_or_else(|| Stop::Io(std::io::ErrorKind::BrokenPipe.into()))?;
+        let (tx, rx) = mpsc::channel();
+        let cap = limits.max_output + 1;
+        std::thread::spawn(move || {
+            // Sized up front: no reallocation leaves a copy of the code behind.
+            let mut buf = Zeroizing::new(Vec::with_capacity(cap));
+            let read = (&mut stdout).take(cap as u64).read_to_end(&mut buf);
+            let _ = tx.send(read.map(|_| buf));
+        });
+        let out = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Ok(buf)) if buf.len() > limits.max_output => return Err(Stop::TooMuch),
+            Ok(Ok(buf)) => buf,
+            Ok(Err(e)) => return Err(Stop::Io(e)),
+            Err(_) => return Err(Stop::Timeout),
+        };
+        // stdout is closed; the command itself usually has exited by now.
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(Stop::Io)? {
+                self.reaped = true;
+                return Ok((status, out));
+            }
+            if Instant::now() >= deadline {
+                return Err(Stop::Timeout);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.reaped {
+            // Not reaped yet, so its pid still names its group.
+            #[cfg(unix)]
+            stop::kill_group(self.child.id());
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        #[cfg(unix)]
+        stop::forget_child_group(self.child.id());
+    }
 }
 
 /// Splits a command line with no shell syntax; `None` when it needs a shell.
@@ -134,6 +341,12 @@ fn ask(serial: &str) -> Result<Secret> {
             "MFA code required: pass it as an argument (awscred mfa 123456), set AWS_MFA_TOKEN_CODE or the profile's mfa_process; there is no terminal to ask on",
         ));
     }
+    // rpassword puts the terminal back whenever it returns; a signal or a
+    // panic meanwhile puts back the modes saved here.
+    #[cfg(unix)]
+    let _terminal = stop::Terminal::save();
+    #[cfg(unix)]
+    let _signals = stop::Handlers::install(&stop::AT_PROMPT);
     let _sigint = IgnoreSigint::new();
     for _ in 0..3 {
         let typed = rpassword::prompt_password(format!("awscred: MFA code for {serial}: "))
@@ -189,6 +402,250 @@ impl Drop for IgnoreSigint {
     }
 }
 
+/// Undoes what awscred has changed while it obtains a code, when it cannot
+/// return normally: a signal (SIGTERM, SIGHUP, SIGQUIT at the prompt; SIGINT
+/// too while `mfa_process` runs) or a panic. It puts back the terminal's
+/// modes (rpassword leaves echo and the signal keys off until it returns)
+/// and kills `mfa_process`'s process group. Everything reachable from the
+/// signal handler is async-signal-safe: atomics, `tcsetattr`, `kill`, `write`.
+#[cfg(unix)]
+pub mod stop {
+    use libc::c_int;
+    use std::cell::UnsafeCell;
+    use std::fs::File;
+    use std::mem::MaybeUninit;
+    use std::os::unix::io::AsRawFd;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    /// At the prompt SIGINT stays ignored: rpassword raises it for Ctrl-C
+    /// and then returns `Interrupted` (see `IgnoreSigint`).
+    pub const AT_PROMPT: [c_int; 3] = [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+    /// `mfa_process` has its own process group, so Ctrl-C reaches only awscred:
+    /// the handler passes it on by killing the group.
+    pub const WITH_SIGINT: [c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    /// A descriptor of `/dev/tty` while its modes are saved in `TTY_MODES`, else -1.
+    static TTY_FD: AtomicI32 = AtomicI32::new(-1);
+    static TTY_MODES: Modes = Modes(UnsafeCell::new(MaybeUninit::uninit()));
+    /// `mfa_process`'s process group (its pid) while it runs, else 0.
+    static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
+
+    struct Modes(UnsafeCell<MaybeUninit<libc::termios>>);
+
+    // SAFETY: written only while TTY_FD is -1 (nobody reads it then), and read
+    // only after a Release store of TTY_FD made the write visible.
+    unsafe impl Sync for Modes {}
+
+    /// The terminal's modes, saved before the prompt changes them, for a
+    /// handler to put back. Dropping it forgets them.
+    pub struct Terminal {
+        _tty: File,
+    }
+
+    impl Terminal {
+        pub fn save() -> Option<Terminal> {
+            let tty = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .ok()?;
+            if TTY_FD.load(Ordering::Acquire) >= 0 {
+                return None; // one prompt at a time; never overwrite modes in use
+            }
+            // SAFETY: tcgetattr fills the termios; TTY_FD is -1, so no handler reads it now.
+            let saved =
+                unsafe { libc::tcgetattr(tty.as_raw_fd(), (*TTY_MODES.0.get()).as_mut_ptr()) };
+            if saved != 0 {
+                return None;
+            }
+            TTY_FD.store(tty.as_raw_fd(), Ordering::Release);
+            Some(Terminal { _tty: tty })
+        }
+    }
+
+    impl Drop for Terminal {
+        fn drop(&mut self) {
+            // Before the descriptor is closed (the field drops after this).
+            TTY_FD.store(-1, Ordering::Release);
+        }
+    }
+
+    /// Records the group of the running `mfa_process` for a handler to kill.
+    pub fn set_child_group(pid: u32) {
+        CHILD_GROUP.store(i32::try_from(pid).unwrap_or(0), Ordering::Release);
+    }
+
+    /// Forgets the group, if it is still the recorded one.
+    pub fn forget_child_group(pid: u32) {
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ = CHILD_GROUP.compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Acquire);
+        }
+    }
+
+    /// SIGKILL to a process and everything it started (its process group).
+    pub fn kill_group(pid: u32) {
+        match i32::try_from(pid) {
+            // SAFETY: kill() with a negative pid signals that process group only.
+            Ok(group) if group > 0 => unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            },
+            _ => {}
+        }
+    }
+
+    /// Puts the terminal back and stops `mfa_process`. Async-signal-safe; also
+    /// called by the panic hook.
+    pub fn undo() {
+        let fd = TTY_FD.load(Ordering::Acquire);
+        if fd >= 0 {
+            // SAFETY: TTY_MODES holds a termios from tcgetattr (published by
+            // the Release store of fd, which stays open until TTY_FD is -1).
+            unsafe {
+                libc::tcsetattr(fd, libc::TCSANOW, (*TTY_MODES.0.get()).as_ptr());
+            }
+            // Off the prompt's line, as rpassword does for Ctrl-C.
+            write_all(fd, b"\n");
+        }
+        let group = CHILD_GROUP.load(Ordering::Acquire);
+        if group > 0 {
+            kill_group(group.unsigned_abs());
+        }
+    }
+
+    /// `write` until done or failed; nothing else is safe in a handler.
+    fn write_all(fd: c_int, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            // SAFETY: writes from a valid slice; write() is async-signal-safe.
+            let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+            if n > 0 {
+                bytes = &bytes[n as usize..];
+            } else if n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            } else {
+                return;
+            }
+        }
+    }
+
+    extern "C" fn on_signal(sig: c_int) {
+        undo();
+        // Nothing is on stdout yet (main prints at the end): give `eval` its failure line.
+        write_all(1, crate::error::failure_line().as_bytes());
+        write_all(
+            2,
+            b"awscred: stopped by a signal while getting the MFA code: nothing was changed\n",
+        );
+        // SAFETY: signal(), setrlimit(), prctl() and raise() are async-signal-safe
+        // system calls. The process has the long-term keys in memory: a
+        // SIGQUIT must not leave them in a core file.
+        unsafe {
+            let no_core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+            #[cfg(target_os = "linux")]
+            libc::prctl(libc::PR_SET_DUMPABLE, 0);
+            // Die of the same signal, so the shell sees 128 + signal.
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// `on_signal` for `signals` while it lives; the previous dispositions after.
+    /// A signal that was ignored (`nohup`) stays ignored.
+    pub struct Handlers {
+        previous: Vec<(c_int, libc::sigaction)>,
+    }
+
+    impl Handlers {
+        pub fn install(signals: &[c_int]) -> Handlers {
+            let mut previous = Vec::new();
+            for &sig in signals {
+                // SAFETY: a zeroed sigaction is valid for libc; the handler is an
+                // extern "C" fn that only calls async-signal-safe functions, and
+                // blocks the other handled signals while it runs.
+                unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
+                        || old.sa_sigaction == libc::SIG_IGN
+                    {
+                        continue;
+                    }
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = on_signal as extern "C" fn(c_int) as libc::sighandler_t;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    for &other in &WITH_SIGINT {
+                        libc::sigaddset(&mut action.sa_mask, other);
+                    }
+                    if libc::sigaction(sig, &action, &mut old) == 0 {
+                        previous.push((sig, old));
+                    }
+                }
+            }
+            Handlers { previous }
+        }
+    }
+
+    impl Drop for Handlers {
+        fn drop(&mut self) {
+            for (sig, old) in &self.previous {
+                // SAFETY: puts back the disposition sigaction() returned.
+                unsafe {
+                    libc::sigaction(*sig, old, std::ptr::null_mut());
+                }
+            }
+        }
+    }
+
+    /// The handled signals blocked on this thread while it lives, so one that
+    /// arrives between spawning `mfa_process` and recording its group waits
+    /// and then kills the group.
+    pub struct Blocked {
+        previous: libc::sigset_t,
+    }
+
+    impl Blocked {
+        /// A child inherits the mask (std does not reset it): `cmd` gets the
+        /// mask from before the block, or the signals could never stop it.
+        pub fn not_in(&self, cmd: &mut std::process::Command) {
+            use std::os::unix::process::CommandExt;
+            let previous = self.previous;
+            // SAFETY: runs in the child between fork and exec, and only calls
+            // pthread_sigmask, which is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(move || {
+                    libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
+                    Ok(())
+                });
+            }
+        }
+    }
+
+    pub fn block() -> Blocked {
+        // SAFETY: sigset_t is plain data, initialised by sigemptyset before use.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            let mut previous: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for &sig in &WITH_SIGINT {
+                libc::sigaddset(&mut set, sig);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous);
+            Blocked { previous }
+        }
+    }
+
+    impl Drop for Blocked {
+        fn drop(&mut self) {
+            // SAFETY: puts back the mask pthread_sigmask() returned.
+            unsafe {
+                libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
 #[cfg(unix)]
 fn has_terminal() -> bool {
     std::fs::OpenOptions::new()
@@ -208,26 +665,49 @@ fn has_terminal() -> bool {
 mod tests {
     use super::*;
 
+    fn code(arg: Option<&str>, env: &Env) -> Result<Option<String>> {
+        preset_code(arg, env).map(|p| p.code().map(|c| c.expose().to_string()))
+    }
+
+    const LIMITS: Limits = Limits {
+        timeout: Duration::from_secs(60),
+        max_output: MAX_OUTPUT,
+    };
+
     #[test]
     fn argument_beats_environment_and_both_are_validated() {
         let env = Env::from_pairs([("AWS_MFA_TOKEN_CODE", "222222")]);
         assert_eq!(
-            preset_code(Some("111111"), &env)
-                .unwrap()
-                .as_ref()
-                .map(Secret::expose),
+            code(Some("111111"), &env).unwrap().as_deref(),
             Some("111111")
         );
+        assert_eq!(code(None, &env).unwrap().as_deref(), Some("222222"));
+        assert_eq!(code(None, &Env::default()).unwrap(), None);
+        assert!(code(Some("12345"), &env).is_err());
+        assert!(code(None, &Env::from_pairs([("AWS_MFA_TOKEN_CODE", "abcdef")])).is_err());
+    }
+
+    #[test]
+    fn mfa_process_timeout_is_whole_seconds_from_1_to_600() {
+        let timeout =
+            |v: &str| mfa_process_timeout(&Env::from_pairs([("AWSCRED_MFA_PROCESS_TIMEOUT", v)]));
         assert_eq!(
-            preset_code(None, &env)
-                .unwrap()
-                .as_ref()
-                .map(Secret::expose),
-            Some("222222")
+            timeout("").unwrap(),
+            Duration::from_secs(60),
+            "empty is unset"
         );
-        assert_eq!(preset_code(None, &Env::default()).unwrap(), None);
-        assert!(preset_code(Some("12345"), &env).is_err());
-        assert!(preset_code(None, &Env::from_pairs([("AWS_MFA_TOKEN_CODE", "abcdef")])).is_err());
+        assert_eq!(timeout("1").unwrap(), Duration::from_secs(1));
+        assert_eq!(timeout("600").unwrap(), Duration::from_secs(600));
+        for bad in ["0", "601", "1.5", "-1", "ten", "60s", " 60"] {
+            let e = timeout(bad).unwrap_err();
+            assert_eq!(crate::error::kind_of(&e), Kind::Input, "{bad}");
+            assert!(e.to_string().contains("from 1 to 600"), "{e}");
+        }
+        let env = Env::from_pairs([("AWSCRED_MFA_PROCESS_TIMEOUT", "0")]);
+        assert!(
+            preset_code(Some("123456"), &env).is_err(),
+            "checked up front"
+        );
     }
 
     #[test]
@@ -244,38 +724,83 @@ mod tests {
         }
     }
 
+    #[test]
+    fn messages_name_the_program_and_never_its_arguments() {
+        let name = |c: &str| describe(c, split_plain(c).as_deref());
+        assert_eq!(
+            name("oathtool --totp -b JBSWY3DPEHPK3PXP"),
+            "mfa_process `oathtool` (arguments hidden)"
+        );
+        assert_eq!(
+            name("/usr/bin/oathtool --totp -b \"$(pass seed)\""),
+            "mfa_process `/usr/bin/oathtool` (arguments hidden)"
+        );
+        assert_eq!(name("ykman-code"), "mfa_process `ykman-code`");
+        for hidden in [
+            "SEED=JBSWY3DPEHPK3PXP oathtool --totp",
+            "'my tool' JBSWY3DPEHPK3PXP",
+            "JBSWY3DP|x",
+            "",
+        ] {
+            assert_eq!(name(hidden), "mfa_process (command hidden)", "{hidden}");
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn mfa_process_output_is_validated() {
-        assert_eq!(run_mfa_process("echo 123456").unwrap().expose(), "123456");
+        let run = |c: &str| run_mfa_process(c, LIMITS);
+        assert_eq!(run("echo 123456").unwrap().expose(), "123456");
+        assert_eq!(run("printf ' 654321\\n' | cat").unwrap().expose(), "654321");
+        let e = run("echo 12345 SEEDSEED").unwrap_err();
         assert_eq!(
-            run_mfa_process("printf ' 654321\\n' | cat")
-                .unwrap()
-                .expose(),
-            "654321"
-        );
-        let e = run_mfa_process("echo 12345").unwrap_err();
-        assert!(
-            e.to_string().contains("did not print a 6-digit code"),
-            "{e}"
+            e.to_string(),
+            "mfa_process `echo` (arguments hidden) did not print a 6-digit code: run it by hand to see what it prints"
         );
         assert_eq!(crate::error::kind_of(&e), Kind::MfaNeeded);
-        let e = run_mfa_process("false").unwrap_err();
-        assert!(e.to_string().contains("mfa_process `false` failed"), "{e}");
-        assert!(run_mfa_process("/nonexistent/tool").is_err());
+        let e = run("false SEEDSEED").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "mfa_process `false` (arguments hidden) failed (exit status: 1): run it by hand to see why"
+        );
+        let e = run("/nonexistent/tool SEEDSEED").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("cannot run mfa_process `/nonexistent/tool` (arguments hidden): "),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("SEEDSEED"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn mfa_process_output_is_capped() {
+        let limits = Limits {
+            max_output: 10,
+            ..LIMITS
+        };
+        assert_eq!(
+            run_mfa_process("printf '123456\\n\\n\\n\\n'", limits)
+                .unwrap()
+                .expose(),
+            "123456",
+            "10 bytes are fine"
+        );
+        let e = run_mfa_process("printf '123456\\n\\n\\n\\n\\n'", limits).unwrap_err();
+        assert!(e.to_string().contains("printed more than 10 bytes"), "{e}");
     }
 
     #[test]
     fn sources_in_order() {
         let s = CodeSource {
-            preset: Some("111111".into()),
+            preset: preset_code(Some("111111"), &Env::default()).unwrap(),
             mfa_process: Some(&"false".into()),
         };
         assert_eq!(s.get("serial").unwrap().expose(), "111111");
         #[cfg(unix)]
         assert_eq!(
             CodeSource {
-                preset: None,
+                preset: preset_code(None, &Env::default()).unwrap(),
                 mfa_process: Some(&"echo 222222".into())
             }
             .get("serial")
