@@ -5,6 +5,7 @@ use crate::error::{fail, Kind};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Every variable awscred reads. One of these whose value is not UTF-8 is an
 /// error naming it: dropping it silently would change what awscred does (an
@@ -12,7 +13,10 @@ use std::path::PathBuf;
 /// `AWS_ENDPOINT_URL_STS` would call AWS instead of the configured endpoint).
 pub const READ: &[&str] = &[
     "AWSCRED_CACHE_DIR",
+    // Debug builds only: a deliberate panic for the panic-hook test.
+    "AWSCRED_DEBUG_PANIC",
     "AWSCRED_FORMAT",
+    "AWSCRED_MFA_PROCESS_TIMEOUT",
     "AWSCRED_PROFILE",
     "AWSCRED_TIMEOUT",
     "AWS_ACCESS_KEY_ID",
@@ -96,6 +100,24 @@ impl Env {
             .get(key)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// A timeout variable: whole seconds from 1 to 600, else `default`.
+    pub fn seconds(&self, name: &str, default: u64) -> Result<Duration> {
+        let secs = match self.get(name) {
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=600).contains(s))
+                .ok_or_else(|| {
+                    fail(
+                        Kind::Input,
+                        format!("{name} must be whole seconds from 1 to 600: fix or unset it"),
+                    )
+                })?,
+            None => default,
+        };
+        Ok(Duration::from_secs(secs))
     }
 
     /// Home directory: `$HOME` (or `USERPROFILE` on Windows), else the OS's idea of it.

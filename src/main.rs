@@ -24,7 +24,8 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    if let Some(format) = cli.command.format() {
+    // What stdout carries if anything fails from here on: an error, a panic, a signal.
+    if let Some(format) = cli.command.format(&env) {
         awscred::error::set_failure_line(format.renderer(&env).failure());
     }
     #[cfg(debug_assertions)]
@@ -36,9 +37,7 @@ fn main() -> ExitCode {
                 .map_or(ExitCode::SUCCESS, |k| ExitCode::from(k.code()))
         }
         Err(e) => {
-            if let Some(format) = cli.command.format(&env) {
-                print(format.renderer(&env).failure());
-            }
+            print(awscred::error::failure_line());
             awscred::error::report(&format!("{e:#}"));
             ExitCode::from(kind_of(&e).code())
         }

@@ -58,22 +58,7 @@ const MAX_OUTPUT: usize = 4096;
 
 /// `AWSCRED_MFA_PROCESS_TIMEOUT` (whole seconds, 1–600), default 60.
 fn mfa_process_timeout(env: &Env) -> Result<Duration> {
-    let secs = match env.get("AWSCRED_MFA_PROCESS_TIMEOUT") {
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|s| (1..=600).contains(s))
-            .ok_or_else(|| {
-                fail(
-                    Kind::Input,
-                    format!(
-                        "AWSCRED_MFA_PROCESS_TIMEOUT `{v}` must be whole seconds from 1 to 600"
-                    ),
-                )
-            })?,
-        None => DEFAULT_TIMEOUT,
-    };
-    Ok(Duration::from_secs(secs))
+    env.seconds("AWSCRED_MFA_PROCESS_TIMEOUT", DEFAULT_TIMEOUT)
 }
 
 #[derive(Clone, Copy, Debug)]

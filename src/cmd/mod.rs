@@ -169,20 +169,7 @@ pub fn sts(env: &Env) -> Result<SdkSts> {
 
 /// `AWSCRED_TIMEOUT` (whole seconds, 1–600), default 10: bounds every call, retries included.
 pub fn timeout(env: &Env) -> Result<Duration> {
-    let secs = match env.get("AWSCRED_TIMEOUT") {
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|s| (1..=600).contains(s))
-            .ok_or_else(|| {
-                fail(
-                    Kind::Input,
-                    format!("AWSCRED_TIMEOUT `{v}` must be whole seconds from 1 to 600"),
-                )
-            })?,
-        None => 10,
-    };
-    Ok(Duration::from_secs(secs))
+    env.seconds("AWSCRED_TIMEOUT", 10)
 }
 
 pub fn now() -> Timestamp {
