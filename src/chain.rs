@@ -69,6 +69,16 @@ fn explain(
     err: &aws_credential_types::provider::error::CredentialsError,
     req: &Request,
 ) -> anyhow::Error {
+    if crate::sts::is_too_large(err) {
+        return fail(
+            Kind::Network,
+            format!(
+                "the AWS endpoint for profile {} sent a response over {} MiB, far more than any real answer: check the endpoint settings (AWS_ENDPOINT_URL_*, sso_region)",
+                req.profile,
+                crate::sts::MAX_BODY >> 20
+            ),
+        );
+    }
     let mut text = Vec::new();
     let mut e: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cur) = e {

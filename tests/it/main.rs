@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attacks_sts;
 mod chain;
 mod core;
 mod everyday;
