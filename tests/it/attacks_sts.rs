@@ -1,11 +1,12 @@
-//! A hostile STS or SSO portal: control bytes in every credential field,
-//! malformed key ids, huge, endless and trickling bodies, escape sequences
-//! in error messages, redirects. Every case checks the exit code, that
-//! stdout is only the failure line, that stderr is one clean line, that
-//! nothing is cached, the wall time, and the child's peak memory.
+//! A hostile STS, SSO portal or `credential_process`: control bytes in every
+//! credential field, malformed key ids, huge, endless and trickling bodies,
+//! escape sequences in error messages, redirects. Every case checks the exit
+//! code, that stdout is only the failure line, that stderr is one clean
+//! line, that nothing is cached, the wall time, and the child's peak memory.
 
 use crate::support::*;
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Duration;
 
@@ -299,7 +300,7 @@ fn a_role_profile_on_a_hostile_answer_fails_cleanly() {
     assert!(!fs::read_to_string(&entries[0]).unwrap().contains(ID));
 }
 
-// ---- the SSO portal ----
+// ---- the SDK chain: SSO portal, web identity, credential_process ----
 
 fn sha1_hex(text: &str) -> String {
     let out = Command::new("sh")
@@ -330,6 +331,29 @@ fn export(home: &Home, sts: &FakeSts, profile: &str) -> Command {
     c
 }
 
+/// JSON escapes of control characters, as the portal would send them.
+const JSON_CONTROLS: [&str; 5] = ["\\u0001", "\\u001b[2J", "\\n", "\\u0000", "\\u009b"];
+
+#[test]
+fn hostile_sso_portal_credentials_are_refused_with_or_without_a_role_on_top() {
+    for bad in JSON_CONTROLS {
+        for (field, reply) in each_field(bad) {
+            for profile in ["sso", "on-sso"] {
+                let (home, sts) = (sso_home(), FakeSts::with(vec![reply.clone()]));
+                refused(
+                    &home,
+                    &mut export(&home, &sts, profile),
+                    6,
+                    &["the SSO portal answered for profile sso with unusable credentials"],
+                    SECS(3),
+                    &format!("{bad} in the portal's {field}, profile {profile}"),
+                );
+                assert_eq!(sts.calls("AssumeRole"), 0, "never signed with them");
+            }
+        }
+    }
+}
+
 #[test]
 fn a_huge_or_endless_sso_portal_body_is_cut_at_one_mebibyte() {
     for (what, reply) in [("huge", Reply::Huge(64 << 20)), ("endless", Reply::Endless)] {
@@ -343,5 +367,114 @@ fn a_huge_or_endless_sso_portal_body_is_cut_at_one_mebibyte() {
             what,
         );
         assert_eq!(sts.requests().len(), 1, "{what}: not retried");
+    }
+}
+
+#[test]
+fn a_role_on_an_sso_profile_refuses_a_hostile_role_answer() {
+    let home = sso_home();
+    let (id, secret, token) = issued_sso();
+    let sts = FakeSts::with(vec![
+        // The portal's usual answer, then a hostile AssumeRole.
+        hostile(&id, &secret, &token),
+        hostile("ASIA\u{9b}31mHOSTILE0001", SECRET, TOKEN),
+    ]);
+    refused(
+        &home,
+        &mut export(&home, &sts, "on-sso"),
+        6,
+        &["STS answered with unusable credentials"],
+        SECS(3),
+        "hostile AssumeRole on SSO",
+    );
+    assert_eq!(sts.calls("AssumeRole"), 1);
+}
+
+fn web_identity_home() -> Home {
+    let home = Home::new();
+    let token = home.path().join("token.jwt");
+    fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.e30.sig").unwrap();
+    let config = format!(
+        "{CONFIG}\n[profile ci]\nrole_arn = arn:aws:iam::888888888888:role/ci\nweb_identity_token_file = {}\n\n[profile on-ci]\nrole_arn = arn:aws:iam::999999999999:role/deploy\nsource_profile = ci\n",
+        token.display()
+    );
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    home
+}
+
+#[test]
+fn hostile_web_identity_credentials_are_refused_with_or_without_a_role_on_top() {
+    for bad in ["\x1b[2J", "\n", "&#0;"] {
+        for (field, reply) in each_field(bad) {
+            for profile in ["ci", "on-ci"] {
+                let (home, sts) = (web_identity_home(), FakeSts::with(vec![reply.clone()]));
+                refused(
+                    &home,
+                    &mut export(&home, &sts, profile),
+                    6,
+                    &[
+                        "STS answered the web identity call of profile ci with unusable credentials",
+                        "cannot get credentials for profile",
+                    ],
+                    SECS(3),
+                    &format!("{bad:?} in {field}, profile {profile}"),
+                );
+                assert_eq!(sts.calls("AssumeRole"), 0, "never signed with them");
+            }
+        }
+    }
+}
+
+/// An executable script in HOME printing `body` (a credential_process).
+fn script(home: &Home, name: &str, body: &str) -> String {
+    let path = home.path().join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn hostile_credential_process_output_is_refused_with_or_without_a_role_on_top() {
+    let outputs = [
+        (
+            "ESC in AccessKeyId",
+            r#"{"Version":1,"AccessKeyId":"ASIAPROC\u001b[2J000001","SecretAccessKey":"s","SessionToken":"t"}"#,
+        ),
+        (
+            "newline in AccessKeyId",
+            r#"{"Version":1,"AccessKeyId":"ASIAPROC0000\n000001","SecretAccessKey":"s"}"#,
+        ),
+        (
+            "short AccessKeyId",
+            r#"{"Version":1,"AccessKeyId":"ASIA","SecretAccessKey":"s"}"#,
+        ),
+        (
+            "NUL in SecretAccessKey",
+            r#"{"Version":1,"AccessKeyId":"ASIAPROC000000000001","SecretAccessKey":"s\u0000s"}"#,
+        ),
+        (
+            "C1 in SessionToken",
+            r#"{"Version":1,"AccessKeyId":"ASIAPROC000000000001","SecretAccessKey":"s","SessionToken":"t\u009bt"}"#,
+        ),
+    ];
+    for (what, json) in outputs {
+        let home = Home::new();
+        let proc = script(&home, "creds.sh", &format!("cat <<'EOF'\n{json}\nEOF"));
+        let config = format!(
+            "{CONFIG}\n[profile proc]\ncredential_process = {proc}\n\n[profile on-proc]\nrole_arn = arn:aws:iam::999999999999:role/deploy\nsource_profile = proc\n"
+        );
+        fs::write(home.path().join(".aws/config"), config).unwrap();
+        for profile in ["proc", "on-proc"] {
+            let sts = FakeSts::start();
+            refused(
+                &home,
+                &mut export(&home, &sts, profile),
+                3,
+                &["the credential_process of profile proc printed unusable credentials"],
+                SECS(3),
+                &format!("{what}, profile {profile}"),
+            );
+            assert!(sts.requests().is_empty(), "never signed with them");
+        }
     }
 }
