@@ -30,9 +30,34 @@ pub struct Request<'a> {
     pub timeout: Duration,
 }
 
+/// The profiles whose `credential_process` awscred is resolving, outermost
+/// first, one per line (a profile name cannot hold a newline). The AWS CLI
+/// carries `_AWS_CLI_PROFILE_CHAIN` for the same reason: a `credential_process`
+/// that runs awscred for a profile already on the way would spawn without end.
+pub const PROFILE_CHAIN_VAR: &str = "AWSCRED_PROFILE_CHAIN";
+
+/// Nested `credential_process` profiles allowed before awscred stops.
+pub const MAX_CHAIN_DEPTH: usize = 8;
+
+const LOOP: &str = "credential_process loop: ";
+const TOO_DEEP: &str = "credential_process chain deeper than ";
+
 pub fn profile_credentials(req: &Request) -> Result<Issued> {
     let (base, roles) = plan(req.files, req.profile)?;
-    let mut creds = resolve_base(req, base)?;
+    let previous = req.env.get(PROFILE_CHAIN_VAR);
+    let chain = extend_chain(previous, req.profile)?;
+    // The SDK spawns `credential_process` with no way to pass it environment
+    // variables, so the marker goes on this process: set here, before the
+    // runtime of `resolve_base` exists, and put back after that runtime is
+    // dropped (which joins its threads), so no other thread ever reads the
+    // environment meanwhile, and `exec`'s command does not inherit it.
+    std::env::set_var(PROFILE_CHAIN_VAR, chain);
+    let resolved = resolve_base(req, base);
+    match previous {
+        Some(v) => std::env::set_var(PROFILE_CHAIN_VAR, v),
+        None => std::env::remove_var(PROFILE_CHAIN_VAR),
+    }
+    let mut creds = resolved?;
     creds
         .validate()
         .map_err(|why| unusable(req.files, base, &why))?;
@@ -129,6 +154,40 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
     Ok((current, roles))
 }
 
+/// The marker for a child of this run: `chain` (the parent's, if any) with
+/// `profile` added, or the error when `profile` is already on it (a loop) or
+/// the chain is [`MAX_CHAIN_DEPTH`] long.
+fn extend_chain(chain: Option<&str>, profile: &str) -> Result<String> {
+    let names: Vec<&str> = chain
+        .unwrap_or("")
+        .split('\n')
+        .filter(|n| !n.is_empty())
+        .collect();
+    if let Some(start) = names.iter().position(|n| *n == profile) {
+        let mut path = names[start..].to_vec();
+        path.push(profile);
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "{LOOP}{}: a profile's credential_process runs awscred for a profile already on the way: point one of them at a profile with its own credentials",
+                path.join(" → ")
+            ),
+        ));
+    }
+    if names.len() >= MAX_CHAIN_DEPTH {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "{TOO_DEEP}{MAX_CHAIN_DEPTH} profiles ({} → {profile}): let a profile nearer the start get its credentials directly",
+                names.join(" → ")
+            ),
+        ));
+    }
+    let mut names = names;
+    names.push(profile);
+    Ok(names.join("\n"))
+}
+
 /// The SDK's credentials for `profile`, which is not a role on another profile.
 fn resolve_base(req: &Request, profile: &str) -> Result<Issued> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -140,7 +199,9 @@ fn resolve_base(req: &Request, profile: &str) -> Result<Issued> {
                 format!("cannot start the async runtime: {e}"),
             )
         })?;
-    rt.block_on(load(req, profile))
+    let got = rt.block_on(load(req, profile));
+    drop(rt);
+    got
 }
 
 async fn load(req: &Request<'_>, profile: &str) -> Result<Issued> {
@@ -227,6 +288,11 @@ fn explain(
         .chars()
         .filter(|c| !c.is_control())
         .collect();
+    // A nested awscred stopped a loop: its line (the end of its stderr, which
+    // the SDK quotes) says which profiles and what to do, however deep it was.
+    if let Some(at) = all.rfind(LOOP).or_else(|| all.rfind(TOO_DEEP)) {
+        return fail(Kind::Input, all[at..].trim_end().to_string());
+    }
     let detail: String = all.chars().take(300).collect();
     // The SDK's own words for a call that failed on the way (its `SdkError`
     // and an operation error without a code, an unreadable answer), whatever
@@ -325,5 +391,32 @@ mod tests {
             assert_eq!(kind_of(&e), Kind::Input, "{profile}");
             assert!(e.to_string().contains(text), "{profile}: {e}");
         }
+    }
+
+    #[test]
+    fn the_chain_marker_grows_and_stops_loops_and_depth() {
+        assert_eq!(extend_chain(None, "a").unwrap(), "a");
+        assert_eq!(extend_chain(Some("a"), "b").unwrap(), "a\nb");
+        assert_eq!(extend_chain(Some(""), "a b,c").unwrap(), "a b,c");
+        let e = extend_chain(Some("x\na\nb"), "a").unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert!(
+            e.to_string()
+                .starts_with("credential_process loop: a → b → a: "),
+            "{e}"
+        );
+        let e = extend_chain(Some("a"), "a").unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("credential_process loop: a → a: "));
+        let eight: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+        assert!(extend_chain(Some(&eight[..7].join("\n")), "p8").is_ok());
+        let e = extend_chain(Some(&eight.join("\n")), "p9").unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert!(
+            e.to_string()
+                .starts_with("credential_process chain deeper than 8 profiles (p1 → p2"),
+            "{e}"
+        );
     }
 }

@@ -1,12 +1,14 @@
 //! A hostile STS, SSO portal or `credential_process`: control bytes in every
 //! credential field, malformed key ids, huge, endless and trickling bodies,
-//! escape sequences in error messages, redirects. Every case checks the exit
-//! code, that stdout is only the failure line, that stderr is one clean
-//! line, that nothing is cached, the wall time, and the child's peak memory.
+//! escape sequences in error messages, redirects, and `credential_process`
+//! loops. Every case checks the exit code, that stdout is only the failure
+//! line, that stderr is one clean line, that nothing is cached, the wall
+//! time, and the child's peak memory.
 
 use crate::support::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -477,4 +479,132 @@ fn hostile_credential_process_output_is_refused_with_or_without_a_role_on_top() 
             assert!(sts.requests().is_empty(), "never signed with them");
         }
     }
+}
+
+// ---- credential_process loops ----
+
+/// A HOME whose profiles in `links` (profile, target) each have a
+/// credential_process running awscred for the target, through a wrapper that
+/// counts its runs in `runs` (and gives up after 30, so a regression cannot
+/// fork without end).
+fn looping_home(links: &[(&str, &str)]) -> Home {
+    let home = Home::new();
+    let runs = home.path().join("runs");
+    let wrapper = script(
+        &home,
+        "wrap.sh",
+        &format!(
+            "echo \"$1\" >> '{}'\n[ \"$(wc -l < '{}')\" -gt 30 ] && {{ echo 'wrapper: too many runs' >&2; exit 1; }}\nexec '{}' credential-process --profile \"$1\"",
+            runs.display(),
+            runs.display(),
+            env!("CARGO_BIN_EXE_awscred")
+        ),
+    );
+    let mut config = CONFIG.to_string();
+    for (profile, target) in links {
+        config.push_str(&format!(
+            "\n[profile {profile}]\ncredential_process = {wrapper} {target}\n"
+        ));
+    }
+    let plain = script(
+        &home,
+        "plain.sh",
+        r#"echo '{"Version":1,"AccessKeyId":"ASIAPROC000000000001","SecretAccessKey":"s"}'"#,
+    );
+    config.push_str(&format!("\n[profile end]\ncredential_process = {plain}\n"));
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    home
+}
+
+fn runs(home: &Home) -> usize {
+    fs::read_to_string(home.path().join("runs"))
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_credential_process_that_runs_awscred_for_its_own_profile_stops_at_once() {
+    let home = looping_home(&[("self", "self")]);
+    let sts = FakeSts::start();
+    refused(
+        &home,
+        &mut export(&home, &sts, "self"),
+        3,
+        &["credential_process loop: self → self: "],
+        SECS(1),
+        "self loop",
+    );
+    assert_eq!(runs(&home), 1, "one nested awscred");
+}
+
+#[test]
+fn a_credential_process_loop_through_two_profiles_stops_at_once() {
+    let home = looping_home(&[("a", "b"), ("b", "a")]);
+    let sts = FakeSts::start();
+    refused(
+        &home,
+        &mut export(&home, &sts, "a"),
+        3,
+        &["credential_process loop: a → b → a: "],
+        SECS(1),
+        "a → b → a",
+    );
+    assert_eq!(runs(&home), 2, "two nested awscred");
+    // Through credential-process too, whose failure output is empty.
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "b"]));
+    assert_eq!((r.code, r.stdout.as_str()), (3, ""), "{}", r.stderr);
+    assert_one_clean_line(&r.stderr, "b → a → b");
+    assert!(r.stderr.contains("credential_process loop: b → a → b: "));
+}
+
+#[test]
+fn a_credential_process_chain_deeper_than_eight_profiles_stops() {
+    let links: Vec<(String, String)> = (1..=9)
+        .map(|i| (format!("p{i}"), format!("p{}", i + 1)))
+        .chain([("p10".to_string(), "end".to_string())])
+        .collect();
+    let links: Vec<(&str, &str)> = links
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let home = looping_home(&links);
+    let sts = FakeSts::start();
+    refused(
+        &home,
+        &mut export(&home, &sts, "p1"),
+        3,
+        &["credential_process chain deeper than 8 profiles (p1 → p2 → p3 → p4 → p5 → p6 → p7 → p8 → p9)"],
+        SECS(5),
+        "ten deep",
+    );
+    assert_eq!(runs(&home), 8);
+    // Eight deep (p4 … p10, end) is fine.
+    let r = run(&mut export(&home, &sts, "p4"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("ASIAPROC000000000001"));
+}
+
+/// The marker is for awscred's own credential_process children only: a
+/// command run by `exec` does not inherit it.
+#[test]
+fn the_chain_marker_does_not_leak_into_exec() {
+    let home = looping_home(&[]);
+    let sts = FakeSts::start();
+    let out: &Path = &home.path().join("seen");
+    let r = run(home.cmd(&sts).args([
+        "exec",
+        "--profile",
+        "end",
+        "--",
+        "sh",
+        "-c",
+        &format!(
+            "printf %s \"${{AWSCRED_PROFILE_CHAIN-unset}}\" > '{}'",
+            out.display()
+        ),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(out).unwrap(), "unset");
 }
