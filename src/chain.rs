@@ -2,9 +2,18 @@
 //! identity) go through the AWS SDK's own profile provider, so `export` and
 //! `credential-process` work for any profile (what aws-export-credentials did).
 //! Only this path loads aws-config; the MFA and cache paths never do.
+//!
+//! The SDK resolves only the profile at the end of the `source_profile` chain
+//! (the SSO portal, the `credential_process`, the web identity call); awscred
+//! checks what comes back and assumes the roles above it with its own STS
+//! client. Left to the SDK, the next AssumeRole would be signed with unchecked
+//! credentials, and a control byte in a key id panics the SDK's signer.
 
 use crate::credentials::{Issued, Timestamp};
 use crate::error::{fail, Kind};
+use crate::profile::{self, Env, Files};
+use crate::sts::{IdentityRequest, RoleRequest, SdkSts, Sts};
+use crate::validate;
 use anyhow::Result;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
@@ -12,6 +21,8 @@ use aws_credential_types::provider::ProvideCredentials;
 use std::time::{Duration, UNIX_EPOCH};
 
 pub struct Request<'a> {
+    pub files: &'a Files,
+    pub env: &'a Env,
     pub profile: &'a str,
     pub region: &'a str,
     /// The profile uses IAM Identity Center (sso_session / sso_start_url).
@@ -19,7 +30,166 @@ pub struct Request<'a> {
     pub timeout: Duration,
 }
 
+/// The profiles whose `credential_process` awscred is resolving, outermost
+/// first, one per line (a profile name cannot hold a newline). The AWS CLI
+/// carries `_AWS_CLI_PROFILE_CHAIN` for the same reason: a `credential_process`
+/// that runs awscred for a profile already on the way would spawn without end.
+pub const PROFILE_CHAIN_VAR: &str = "AWSCRED_PROFILE_CHAIN";
+
+/// Nested `credential_process` profiles allowed before awscred stops.
+pub const MAX_CHAIN_DEPTH: usize = 8;
+
+const LOOP: &str = "credential_process loop: ";
+const TOO_DEEP: &str = "credential_process chain deeper than ";
+
 pub fn profile_credentials(req: &Request) -> Result<Issued> {
+    let (base, roles) = plan(req.files, req.profile)?;
+    let previous = req.env.get(PROFILE_CHAIN_VAR);
+    let chain = extend_chain(previous, req.profile)?;
+    // The SDK spawns `credential_process` with no way to pass it environment
+    // variables, so the marker goes on this process: set here, before the
+    // runtime of `resolve_base` exists, and put back after that runtime is
+    // dropped (which joins its threads), so no other thread ever reads the
+    // environment meanwhile, and `exec`'s command does not inherit it.
+    std::env::set_var(PROFILE_CHAIN_VAR, chain);
+    let resolved = resolve_base(req, base);
+    match previous {
+        Some(v) => std::env::set_var(PROFILE_CHAIN_VAR, v),
+        None => std::env::remove_var(PROFILE_CHAIN_VAR),
+    }
+    let mut creds = resolved?;
+    creds
+        .validate()
+        .map_err(|why| unusable(req.files, base, &why))?;
+    if roles.is_empty() {
+        return Ok(creds);
+    }
+    let endpoint_url = profile::endpoint_url(req.files, req.env, req.profile)?;
+    let sts = SdkSts {
+        timeout: req.timeout,
+    };
+    let mut origin = format!("the credentials of profile {base}");
+    for role in &roles {
+        let got = sts.assume_role(&RoleRequest {
+            signer: IdentityRequest {
+                access_key_id: &creds.access_key_id,
+                secret_access_key: &creds.secret_access_key,
+                session_token: creds.session_token.as_ref(),
+                region: req.region,
+                endpoint_url: endpoint_url.as_deref(),
+            },
+            origin: &origin,
+            role_arn: &role.arn,
+            session_name: &role.session_name,
+            external_id: role.external_id.as_deref(),
+            serial_number: None,
+            token_code: None,
+            // STS's default hour, as the SDK asked for: `duration_seconds`
+            // over an hour is refused when the signer is itself temporary.
+            duration_seconds: None,
+        })?;
+        origin = format!("role {}", role.arn);
+        creds = got.into();
+    }
+    Ok(creds)
+}
+
+/// A role above the profile the SDK resolves.
+#[derive(Debug, PartialEq)]
+struct Hop {
+    arn: String,
+    session_name: String,
+    external_id: Option<String>,
+}
+
+/// The profile the SDK resolves (the end of the `source_profile` chain) and
+/// the roles above it, innermost first, read as the SDK reads them: a profile
+/// with `role_arn` (but no `web_identity_token_file`) is a role on its
+/// `source_profile`.
+fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
+    let mut roles = Vec::new();
+    let mut path = vec![profile];
+    let mut current = profile;
+    loop {
+        let arn = match files.get(current, "role_arn") {
+            Some(arn) if files.get(current, "web_identity_token_file").is_none() => arn,
+            _ => break,
+        };
+        let session_name = match files.get(current, "role_session_name") {
+            Some(s) => validate::session_name(s.value, &s.origin)?.to_string(),
+            None => profile::default_session_name(current),
+        };
+        let external_id = match files.get(current, "external_id") {
+            Some(s) => Some(validate::external_id(s.value, &s.origin)?.to_string()),
+            None => None,
+        };
+        roles.push(Hop {
+            arn: validate::role_arn(arn.value, &arn.origin)?.to_string(),
+            session_name,
+            external_id,
+        });
+        let Some(source) = files.get(current, "source_profile") else {
+            return Err(fail(
+                Kind::Input,
+                format!("{}: profile `{current}` has role_arn but no source_profile: add `source_profile = NAME`", arn.origin),
+            ));
+        };
+        if source.value == current {
+            // Like the AWS CLI: only a profile holding keys may be its own source.
+            return Err(fail(
+                Kind::Input,
+                format!("{}: profile `{current}` names itself as source_profile but holds no keys: point it at the profile with the SSO, credential_process or web identity settings", source.origin),
+            ));
+        }
+        if path.contains(&source.value) {
+            return Err(fail(
+                Kind::Input,
+                format!("{}: source_profile loop: {} → {}: point one of them at a profile with credentials", source.origin, path.join(" → "), source.value),
+            ));
+        }
+        path.push(source.value);
+        current = source.value;
+    }
+    roles.reverse();
+    Ok((current, roles))
+}
+
+/// The marker for a child of this run: `chain` (the parent's, if any) with
+/// `profile` added, or the error when `profile` is already on it (a loop) or
+/// the chain is [`MAX_CHAIN_DEPTH`] long.
+fn extend_chain(chain: Option<&str>, profile: &str) -> Result<String> {
+    let names: Vec<&str> = chain
+        .unwrap_or("")
+        .split('\n')
+        .filter(|n| !n.is_empty())
+        .collect();
+    if let Some(start) = names.iter().position(|n| *n == profile) {
+        let mut path = names[start..].to_vec();
+        path.push(profile);
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "{LOOP}{}: a profile's credential_process runs awscred for a profile already on the way: point one of them at a profile with its own credentials",
+                path.join(" → ")
+            ),
+        ));
+    }
+    if names.len() >= MAX_CHAIN_DEPTH {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "{TOO_DEEP}{MAX_CHAIN_DEPTH} profiles ({} → {profile}): let a profile nearer the start get its credentials directly",
+                names.join(" → ")
+            ),
+        ));
+    }
+    let mut names = names;
+    names.push(profile);
+    Ok(names.join("\n"))
+}
+
+/// The SDK's credentials for `profile`, which is not a role on another profile.
+fn resolve_base(req: &Request, profile: &str) -> Result<Issued> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -29,10 +199,12 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
                 format!("cannot start the async runtime: {e}"),
             )
         })?;
-    rt.block_on(load(req))
+    let got = rt.block_on(load(req, profile));
+    drop(rt);
+    got
 }
 
-async fn load(req: &Request<'_>) -> Result<Issued> {
+async fn load(req: &Request<'_>, profile: &str) -> Result<Issued> {
     use aws_config::timeout::TimeoutConfig;
     let mut config = ProviderConfig::empty()
         .with_http_client(crate::sts::https_client())
@@ -46,13 +218,13 @@ async fn load(req: &Request<'_>) -> Result<Issued> {
         config = config.with_sleep_impl(sleep);
     }
     let provider = ProfileFileCredentialsProvider::builder()
-        .profile_name(req.profile)
+        .profile_name(profile)
         .configure(&config)
         .build();
     let c = provider
         .provide_credentials()
         .await
-        .map_err(|e| explain(&e, req))?;
+        .map_err(|e| explain(&e, req, profile))?;
     let expiration = c
         .expiry()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -65,10 +237,43 @@ async fn load(req: &Request<'_>) -> Result<Issued> {
     })
 }
 
+/// Credentials from the SDK that fail [`Issued::validate`]: a local program's
+/// output is the user's configuration to fix (exit 3); a server's answer is
+/// an unusable response, as from STS (exit 6).
+fn unusable(files: &Files, base: &str, why: &str) -> anyhow::Error {
+    if files.get(base, "credential_process").is_some() {
+        fail(
+            Kind::Input,
+            format!("the credential_process of profile {base} printed unusable credentials ({why}): fix the command it runs"),
+        )
+    } else if files.uses_sso(base) {
+        fail(
+            Kind::Network,
+            format!("the SSO portal answered for profile {base} with unusable credentials ({why}): retry; if it persists, check sso_region and the endpoint"),
+        )
+    } else {
+        fail(
+            Kind::Network,
+            format!("STS answered the web identity call of profile {base} with unusable credentials ({why}): retry; if it persists, check the endpoint"),
+        )
+    }
+}
+
 fn explain(
     err: &aws_credential_types::provider::error::CredentialsError,
     req: &Request,
+    base: &str,
 ) -> anyhow::Error {
+    if crate::sts::is_too_large(err) {
+        return fail(
+            Kind::Network,
+            format!(
+                "the AWS endpoint for profile {} sent a response over {} MiB, far more than any real answer: check the endpoint settings (AWS_ENDPOINT_URL_*, sso_region)",
+                req.profile,
+                crate::sts::MAX_BODY >> 20
+            ),
+        );
+    }
     let mut text = Vec::new();
     let mut e: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cur) = e {
@@ -78,12 +283,37 @@ fn explain(
         }
         e = cur.source();
     }
-    let detail: String = text
+    let all: String = text
         .join(": ")
         .chars()
         .filter(|c| !c.is_control())
-        .take(300)
         .collect();
+    // A nested awscred stopped a loop: its line (the end of its stderr, which
+    // the SDK quotes) says which profiles and what to do, however deep it was.
+    if let Some(at) = all.rfind(LOOP).or_else(|| all.rfind(TOO_DEEP)) {
+        return fail(Kind::Input, all[at..].trim_end().to_string());
+    }
+    let detail: String = all.chars().take(300).collect();
+    // The SDK's own words for a call that failed on the way (its `SdkError`
+    // and an operation error without a code, an unreadable answer), whatever
+    // the operation: generic, so not a type to downcast to.
+    let network = [
+        "dispatch failure",
+        "request has timed out",
+        "response error",
+        "unhandled error",
+    ];
+    if req.files.get(base, "credential_process").is_none()
+        && text.iter().any(|t| network.contains(&t.as_str()))
+    {
+        return fail(
+            Kind::Network,
+            format!(
+                "cannot get credentials for profile {} ({detail}): check the network and the endpoint settings, then retry",
+                req.profile
+            ),
+        );
+    }
     let lower = detail.to_lowercase();
     if req.sso && (lower.contains("token") || lower.contains("expired") || lower.contains("cache"))
     {
@@ -102,4 +332,88 @@ fn explain(
             req.profile
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::kind_of;
+    use crate::profile::File;
+
+    fn files(config: &str) -> Files {
+        let f = |p: &str, t: &str| File {
+            path: p.into(),
+            sections: crate::ini::parse(t).unwrap(),
+        };
+        Files::new(f("/h/.aws/config", config), f("/h/.aws/credentials", ""))
+    }
+
+    #[test]
+    fn the_sdk_resolves_the_end_of_the_chain_and_awscred_the_roles_above_it() {
+        let f = files("[profile sso]\nsso_session = corp\n[profile r1]\nrole_arn = arn:aws:iam::111111111111:role/one\nsource_profile = sso\nexternal_id = ext-1\n[profile r2]\nrole_arn = arn:aws:iam::222222222222:role/two\nsource_profile = r1\nrole_session_name = me\n[profile web]\nrole_arn = arn:aws:iam::333333333333:role/web\nweb_identity_token_file = /t\n[profile on-web]\nrole_arn = arn:aws:iam::444444444444:role/x\nsource_profile = web\n");
+        let (base, roles) = plan(&f, "r2").unwrap();
+        assert_eq!(base, "sso");
+        let hop = |arn: &str, name: &str, ext: Option<&str>| Hop {
+            arn: arn.into(),
+            session_name: name.into(),
+            external_id: ext.map(Into::into),
+        };
+        assert_eq!(
+            roles,
+            [
+                hop(
+                    "arn:aws:iam::111111111111:role/one",
+                    "awscred-r1",
+                    Some("ext-1")
+                ),
+                hop("arn:aws:iam::222222222222:role/two", "me", None),
+            ]
+        );
+        assert_eq!(plan(&f, "sso").unwrap(), ("sso", vec![]));
+        assert_eq!(plan(&f, "web").unwrap(), ("web", vec![]));
+        let (base, roles) = plan(&f, "on-web").unwrap();
+        assert_eq!((base, roles.len()), ("web", 1));
+    }
+
+    #[test]
+    fn a_self_reference_a_loop_or_a_missing_source_is_refused() {
+        let f = files("[profile me]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = me\ncredential_process = x\n[profile a]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = a\n[profile lone]\nrole_arn = arn:aws:iam::111111111111:role/r\n[profile bad]\nrole_arn = not-an-arn\nsource_profile = me\n");
+        for (profile, text) in [
+            ("me", "names itself as source_profile but holds no keys"),
+            ("a", "source_profile loop: a → b → a"),
+            ("lone", "has role_arn but no source_profile"),
+            ("bad", "not a role ARN"),
+        ] {
+            let e = plan(&f, profile).unwrap_err();
+            assert_eq!(kind_of(&e), Kind::Input, "{profile}");
+            assert!(e.to_string().contains(text), "{profile}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_chain_marker_grows_and_stops_loops_and_depth() {
+        assert_eq!(extend_chain(None, "a").unwrap(), "a");
+        assert_eq!(extend_chain(Some("a"), "b").unwrap(), "a\nb");
+        assert_eq!(extend_chain(Some(""), "a b,c").unwrap(), "a b,c");
+        let e = extend_chain(Some("x\na\nb"), "a").unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert!(
+            e.to_string()
+                .starts_with("credential_process loop: a → b → a: "),
+            "{e}"
+        );
+        let e = extend_chain(Some("a"), "a").unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("credential_process loop: a → a: "));
+        let eight: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+        assert!(extend_chain(Some(&eight[..7].join("\n")), "p8").is_ok());
+        let e = extend_chain(Some(&eight.join("\n")), "p9").unwrap_err();
+        assert_eq!(kind_of(&e), Kind::Input);
+        assert!(
+            e.to_string()
+                .starts_with("credential_process chain deeper than 8 profiles (p1 → p2"),
+            "{e}"
+        );
+    }
 }

@@ -158,19 +158,25 @@ impl Credentials {
     /// The checks every session passes before it is used or cached, whether it
     /// came from STS or from the cache: the error names the field, never its value.
     pub fn validate(&self) -> Result<(), String> {
-        let field = |what: &str, r: Result<(), &str>| r.map_err(|why| format!("the {what} {why}"));
-        field(
-            "access key id",
-            validate::access_key_id(&self.access_key_id),
-        )?;
-        field(
-            "secret access key",
-            validate::secret_access_key(self.secret_access_key.expose()),
-        )?;
-        field(
-            "session token",
-            validate::session_token(self.session_token.expose()),
+        check_fields(
+            &self.access_key_id,
+            &self.secret_access_key,
+            Some(&self.session_token),
         )
+    }
+}
+
+/// The field checks shared by sessions and handed-out credentials.
+fn check_fields(id: &str, secret: &Secret, token: Option<&Secret>) -> Result<(), String> {
+    let field = |what: &str, r: Result<(), &str>| r.map_err(|why| format!("the {what} {why}"));
+    field("access key id", validate::access_key_id(id))?;
+    field(
+        "secret access key",
+        validate::secret_access_key(secret.expose()),
+    )?;
+    match token {
+        Some(t) => field("session token", validate::session_token(t.expose())),
+        None => Ok(()),
     }
 }
 
@@ -183,6 +189,18 @@ pub struct Issued {
     pub secret_access_key: Secret,
     pub session_token: Option<Secret>,
     pub expiration: Option<Timestamp>,
+}
+
+impl Issued {
+    /// The checks of [`Credentials::validate`] (a token only when there is one),
+    /// for credentials from the AWS SDK: the error names the field, never its value.
+    pub fn validate(&self) -> Result<(), String> {
+        check_fields(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.as_ref(),
+        )
+    }
 }
 
 impl From<Credentials> for Issued {

@@ -18,6 +18,8 @@ pub const READ: &[&str] = &[
     "AWSCRED_FORMAT",
     "AWSCRED_MFA_PROCESS_TIMEOUT",
     "AWSCRED_PROFILE",
+    // The profiles a credential_process loop has passed (chain.rs).
+    "AWSCRED_PROFILE_CHAIN",
     "AWSCRED_TIMEOUT",
     "AWS_ACCESS_KEY_ID",
     "AWS_CONFIG_FILE",

@@ -607,7 +607,7 @@ fn base_keys(
 /// The STS endpoint override, following the SDKs' rules: `AWS_ENDPOINT_URL_STS` >
 /// `AWS_ENDPOINT_URL` > the profile's `services` block > its `endpoint_url`, all
 /// off when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
-fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String>> {
+pub fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String>> {
     let truthy = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
         || truthy(

@@ -9,6 +9,20 @@ use crate::credentials::{Credentials, LongTermKeys, Timestamp};
 use crate::error::{fail, Kind};
 use crate::secret::Secret;
 use anyhow::{Context, Result};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::{
+    RuntimeComponents, RuntimeComponentsBuilder,
+};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -78,30 +92,110 @@ impl Sts for SdkSts {
 }
 
 /// The one HTTP client awscred uses: hyper with rustls and ring, trusting the
-/// system's root certificates.
-pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+/// system's root certificates, every response body capped at [`MAX_BODY`].
+pub fn https_client() -> SharedHttpClient {
     client_for(None)
+}
+
+/// The most awscred reads of any response body (STS, the SSO portal). Real
+/// answers are a few KiB; a bigger or endless body fails as it streams in
+/// instead of being buffered whole by the SDK, which reads bodies to the end.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// An [`HttpClient`] whose connectors read every response body, at most
+/// [`MAX_BODY`] of it. Wrapping the connector covers every call made through
+/// the client, the SDK's own (SSO portal, web identity) included.
+#[derive(Debug)]
+struct Capped(SharedHttpClient);
+
+impl HttpClient for Capped {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(CappedConnector(self.0.http_connector(settings, components)))
+    }
+
+    fn validate_base_client_config(
+        &self,
+        components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_base_client_config(components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct CappedConnector(SharedHttpConnector);
+
+impl HttpConnector for CappedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let response = self.0.call(request);
+        HttpConnectorFuture::new(async move {
+            let mut response = response.await?;
+            // Read here rather than left to the SDK, so that a body over the cap
+            // is a dispatch failure the SDK does not retry (it retries any
+            // error reading a body), while a broken connection stays an I/O
+            // error it does retry. No operation awscred calls streams.
+            let body = Limited::new(response.take_body(), MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.is::<LengthLimitError>() {
+                        ConnectorError::other(e, None)
+                    } else {
+                        ConnectorError::io(e)
+                    }
+                })?;
+            *response.body_mut() = SdkBody::from(body.to_bytes());
+            Ok(response)
+        })
+    }
+}
+
+/// True when `err` comes from a response body over [`MAX_BODY`].
+pub fn is_too_large(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut e = Some(err);
+    while let Some(cur) = e {
+        if cur.is::<LengthLimitError>() {
+            return true;
+        }
+        e = cur.source();
+    }
+    false
 }
 
 /// The client for `endpoint_url`. A plain `http://` endpoint (a local STS
 /// stand-in) never does TLS, so it skips loading the system's root
 /// certificates, which costs milliseconds and most of a megabyte per process.
-fn client_for(
-    endpoint_url: Option<&str>,
-) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+fn client_for(endpoint_url: Option<&str>) -> SharedHttpClient {
     use aws_smithy_http_client::tls::{
         rustls_provider::CryptoMode, Provider, TlsContext, TrustStore,
     };
     let builder =
         aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
     let plain = endpoint_url.is_some_and(|u| u.starts_with("http://"));
-    match TlsContext::builder()
+    let client = match TlsContext::builder()
         .with_trust_store(TrustStore::empty())
         .build()
     {
         Ok(ctx) if plain => builder.tls_context(ctx).build_https(),
         _ => builder.build_https(),
-    }
+    };
+    SharedHttpClient::new(Capped(client))
 }
 
 /// A runtime only for the call: the cache-hit path never pays for one.
@@ -266,6 +360,10 @@ impl SdkSts {
                 Kind::Network,
                 format!("STS at {endpoint} did not answer within {} s: check your network or proxy, then retry", self.timeout.as_secs()),
             ),
+            SdkError::DispatchFailure(_) if is_too_large(&err) => fail(
+                Kind::Network,
+                format!("STS at {endpoint} sent a response over {} MiB, far more than any STS answer: check the endpoint", MAX_BODY >> 20),
+            ),
             SdkError::DispatchFailure(d) if d.is_timeout() => fail(
                 Kind::Network,
                 format!("STS at {endpoint} did not answer in time: check your network or proxy, then retry"),
@@ -353,7 +451,8 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 /// Maps an STS error response to a message and exit kind. `origin` says where
 /// the signing keys came from, so the message can point at them.
 pub fn classify(status: u16, code: &str, message: &str, origin: &str) -> anyhow::Error {
-    let message = printable(message);
+    let (code, message) = (printable(code), printable(message));
+    let code = code.as_str();
     let (kind, text) = match code {
         "AccessDenied" if message.contains("MultiFactorAuthentication") || message.contains("MFA") => (
             Kind::StsRejected,
@@ -468,12 +567,19 @@ mod tests {
                 Kind::StsRejected,
                 "(ValidationError: bad[31m)",
             ),
+            (
+                400,
+                "Evil\x1b[31m\nCode",
+                "m",
+                Kind::StsRejected,
+                "(Evil[31mCode: m)",
+            ),
         ];
         for (status, code, msg, kind, text) in cases {
             let e = classify(status, code, msg, "profile p");
             assert_eq!(kind_of(&e), kind, "{code}");
             assert!(e.to_string().contains(text), "{code}: {e}");
-            assert!(!e.to_string().contains('\x1b'));
+            assert!(!e.to_string().contains(['\x1b', '\n']));
         }
     }
 }

@@ -96,6 +96,8 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
     if files.uses_sdk_chain(name) {
         let (region, configured) = profile::region(&files, env, name, None)?;
         let credentials = crate::chain::profile_credentials(&crate::chain::Request {
+            files: &files,
+            env,
             profile: name,
             region: &region,
             sso: files.uses_sso(name),

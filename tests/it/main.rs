@@ -5,6 +5,7 @@
 mod support;
 
 mod attacks_local;
+mod attacks_sts;
 mod chain;
 mod core;
 mod everyday;

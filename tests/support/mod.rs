@@ -50,6 +50,25 @@ pub enum Reply {
     Truncate,
     /// A session whose `Date` header is this many seconds off the real clock.
     Skewed(i64),
+    /// A well-formed answer to the request's action (GetSessionToken,
+    /// AssumeRole…; JSON from the SSO portal) carrying these fields verbatim,
+    /// unescaped, so a test can put `&#0;`, `\u001b` or raw control bytes in;
+    /// expiring in an hour.
+    Hostile {
+        id: String,
+        secret: String,
+        token: String,
+    },
+    /// A valid answer (a session, or the SSO portal's) with this many bytes of
+    /// padding inside the document (announced in Content-Length).
+    Huge(usize),
+    /// A chunked body that never ends: 256 MiB of padding inside a document,
+    /// then silence until the client hangs up (no final chunk).
+    Endless,
+    /// A valid session sent one byte a second.
+    Trickle,
+    /// A redirect to `location`.
+    Redirect { status: u16, location: String },
 }
 
 pub fn session() -> Reply {
@@ -191,12 +210,17 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             access_key_id: String::new(),
             session_token: None,
         };
-        state.lock().unwrap().requests.push(request);
+        // A scripted reply is for the portal too; without one it hands out `issued_sso()`.
+        let scripted = {
+            let mut st = state.lock().unwrap();
+            st.requests.push(request.clone());
+            st.script.pop_front()
+        };
+        if let Some(reply) = scripted {
+            return respond(stream, reply, &request, state);
+        }
         let (id, secret, token) = issued_sso();
-        let body = format!(
-            "{{\"roleCredentials\":{{\"accessKeyId\":\"{id}\",\"secretAccessKey\":\"{secret}\",\"sessionToken\":\"{token}\",\"expiration\":{}}}}}",
-            (now() + 3600) * 1000
-        );
+        let body = portal_json(&id, &secret, &token);
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
@@ -267,6 +291,79 @@ fn respond(
             format!("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"),
         ),
         Reply::Raw { status, body } => (status, body),
+        Reply::Hostile { id, secret, token } => (200, hostile_body(req, &id, &secret, &token)),
+        Reply::Huge(bytes) => {
+            // The padding goes where the SDK skips it (an unknown element, JSON
+            // white space), so only the size is wrong.
+            let (body, cut, open, close) = if req.param("Action") == Some("GetRoleCredentials") {
+                let (id, secret, token) = issued_sso();
+                let body = portal_json(&id, &secret, &token);
+                let cut = body.len() - 1;
+                (body, cut, "", "")
+            } else {
+                let body = session_xml(state, req, 0);
+                let cut = body.find("</ResponseMetadata>").unwrap_or(body.len());
+                (body, cut, "<Padding>", "</Padding>")
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len() + open.len() + bytes + close.len()
+            );
+            stream.set_write_timeout(Some(Duration::from_secs(30)))?;
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&body.as_bytes()[..cut])?;
+            stream.write_all(open.as_bytes())?;
+            let spaces = [b' '; 64 * 1024];
+            let mut left = bytes;
+            while left > 0 {
+                let n = left.min(spaces.len());
+                stream.write_all(&spaces[..n])?;
+                left -= n;
+            }
+            stream.write_all(close.as_bytes())?;
+            stream.write_all(&body.as_bytes()[cut..])?;
+            return stream.flush();
+        }
+        Reply::Endless => {
+            stream.set_write_timeout(Some(Duration::from_secs(30)))?;
+            stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n")?;
+            let open = "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetSessionTokenResult><Credentials><AccessKeyId>";
+            stream.write_all(format!("{:x}\r\n{open}\r\n", open.len()).as_bytes())?;
+            // Bounded so a client without a cap cannot take the test machine's memory.
+            let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "A".repeat(64 * 1024));
+            for _ in 0..4096 {
+                stream.write_all(chunk.as_bytes())?;
+            }
+            // Never the final chunk: wait for the client to hang up.
+            let mut sink = [0u8; 1];
+            stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+            let _ = stream.read(&mut sink);
+            return Ok(());
+        }
+        Reply::Trickle => {
+            let body = session_xml(state, req, 0);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            for b in body.as_bytes() {
+                stream.write_all(&[*b])?;
+                stream.flush()?;
+                thread::sleep(Duration::from_secs(1));
+            }
+            return Ok(());
+        }
+        Reply::Redirect { status, location } => {
+            let body = session_xml(state, req, 0);
+            let head = format!(
+                "HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(body.as_bytes())?;
+            return stream.flush();
+        }
     };
     let head = format!(
         "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -318,6 +415,35 @@ fn session_xml(state: &Mutex<State>, req: &Request, shift: i64) -> String {
     } else {
         format!("<GetSessionTokenResponse {ns}><GetSessionTokenResult>{credentials}</GetSessionTokenResult>{meta}</GetSessionTokenResponse>")
     }
+}
+
+/// The body of [`Reply::Hostile`]: the request's kind of answer with the
+/// fields pasted in as they are.
+fn hostile_body(req: &Request, id: &str, secret: &str, token: &str) -> String {
+    let action = req.param("Action").unwrap_or("");
+    if action == "GetRoleCredentials" {
+        return portal_json(id, secret, token);
+    }
+    let exp = rfc3339(now() + 3600);
+    let credentials = format!(
+        "<Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>{token}</SessionToken><Expiration>{exp}</Expiration></Credentials>"
+    );
+    let user = if action.starts_with("AssumeRole") {
+        "<AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/r/x</Arn></AssumedRoleUser>"
+    } else {
+        ""
+    };
+    format!(
+        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result>{user}{credentials}</{action}Result><ResponseMetadata><RequestId>r-h</RequestId></ResponseMetadata></{action}Response>"
+    )
+}
+
+/// The SSO portal's GetRoleCredentials answer, expiring in an hour.
+fn portal_json(id: &str, secret: &str, token: &str) -> String {
+    format!(
+        "{{\"roleCredentials\":{{\"accessKeyId\":\"{id}\",\"secretAccessKey\":\"{secret}\",\"sessionToken\":\"{token}\",\"expiration\":{}}}}}",
+        (now() + 3600) * 1000
+    )
 }
 
 /// What the fake SSO portal hands out.
@@ -534,6 +660,65 @@ pub fn assert_no_secret(stderr: &str) {
                 "stderr holds `{piece}`, a piece of a secret fixture: {stderr}"
             );
         }
+    }
+}
+
+/// A finished run with its wall time and the child's peak resident set size.
+pub struct Measured {
+    pub run: Run,
+    pub took: Duration,
+    pub peak_rss_kib: u64,
+}
+
+/// Runs a command from [`Home::cmd`] like [`run`], under `/usr/bin/time -f %M`
+/// for its peak RSS. Reaping it here would not do: Linux counts the test
+/// process's own size, which the forked child starts as, in the child's
+/// `ru_maxrss`, while `time` is small when it forks.
+pub fn run_measured(c: &mut Command) -> Measured {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("rss");
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&report)
+        .arg(c.get_program())
+        .args(c.get_args())
+        .env_clear()
+        .stdin(Stdio::null());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => timed.env(k, v),
+            None => timed.env_remove(k),
+        };
+    }
+    detach_from_terminal(&mut timed);
+    let start = std::time::Instant::now();
+    let out = timed
+        .output()
+        .expect("run /usr/bin/time (Debian package `time`)");
+    let took = start.elapsed();
+    let text = std::fs::read_to_string(&report).unwrap();
+    // A failing command adds a line before the number ("Command exited with…").
+    let peak_rss_kib = text
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no RSS in {text:?}"));
+    let signalled = text.contains("terminated by signal");
+    Measured {
+        run: Run {
+            code: if signalled {
+                -1
+            } else {
+                out.status.code().unwrap_or(-1)
+            },
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        },
+        took,
+        peak_rss_kib,
     }
 }
 
