@@ -296,7 +296,7 @@ if [ -n "$FAKE_URL" ] && [ -n "$RESHAPED" ]; then shape_cases; fi
 consumer() {
   moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
   moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
-  mkdir -p "$T/cache-consumer"
+  # awscred makes its own cache directory (0700); it refuses one others can read.
   local rc=0
   # shellcheck disable=SC2016 # expanded by the inner bash
   env -i HOME="$E2E_HOME" PATH="$PATH" AWSCRED_CACHE_DIR="$T/cache-consumer" \
@@ -337,7 +337,7 @@ parallel_cli() {
   moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
   moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
   local home="$T/home-parallel" i rc=0 failures=0
-  mkdir -p "$home/.aws" "$home/cache"
+  mkdir -p "$home/.aws"
   printf '#!/bin/sh\necho asked >> "%s/asked"\necho 123456\n' "$home" >"$home/code.sh"
   chmod +x "$home/code.sh"
   {
@@ -379,7 +379,7 @@ roles_setup() {
   moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
   moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
   ROLES_HOME="$T/home-roles"
-  mkdir -p "$ROLES_HOME/.aws" "$ROLES_HOME/cache"
+  mkdir -p "$ROLES_HOME/.aws"
   printf '#!/bin/sh\necho asked >> "%s/asked"\necho 123456\n' "$ROLES_HOME" >"$ROLES_HOME/code.sh"
   chmod +x "$ROLES_HOME/code.sh"
   {
