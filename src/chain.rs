@@ -341,10 +341,7 @@ mod tests {
     use crate::profile::File;
 
     fn files(config: &str) -> Files {
-        let f = |p: &str, t: &str| File {
-            path: p.into(),
-            sections: crate::ini::parse(t).unwrap(),
-        };
+        let f = |p: &str, t: &str| File::parse(p.into(), t.to_string()).unwrap();
         Files::new(f("/h/.aws/config", config), f("/h/.aws/credentials", ""))
     }
 

@@ -486,7 +486,7 @@ mod tests {
             (TOKEN, c.session_token.expose()),
             (EXPIRATION, "2026-11-23T18:00:00Z"),
         ] {
-            assert_eq!(s.get(k).map(|p| p.value.as_str()), Some(v), "{k}");
+            assert_eq!(s.get(k).map(|p| &*p.value), Some(v), "{k}");
         }
         assert_eq!(
             update(&out, name, &c).unwrap(),
@@ -768,8 +768,10 @@ x = 1
                 .map(|s| {
                     let props = s.properties.iter();
                     (
-                        s.name.clone(),
-                        props.map(|p| (p.key.clone(), p.value.clone())).collect(),
+                        s.name.to_string(),
+                        props
+                            .map(|p| (p.key.to_string(), p.value.to_string()))
+                            .collect(),
                     )
                 })
                 .collect()
@@ -784,10 +786,7 @@ x = 1
                 ours.contains(&base)
             };
             for p in old.properties.iter().filter(|p| !owned(&p.key)) {
-                prop_assert_eq!(
-                    new.get(&p.key).map(|q| q.value.as_str()),
-                    Some(p.value.as_str())
-                );
+                prop_assert_eq!(new.get(&p.key).map(|q| &*q.value), Some(&*p.value));
             }
         }
         Ok(())

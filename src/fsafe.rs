@@ -144,7 +144,9 @@ pub fn read_path(path: &Path, max: u64) -> Result<Found> {
     if meta.len() > max {
         return Ok(Found::Refused("it is too large"));
     }
-    let mut bytes = Vec::new();
+    // Sized exactly: one read, no regrowth or copy (std probes for the end
+    // with a small stack buffer), and the text can be kept as it is.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(max + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {}", path.display()))?;

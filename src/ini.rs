@@ -15,19 +15,24 @@
 //!   (`[services]`, `s3 =` blocks); it is stored as `key.sub`. An indented line
 //!   after a non-empty value continues that value.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+/// One `key = value`, borrowed from the file's text: a key is copied only when
+/// it has upper-case letters or is a sub-property (`sts.endpoint_url`), a value
+/// only when continuation lines make it span several lines.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Property {
-    pub key: String,
-    pub value: String,
+pub struct Property<'a> {
+    pub key: Cow<'a, str>,
+    pub value: Cow<'a, str>,
     /// 1-based line number in the file.
     pub line: usize,
 }
 
 /// Key and line only: a value may be a secret key.
-impl fmt::Debug for Property {
+impl fmt::Debug for Property<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Property")
             .field("key", &self.key)
@@ -37,15 +42,15 @@ impl fmt::Debug for Property {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
+pub struct Section<'a> {
     /// The text between the brackets, trimmed (`profile work`, `default`).
-    pub name: String,
+    pub name: &'a str,
     pub line: usize,
-    pub properties: Vec<Property>,
+    pub properties: Vec<Property<'a>>,
 }
 
-impl Section {
-    pub fn get(&self, key: &str) -> Option<&Property> {
+impl<'a> Section<'a> {
+    pub fn get(&self, key: &str) -> Option<&Property<'a>> {
         self.properties.iter().find(|p| p.key == key)
     }
 }
@@ -76,21 +81,209 @@ pub fn utf8(bytes: Vec<u8>, path: &std::path::Path) -> anyhow::Result<String> {
     })
 }
 
-/// Parses a whole file. Linear in its size: duplicates are found through hash
-/// sets, never by scanning what came before.
-pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut sections: Vec<Section> = Vec::new();
-    // Line of each section name, and the keys of the current section.
-    let mut names: HashMap<&str, usize> = HashMap::new();
-    let mut keys: HashSet<String> = HashSet::new();
+/// Sections of this many properties or fewer look for a duplicate key by
+/// scanning; larger ones (only a hostile file has them) keep a hash set, so
+/// the cost stays linear in the size of the file.
+const SCAN_KEYS: usize = 16;
+
+/// A checked file. Every line is read once, as the AWS CLI refuses a broken
+/// file whatever profile is asked for, but only where each section is, is
+/// kept: a section's properties are read again when it is looked up, so a
+/// file of thousands of profiles costs one pass and almost no memory.
+pub struct Doc<'a> {
+    text: &'a str,
+    places: Vec<Place>,
+    index: HashMap<&'a str, usize>,
+}
+
+/// Where a section is in the text, in 20 bytes (a file is at most 16 MiB):
+/// files of thousands of profiles keep one per section.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    name: (u32, u32),
+    body: (u32, u32),
+    line: u32,
+}
+
+/// A section header and the text of its body (up to the next header), whose
+/// first line is the one after the header.
+#[derive(Clone, Copy)]
+struct Head<'a> {
+    name: &'a str,
+    line: usize,
+    body: &'a str,
+}
+
+/// Section names only: the text holds keys.
+impl fmt::Debug for Doc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+/// Name and line only: a body holds keys.
+impl fmt::Debug for Head<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Head")
+            .field("name", &self.name)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Doc<'a> {
+    /// Checks the whole of `text` (a leading BOM is skipped). Linear in its
+    /// size: duplicate sections are found through a hash map, duplicate keys
+    /// by a short scan or a hash set.
+    pub fn parse(text: &'a str) -> Result<Doc<'a>, ParseError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Sized once from the `[`s (an upper bound on the sections): growing
+        // would hash every name again at each doubling.
+        let most = memchr::memchr_iter(b'[', text.as_bytes()).count();
+        let mut doc = Doc {
+            text,
+            places: Vec::with_capacity(most),
+            index: HashMap::with_capacity(most),
+        };
+        // Offsets of slices of `text` (never out of range: they come from it).
+        let span = |s: &str| {
+            let start = s.as_ptr() as usize - text.as_ptr() as usize;
+            (start as u32, s.len() as u32)
+        };
+        scan(text, 1, None, Mode::Check, |event| match event {
+            // The section gets the next place when it ends.
+            Event::Header(name, line) => match doc.index.entry(name) {
+                Entry::Occupied(first) => Err(ParseError {
+                    line,
+                    message: format!(
+                        "duplicate section (first at line {}): merge the two",
+                        doc.places[*first.get()].line
+                    ),
+                }),
+                Entry::Vacant(place) => {
+                    place.insert(doc.places.len());
+                    Ok(())
+                }
+            },
+            Event::End(head, _) => {
+                doc.places.push(Place {
+                    name: span(head.name),
+                    body: span(head.body),
+                    line: head.line as u32,
+                });
+                Ok(())
+            }
+        })?;
+        Ok(doc)
+    }
+
+    fn head(&self, i: usize) -> Head<'a> {
+        let p = self.places[i];
+        let at = |(start, len): (u32, u32)| &self.text[start as usize..(start + len) as usize];
+        Head {
+            name: at(p.name),
+            line: p.line as usize,
+            body: at(p.body),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// Section names, in file order.
+    pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.places.len()).map(|i| self.head(i).name)
+    }
+
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// The `i`th section with its properties.
+    pub fn section(&self, i: usize) -> Section<'a> {
+        let head = self.head(i);
+        let mut properties = Vec::new();
+        // The body passed the whole-file check, so reading it again cannot fail.
+        let _ = scan(head.body, head.line + 1, Some(head), Mode::Read, |event| {
+            if let Event::End(_, props) = event {
+                properties = props;
+            }
+            Ok(())
+        });
+        Section {
+            name: head.name,
+            line: head.line,
+            properties,
+        }
+    }
+
+    /// Every section with its properties, in file order.
+    pub fn sections(&self) -> Vec<Section<'a>> {
+        (0..self.places.len()).map(|i| self.section(i)).collect()
+    }
+}
+
+/// Parses a whole file into its sections, borrowing from `text`.
+pub fn parse(text: &str) -> Result<Vec<Section<'_>>, ParseError> {
+    Ok(Doc::parse(text)?.sections())
+}
+
+/// What [`scan`] reports: a header as it is read, and a section with its
+/// properties when it ends.
+enum Event<'a> {
+    Header(&'a str, usize),
+    End(Head<'a>, Vec<Property<'a>>),
+}
+
+/// What [`scan`] does with the properties it reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Check the grammar only: values stay raw (their trimming and inline
+    /// comments matter only where the continuation rule asks), and the
+    /// sections are reported without properties.
+    Check,
+    /// Read the properties and report them with each section.
+    Read,
+}
+
+/// The line state machine, in one place for both passes: reads `text` (whose
+/// first line is `first_line`, already inside section `open` if given) and
+/// reports each header and each section's end to `each`.
+fn scan<'a>(
+    text: &'a str,
+    first_line: usize,
+    open: Option<Head<'a>>,
+    mode: Mode,
+    mut each: impl FnMut(Event<'a>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    // A value as the grammar reads it; in check mode values are kept raw.
+    let value = |raw: &'a str| match mode {
+        Mode::Check => raw,
+        Mode::Read => strip_inline_comment(trim(raw)),
+    };
+    // The open section, where its body starts in `text`, its properties, and
+    // (for a large section) its keys.
+    let mut current = open.map(|h| (h, 0, Vec::new()));
+    let mut keys: HashSet<Cow<str>> = HashSet::new();
     // Index of the last top-level property of the current section, for continuation lines.
     let mut last_prop: Option<usize> = None;
-
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let trimmed = line.trim();
+    // Line ends, found with one memchr pass: files of thousands of profiles
+    // are read on every run, so this loop works on bytes wherever the grammar
+    // allows. A last line without a newline ends at the end of the text.
+    let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+    let last = (!text.is_empty() && !text.ends_with('\n')).then_some(text.len());
+    let mut at = 0;
+    for (i, end) in newlines.chain(last).enumerate() {
+        let (start, line_no) = (at, first_line + i);
+        at = end + 1;
+        let line = &text[start..end];
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let trimmed = trim(line);
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
@@ -98,27 +291,32 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
             line: line_no,
             message,
         };
-        let indented = line.starts_with([' ', '\t']);
+        let indented = matches!(line.as_bytes()[0], b' ' | b'\t');
 
         if indented {
-            if let (Some(section), Some(idx)) = (sections.last_mut(), last_prop) {
-                let parent = &section.properties[idx];
-                if parent.value.is_empty() || parent.key.contains('.') {
+            if let (Some((_, _, properties)), Some(idx)) = (current.as_mut(), last_prop) {
+                let properties: &mut Vec<Property> = properties;
+                let parent = &properties[idx];
+                let empty = match mode {
+                    Mode::Check => strip_inline_comment(trim(&parent.value)).is_empty(),
+                    Mode::Read => parent.value.is_empty(),
+                };
+                if empty || parent.key.contains('.') {
                     let base = parent.key.split('.').next().unwrap_or(&parent.key);
-                    let (key, value) = split_property(trimmed).ok_or_else(|| {
+                    let (key, raw) = split_property(trimmed).ok_or_else(|| {
                         err(format!("expected `key = value` in the `{base}` block"))
                     })?;
-                    let full = format!("{base}.{key}");
-                    if !keys.insert(full.clone()) {
+                    let full: Cow<str> = Cow::Owned(format!("{base}.{key}"));
+                    if has_key(properties, &mut keys, &full) {
                         return Err(err(format!("duplicate key `{full}`")));
                     }
-                    section.properties.push(Property {
+                    properties.push(Property {
                         key: full,
-                        value,
+                        value: Cow::Borrowed(value(raw)),
                         line: line_no,
                     });
-                } else {
-                    let value = &mut section.properties[idx].value;
+                } else if mode == Mode::Read {
+                    let value = properties[idx].value.to_mut();
                     value.push('\n');
                     value.push_str(strip_inline_comment(trimmed));
                 }
@@ -127,71 +325,124 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         }
 
         if let Some(rest) = trimmed.strip_prefix('[') {
-            let close = rest
+            let end = rest
                 .find(']')
                 .ok_or_else(|| err("section header has no closing `]`".into()))?;
-            let after = rest[close + 1..].trim_start();
+            let after = trim(&rest[end + 1..]);
             if !(after.is_empty() || after.starts_with('#') || after.starts_with(';')) {
                 return Err(err("unexpected text after the section header's `]`".into()));
             }
-            let name = rest[..close].trim();
+            let name = trim(&rest[..end]);
             if name.is_empty() {
                 return Err(err("empty section name `[]`".into()));
             }
-            if let Some(first) = names.insert(name, line_no) {
-                return Err(err(format!(
-                    "duplicate section (first at line {first}): merge the two"
-                )));
+            let mut properties = Vec::new();
+            if let Some((head, body_start, mut ended)) = current.take() {
+                let body = &text[body_start..start];
+                if mode == Mode::Check {
+                    // Reported without properties; the vector serves the next section.
+                    ended.clear();
+                    properties = ended;
+                    each(Event::End(Head { body, ..head }, Vec::new()))?;
+                } else {
+                    each(Event::End(Head { body, ..head }, ended))?;
+                }
             }
+            each(Event::Header(name, line_no))?;
             keys.clear();
-            sections.push(Section {
-                name: name.to_string(),
+            let head = Head {
+                name,
                 line: line_no,
-                properties: Vec::new(),
-            });
+                body: "",
+            };
+            current = Some((head, at.min(text.len()), properties));
             last_prop = None;
             continue;
         }
 
-        let section = sections.last_mut().ok_or_else(|| {
-            err("setting outside any section: add a `[profile NAME]` header above it".into())
-        })?;
+        let Some((_, _, properties)) = current.as_mut() else {
+            return Err(err(
+                "setting outside any section: add a `[profile NAME]` header above it".into(),
+            ));
+        };
         // Never quote the line: it may be a secret pasted on its own.
-        let (key, value) = split_property(trimmed)
+        let (key, raw) = split_property(trimmed)
             .ok_or_else(|| err("expected `key = value` or a `[section]` header".into()))?;
-        if !keys.insert(key.clone()) {
-            let first = section.get(&key).map_or(0, |p| p.line);
+        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(key.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(key)
+        };
+        if has_key(properties, &mut keys, &key) {
+            let first = properties
+                .iter()
+                .find(|p| p.key == key)
+                .map_or(0, |p| p.line);
             return Err(err(format!(
                 "duplicate key `{key}` (first at line {first})"
             )));
         }
-        section.properties.push(Property {
+        properties.push(Property {
             key,
-            value,
+            value: Cow::Borrowed(value(raw)),
             line: line_no,
         });
-        last_prop = Some(section.properties.len() - 1);
+        last_prop = Some(properties.len() - 1);
     }
-    Ok(sections)
+    if let Some((head, body_start, mut properties)) = current {
+        let body = &text[body_start..];
+        if mode == Mode::Check {
+            properties = Vec::new();
+        }
+        each(Event::End(Head { body, ..head }, properties))?;
+    }
+    Ok(())
 }
 
-/// Splits `key = value` (or `key: value`) at the first delimiter.
-fn split_property(line: &str) -> Option<(String, String)> {
-    let at = line.find(['=', ':'])?;
-    let key = line[..at].trim();
+/// Whether `properties` already has `key`; for a large section, also records it.
+#[allow(clippy::ptr_arg)] // a `Cow`, so that recording a borrowed key does not copy it
+fn has_key<'a>(
+    properties: &[Property<'a>],
+    keys: &mut HashSet<Cow<'a, str>>,
+    key: &Cow<'a, str>,
+) -> bool {
+    if properties.len() < SCAN_KEYS {
+        return properties.iter().any(|p| p.key == *key);
+    }
+    if keys.is_empty() {
+        keys.extend(properties.iter().map(|p| p.key.clone()));
+    }
+    !keys.insert(key.clone())
+}
+
+/// Splits `key = value` (or `key: value`) at the first delimiter: the key,
+/// trimmed, and the raw rest of the line.
+fn split_property(line: &str) -> Option<(&str, &str)> {
+    let at = memchr::memchr2(b'=', b':', line.as_bytes())?;
+    let key = trim(&line[..at]);
     if key.is_empty() {
         return None;
     }
-    let value = strip_inline_comment(line[at + 1..].trim());
-    Some((key.to_ascii_lowercase(), value.to_string()))
+    Some((key, &line[at + 1..]))
+}
+
+/// `str::trim` (Unicode white space, as Python's `strip` that the AWS CLI
+/// uses), done on ASCII bytes when what is left starts and ends with an ASCII
+/// character, as nearly every line does.
+fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(a), Some(z)) if !(a.is_ascii() && z.is_ascii()) => s.trim(),
+        _ => t,
+    }
 }
 
 /// Drops a `#` or `;` comment that follows white space. Shared with the
 /// credentials-file writer, which must read values exactly as this reader does.
 pub(crate) fn strip_inline_comment(value: &str) -> &str {
     let bytes = value.as_bytes();
-    for i in 1..bytes.len() {
-        if matches!(bytes[i], b'#' | b';') && matches!(bytes[i - 1], b' ' | b'\t') {
+    for i in memchr::memchr2_iter(b'#', b';', bytes) {
+        if i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
             return value[..i].trim_end();
         }
     }
@@ -202,11 +453,8 @@ pub(crate) fn strip_inline_comment(value: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn props(s: &Section) -> Vec<(&str, &str)> {
-        s.properties
-            .iter()
-            .map(|p| (p.key.as_str(), p.value.as_str()))
-            .collect()
+    fn props<'a>(s: &'a Section) -> Vec<(&'a str, &'a str)> {
+        s.properties.iter().map(|p| (&*p.key, &*p.value)).collect()
     }
 
     #[test]
@@ -277,6 +525,24 @@ mod tests {
             let e = parse(text).unwrap_err();
             assert!(!e.message.contains("wJalrXUt"), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn duplicates_are_found_in_large_sections_too() {
+        let mut text = String::from("[big]\n");
+        for i in 0..40 {
+            text.push_str(&format!("key{i} = v\n"));
+        }
+        assert_eq!(parse(&text).unwrap()[0].properties.len(), 40);
+        for dup in ["KEY3 = again\n", "key39 = again\n"] {
+            let e = parse(&format!("{text}{dup}")).unwrap_err();
+            assert_eq!(e.line, 42, "{dup}");
+            assert!(e.message.contains("duplicate key"), "{}", e.message);
+        }
+        let e = parse(&format!("{text}s3 =\n  a = 1\n  a = 2\n")).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (44, "duplicate key `s3.a`"));
+        // A new section starts with no keys.
+        assert!(parse(&format!("{text}[next]\nkey3 = v\n")).is_ok());
     }
 
     #[test]

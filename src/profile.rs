@@ -5,18 +5,21 @@ use crate::credentials::{is_temporary_key_id, LongTermKeys};
 pub use crate::env::Env;
 use crate::error::{fail, Kind};
 use crate::fsafe::{self, Found};
-use crate::ini::{self, Section};
+use crate::ini::{self, Doc};
 use crate::secret::Secret;
 use crate::validate;
 use anyhow::Result;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// One parsed file: where it is and its sections (empty when it does not exist).
+/// One checked file: where it is and its sections (none when it does not exist).
 #[derive(Debug)]
 pub struct File {
     pub path: PathBuf,
-    pub sections: Vec<Section>,
+    /// Over the file's text, which is read once and lives as long as the
+    /// process (see [`File::parse`]).
+    doc: Doc<'static>,
 }
 
 /// The AWS files are read whole; none is anywhere near this.
@@ -37,13 +40,41 @@ impl File {
                 ))
             }
         };
-        let sections = ini::parse(&text).map_err(|e| {
+        File::parse(path, text)
+    }
+
+    /// Checks `text` as the file at `path`. awscred reads each file once and
+    /// exits soon after: keeping the text for the whole process lets every
+    /// section and value borrow it, so a file of 5,000 profiles costs one pass
+    /// and no copies.
+    pub fn parse(path: PathBuf, text: String) -> Result<File> {
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let doc = Doc::parse(text).map_err(|e| {
             fail(
                 Kind::Input,
                 format!("{}:{}: {}", path.display(), e.line, e.message),
             )
         })?;
-        Ok(File { path, sections })
+        Ok(File { path, doc })
+    }
+
+    /// Setting `key` of the `i`th section. A value that had to be built (from
+    /// continuation lines) is kept for the process like the text it came from.
+    fn get(&self, i: usize, key: &str) -> Option<Setting<'static>> {
+        let p = self
+            .doc
+            .section(i)
+            .properties
+            .into_iter()
+            .find(|p| p.key == key)?;
+        let value: &'static str = match p.value {
+            Cow::Borrowed(v) => v,
+            Cow::Owned(v) => Box::leak(v.into_boxed_str()),
+        };
+        Some(Setting {
+            value,
+            origin: format!("{}:{}", self.path.display(), p.line),
+        })
     }
 }
 
@@ -53,10 +84,11 @@ impl File {
 pub struct Files {
     pub config: File,
     pub credentials: File,
-    /// Profile name → its config section (`[profile NAME]`, `[default]`).
-    config_index: HashMap<String, usize>,
-    /// Profile name → its credentials section (`[NAME]`).
-    credentials_index: HashMap<String, usize>,
+    /// Profile name → config section, for headers spelt other than
+    /// `[profile NAME]` (`[profile  NAME]`, tabs): the regular ones are found
+    /// through the file's own index, and the credentials file's sections are
+    /// named after their profile.
+    irregular: HashMap<&'static str, usize>,
     /// `services NAME` (spaces normalised) → its config section.
     services_index: HashMap<String, usize>,
 }
@@ -79,31 +111,28 @@ impl Files {
     /// Indexes the two files as the AWS CLI reads them: the first section of a
     /// name counts, and `[profile default]` beats `[default]`.
     pub fn new(config: File, credentials: File) -> Files {
-        let mut config_index = HashMap::new();
+        let mut irregular = HashMap::new();
         let mut services_index = HashMap::new();
-        for (i, s) in config.sections.iter().enumerate() {
-            if s.name != "default" {
-                if let Some(name) = config_profile_name(&s.name) {
-                    config_index.entry(name.to_string()).or_insert(i);
+        for (i, name) in config.doc.names().enumerate() {
+            let regular = name
+                .strip_prefix("profile ")
+                .is_some_and(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+            if name != "default" && !regular {
+                if let Some(profile) = config_profile_name(name) {
+                    irregular.entry(profile).or_insert(i);
                 }
             }
-            let words: Vec<&str> = s.name.split_whitespace().collect();
-            if words.first() == Some(&"services") {
-                services_index.entry(words.join(" ")).or_insert(i);
+            if name.starts_with("services") {
+                let words: Vec<&str> = name.split_whitespace().collect();
+                if words.first() == Some(&"services") {
+                    services_index.entry(words.join(" ")).or_insert(i);
+                }
             }
-        }
-        if let Some(i) = config.sections.iter().position(|s| s.name == "default") {
-            config_index.entry("default".to_string()).or_insert(i);
-        }
-        let mut credentials_index = HashMap::new();
-        for (i, s) in credentials.sections.iter().enumerate() {
-            credentials_index.entry(s.name.clone()).or_insert(i);
         }
         Files {
             config,
             credentials,
-            config_index,
-            credentials_index,
+            irregular,
             services_index,
         }
     }
@@ -118,31 +147,34 @@ impl Files {
         aws_file(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
     }
 
-    /// Section of profile `name` in the config file: `[profile NAME]`, or `[default]` for default.
-    fn config_section(&self, name: &str) -> Option<&Section> {
-        self.config_index
-            .get(name)
-            .map(|&i| &self.config.sections[i])
-    }
-
-    /// Section of profile `name` in the credentials file.
-    fn credentials_section(&self, name: &str) -> Option<&Section> {
-        self.credentials_index
-            .get(name)
-            .map(|&i| &self.credentials.sections[i])
+    /// The config section of profile `name`: the first `[profile NAME]`
+    /// however spaced, else `[default]` for `default`.
+    fn config_section(&self, name: &str) -> Option<usize> {
+        let regular = self.config.doc.position(&format!("profile {name}"));
+        let first = match (regular, self.irregular.get(name)) {
+            (Some(a), Some(&b)) => Some(a.min(b)),
+            (a, b) => a.or(b.copied()),
+        };
+        first.or_else(|| {
+            (name == "default")
+                .then(|| self.config.doc.position("default"))
+                .flatten()
+        })
     }
 
     pub fn has_profile(&self, name: &str) -> bool {
-        self.config_index.contains_key(name) || self.credentials_index.contains_key(name)
+        self.config_section(name).is_some() || self.credentials.doc.position(name).is_some()
     }
 
     /// Every profile named in either file, sorted.
     pub fn profile_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
-            .config_index
-            .keys()
-            .chain(self.credentials_index.keys())
-            .cloned()
+            .config
+            .doc
+            .names()
+            .filter_map(config_profile_name)
+            .chain(self.credentials.doc.names())
+            .map(str::to_string)
             .collect();
         names.sort();
         names.dedup();
@@ -150,21 +182,17 @@ impl Files {
     }
 
     /// A profile setting; the credentials file wins over the config file, as in the AWS CLI.
-    pub fn get(&self, profile: &str, key: &str) -> Option<Setting<'_>> {
-        fn from<'f>(file: &File, section: Option<&'f Section>, key: &str) -> Option<Setting<'f>> {
-            section.and_then(|s| s.get(key)).map(|p| Setting {
-                value: p.value.as_str(),
-                origin: format!("{}:{}", file.path.display(), p.line),
-            })
-        }
-        from(&self.credentials, self.credentials_section(profile), key)
-            .or_else(|| from(&self.config, self.config_section(profile), key))
+    pub fn get(&self, profile: &str, key: &str) -> Option<Setting<'static>> {
+        let credentials = self.credentials.doc.position(profile);
+        credentials
+            .and_then(|i| self.credentials.get(i, key))
+            .or_else(|| self.config.get(self.config_section(profile)?, key))
     }
 
     /// A sub-property of a `[services NAME]` section, e.g. `sts.endpoint_url`.
-    fn service_setting(&self, services: &str, key: &str) -> Option<&str> {
+    fn service_setting(&self, services: &str, key: &str) -> Option<&'static str> {
         let i = self.services_index.get(&format!("services {services}"))?;
-        self.config.sections[*i].get(key).map(|p| p.value.as_str())
+        self.config.get(*i, key).map(|s| s.value)
     }
 }
 
@@ -657,10 +685,7 @@ mod tests {
     use crate::error::kind_of;
 
     fn files(config: &str, credentials: &str) -> Files {
-        let f = |p: &str, t: &str| File {
-            path: PathBuf::from(p),
-            sections: ini::parse(t).unwrap(),
-        };
+        let f = |p: &str, t: &str| File::parse(PathBuf::from(p), t.to_string()).unwrap();
         Files::new(
             f("/h/.aws/config", config),
             f("/h/.aws/credentials", credentials),

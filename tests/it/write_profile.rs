@@ -144,7 +144,7 @@ fn killed_during_writes_the_credentials_file_is_never_torn() {
         let sections = awscred::ini::parse(&text)
             .unwrap_or_else(|e| panic!("iteration {i}: torn file ({e}):\n{text}"));
         if let Some(live) = sections.iter().find(|s| s.name == "live") {
-            let keys: Vec<&str> = live.properties.iter().map(|p| p.key.as_str()).collect();
+            let keys: Vec<&str> = live.properties.iter().map(|p| &*p.key).collect();
             assert_eq!(
                 keys,
                 [
