@@ -1,14 +1,16 @@
 //! Session credentials and the little time arithmetic they need.
 //!
 //! Timestamps are whole seconds since the Unix epoch, written as RFC 3339 UTC
-//! (`2026-11-23T17:38:35Z`). Doing this by hand keeps a date crate out of the
-//! binary; the calendar maths is the well-known days-from-civil algorithm.
+//! (`2026-11-23T17:38:35Z`) with the `time` crate, already compiled in
+//! through the SDK.
 
 use crate::secret::Secret;
 use crate::validate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// Seconds since the Unix epoch, UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,75 +25,47 @@ impl Timestamp {
         Timestamp(secs)
     }
 
-    /// Parses RFC 3339 with a `Z` or `±HH:MM` offset and optional fractional seconds.
+    /// Parses RFC 3339 (`Z` or `±HH:MM`, optional fraction), as STS, the AWS
+    /// CLI and other tools write it; the fraction is dropped.
     pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
-        let b = s.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-            return None;
-        }
-        if b[13] != b':' || b[16] != b':' {
-            return None;
-        }
-        let num = |r: std::ops::Range<usize>| -> Option<i64> {
-            let part = s.get(r)?;
-            if !part.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            part.parse().ok()
-        };
-        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if !(1..=12).contains(&month)
-            || !(1..=31).contains(&day)
-            || hour > 23
-            || min > 59
-            || sec > 60
-        {
-            return None;
-        }
-        let mut rest = &s[19..];
-        if let Some(frac) = rest.strip_prefix('.') {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 {
-                return None;
-            }
-            rest = &frac[digits..];
-        }
-        let offset = match rest {
-            "Z" | "z" => 0,
-            _ => {
-                let ob = rest.as_bytes();
-                if ob.len() != 6 || ob[3] != b':' {
-                    return None;
-                }
-                let sign = match ob[0] {
-                    b'+' => 1,
-                    b'-' => -1,
-                    _ => return None,
-                };
-                let h: i64 = rest.get(1..3)?.parse().ok()?;
-                let m: i64 = rest.get(4..6)?.parse().ok()?;
-                sign * (h * 3600 + m * 60)
-            }
-        };
-        let days = days_from_civil(year, month, day);
-        Some(Timestamp(
-            days * 86_400 + hour * 3600 + min * 60 + sec - offset,
-        ))
+        OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .map(|t| Timestamp(t.unix_timestamp()))
     }
 
+    /// RFC 3339 in UTC, whole seconds: `2026-11-23T17:38:35Z`, the shape
+    /// `aws sts get-session-token` prints. Timestamps past the year 9999 are
+    /// refused where they enter (see [`Timestamp::is_representable`]); one that
+    /// got here anyway is shown as the last representable second, never a panic.
     pub fn to_rfc3339(self) -> String {
-        let days = self.0.div_euclid(86_400);
-        let secs = self.0.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let t = OffsetDateTime::from_unix_timestamp(self.0.clamp(MIN_SECS, MAX_SECS))
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
         )
     }
+
+    /// Within years 0000–9999, the range RFC 3339 can write.
+    pub fn is_representable(self) -> bool {
+        (MIN_SECS..=MAX_SECS).contains(&self.0)
+    }
+
+    /// True while more than [`EXPIRY_MARGIN_SECS`] are left before this
+    /// expiration at `now`: the one rule for "still valid", everywhere.
+    pub fn fresh_at(self, now: Timestamp) -> bool {
+        self.0 - now.0 > EXPIRY_MARGIN_SECS
+    }
 }
+
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+const MIN_SECS: i64 = -62_167_219_200;
+const MAX_SECS: i64 = 253_402_300_799;
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -113,28 +87,6 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-// Howard Hinnant's algorithms, proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// A session is treated as expired when this little time, or less, is left.
 pub const EXPIRY_MARGIN_SECS: i64 = 600;
 
@@ -152,7 +104,7 @@ pub struct Credentials {
 impl Credentials {
     /// True while more than [`EXPIRY_MARGIN_SECS`] remain.
     pub fn is_fresh(&self, now: Timestamp) -> bool {
-        self.expiration.0 - now.0 > EXPIRY_MARGIN_SECS
+        self.expiration.fresh_at(now)
     }
 
     /// The checks every session passes before it is used or cached, whether it
@@ -162,13 +114,22 @@ impl Credentials {
             &self.access_key_id,
             &self.secret_access_key,
             Some(&self.session_token),
+            Some(self.expiration),
         )
     }
 }
 
 /// The field checks shared by sessions and handed-out credentials.
-fn check_fields(id: &str, secret: &Secret, token: Option<&Secret>) -> Result<(), String> {
+fn check_fields(
+    id: &str,
+    secret: &Secret,
+    token: Option<&Secret>,
+    expiration: Option<Timestamp>,
+) -> Result<(), String> {
     let field = |what: &str, r: Result<(), &str>| r.map_err(|why| format!("the {what} {why}"));
+    if expiration.is_some_and(|e| !e.is_representable()) {
+        return Err("the expiration is outside the years 0000 to 9999".into());
+    }
     field("access key id", validate::access_key_id(id))?;
     field(
         "secret access key",
@@ -199,6 +160,7 @@ impl Issued {
             &self.access_key_id,
             &self.secret_access_key,
             self.session_token.as_ref(),
+            self.expiration,
         )
     }
 }
@@ -273,9 +235,27 @@ mod tests {
             "2022-02-27T22:10:04",
             "2022-02-27T22:10:04+0000",
             "２022-02-27T22:10:04Z",
+            "2022-02-31T00:00:00Z",
+            "2022-02-27T22:10:04+99:99",
+            "2022-02-27T24:00:00Z",
         ] {
             assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn timestamps_beyond_rfc_3339_are_refused_never_a_panic() {
+        let c = |e: i64| Credentials {
+            access_key_id: "ASIAXXXXXXXXXXXXXXXX".into(),
+            secret_access_key: "s".into(),
+            session_token: "t".into(),
+            expiration: Timestamp(e),
+        };
+        assert!(c(MAX_SECS).validate().is_ok());
+        assert!(c(MAX_SECS + 1).validate().is_err());
+        assert!(c(i64::MIN).validate().is_err());
+        assert_eq!(Timestamp(i64::MAX).to_rfc3339(), "9999-12-31T23:59:59Z");
+        assert_eq!(Timestamp(MIN_SECS).to_rfc3339(), "0000-01-01T00:00:00Z");
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn short(message: &str) -> &str {
 
 fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {
     match expiration {
-        Some(exp) if exp.0 - now.0 > crate::credentials::EXPIRY_MARGIN_SECS => {
+        Some(exp) if exp.fresh_at(now) => {
             format!("valid until {exp} ({})", cmd::time_left(exp, now))
         }
         Some(exp) => format!("expired ({exp})"),

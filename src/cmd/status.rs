@@ -4,9 +4,9 @@
 
 use crate::cli::StatusArgs;
 use crate::cmd::{self, Output};
-use crate::credentials::{is_temporary_key_id, Timestamp, EXPIRY_MARGIN_SECS};
+use crate::credentials::{is_temporary_key_id, Timestamp};
 use crate::error::{one_line, Kind};
-use crate::profile::Env;
+use crate::profile::{self, Env, Files, Options};
 use crate::secret::Secret;
 use crate::sts::{IdentityRequest, Sts};
 use anyhow::Result;
@@ -51,7 +51,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     {
         Some((_, Some(exp))) => {
             let _ = writeln!(out, "expires      {exp} ({})", cmd::time_left(exp, now));
-            (exp.0 - now.0 <= EXPIRY_MARGIN_SECS).then_some(Kind::Expired)
+            (!exp.fresh_at(now)).then_some(Kind::Expired)
         }
         Some((raw, None)) => {
             let _ = writeln!(out, "expires      unreadable ({})", one_line(raw));
@@ -68,16 +68,21 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     };
 
     if args.check {
-        let endpoint = env
-            .get("AWS_ENDPOINT_URL_STS")
-            .or_else(|| env.get("AWS_ENDPOINT_URL"));
+        // The endpoint of the session's profile, by the same precedence as every call.
+        let files = Files::load(env)?;
+        let opts = Options {
+            profile: env.get("AWSCRED_PROFILE"),
+            ..Options::default()
+        };
+        let (name, _) = profile::profile_name(&opts, env)?;
+        let endpoint = profile::endpoint_url(&files, env, name)?;
         let (secret, token) = (Secret::from(secret), token.map(Secret::from));
         let arn = cmd::sts(env)?.get_caller_identity(&IdentityRequest {
             access_key_id: id,
             secret_access_key: &secret,
             session_token: token.as_ref(),
             region: region.unwrap_or(crate::profile::DEFAULT_REGION),
-            endpoint_url: endpoint,
+            endpoint_url: endpoint.as_deref(),
         })?;
         let _ = writeln!(out, "identity     {arn}");
     }

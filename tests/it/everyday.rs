@@ -477,3 +477,42 @@ fn ctrl_c_at_the_prompt_leaves_the_terminal_usable() {
     assert!(sts.requests().is_empty());
     assert!(home.cache_entries().is_empty());
 }
+
+/// `status --check` finds STS by the same rules as every other call (the one
+/// function whose unit tests cover `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` too;
+/// here, that would leave only AWS's own endpoint, which no test may reach).
+#[test]
+fn status_check_uses_the_configured_endpoint_precedence() {
+    let (configured, global) = (FakeSts::start(), FakeSts::start());
+    let config = format!(
+        "{CONFIG}\n[profile lab]\nservices = dev\nendpoint_url = {}\n\n[services dev]\nsts =\n  endpoint_url = {}\n",
+        global.url(),
+        configured.url()
+    );
+    let home = Home::with(&config, CREDENTIALS);
+    let session = [
+        ("AWS_ACCESS_KEY_ID", "ASIASESSION000000001"),
+        ("AWS_SECRET_ACCESS_KEY", "x"),
+        ("AWS_SESSION_TOKEN", "t"),
+        ("AWSCRED_PROFILE", "lab"),
+    ];
+    let r = run(home
+        .cmd(&global)
+        .env_remove("AWS_ENDPOINT_URL_STS")
+        .args(["status", "--check"])
+        .envs(session));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("identity     arn:aws:sts::"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        (
+            configured.calls("GetCallerIdentity"),
+            global.calls("GetCallerIdentity")
+        ),
+        (1, 0),
+        "the profile's services block wins over its endpoint_url"
+    );
+}
