@@ -359,12 +359,13 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
 
     let (mut roles, base) = role_chain(files, profile)?;
     let keys = match base {
-        Base::Profile(p) if roles.is_empty() => {
-            base_keys(files, env, p, opts.profile.is_some(), exists)?
+        // Without --profile, long-term keys in the environment come first, as for the SDKs.
+        Base::Profile(p) if roles.is_empty() && opts.profile.is_none() => {
+            base_keys(files, env, p, KeysFrom::EnvironmentFirst)?
         }
-        // A role's source is named explicitly: its own keys, never the environment's.
-        Base::Profile(p) => base_keys(files, env, p, true, true)?,
-        Base::Environment => env_keys(env)?,
+        // Named with --profile, or a role's source: its own keys, never the environment's.
+        Base::Profile(p) => base_keys(files, env, p, KeysFrom::Profile)?,
+        Base::Environment => credential_source_keys(env)?,
     };
     let base_profile = match base {
         Base::Profile(p) => p,
@@ -547,19 +548,47 @@ pub fn default_session_name(profile: &str) -> String {
     format!("awscred-{clean}").chars().take(64).collect()
 }
 
-fn env_long_term(id: &str, secret: &str) -> Result<LongTermKeys> {
+/// Where [`base_keys`] looks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeysFrom {
+    /// Long-term keys in the environment, else the profile's.
+    EnvironmentFirst,
+    /// The profile's only.
+    Profile,
+}
+
+/// The keys in the environment, as awscred may use them.
+enum EnvKeys {
+    None,
+    /// A session (a token, or an `ASIA…` id): never used to sign.
+    Temporary,
+    LongTerm(LongTermKeys),
+}
+
+/// The one rule for keys in the environment: long-term only without a
+/// session token and without a temporary key id.
+fn env_keys(env: &Env) -> Result<EnvKeys> {
+    let (Some(id), Some(secret)) = (
+        env.get("AWS_ACCESS_KEY_ID"),
+        env.get("AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        return Ok(EnvKeys::None);
+    };
+    if env.get("AWS_SESSION_TOKEN").is_some() || is_temporary_key_id(id) {
+        return Ok(EnvKeys::Temporary);
+    }
     validate::long_term_keys(id, secret, "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")?;
-    Ok(LongTermKeys {
+    Ok(EnvKeys::LongTerm(LongTermKeys {
         access_key_id: id.to_string(),
         secret_access_key: secret.into(),
         origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
-    })
+    }))
 }
 
 /// `credential_source = Environment`: long-term keys from the environment.
-fn env_keys(env: &Env) -> Result<LongTermKeys> {
-    match (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
-        (Some(id), Some(secret)) if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) => env_long_term(id, secret),
+fn credential_source_keys(env: &Env) -> Result<LongTermKeys> {
+    match env_keys(env)? {
+        EnvKeys::LongTerm(keys) => Ok(keys),
         _ => Err(fail(
             Kind::Input,
             "credential_source = Environment needs long-term AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (no session token)",
@@ -570,23 +599,13 @@ fn env_keys(env: &Env) -> Result<LongTermKeys> {
 /// The long-term keys STS calls are signed with. Temporary credentials are never
 /// used: a shell that ran `eval "$(awscred mfa)"` has session keys in its
 /// environment, and signing GetSessionToken with them fails.
-fn base_keys(
-    files: &Files,
-    env: &Env,
-    profile: &str,
-    flag: bool,
-    exists: bool,
-) -> Result<LongTermKeys> {
+fn base_keys(files: &Files, env: &Env, profile: &str, from: KeysFrom) -> Result<LongTermKeys> {
     let mut ignored_env = false;
-    if !flag {
-        if let (Some(id), Some(secret)) = (
-            env.get("AWS_ACCESS_KEY_ID"),
-            env.get("AWS_SECRET_ACCESS_KEY"),
-        ) {
-            if env.get("AWS_SESSION_TOKEN").is_none() && !is_temporary_key_id(id) {
-                return env_long_term(id, secret);
-            }
-            ignored_env = true;
+    if from == KeysFrom::EnvironmentFirst {
+        match env_keys(env)? {
+            EnvKeys::LongTerm(keys) => return Ok(keys),
+            EnvKeys::Temporary => ignored_env = true,
+            EnvKeys::None => {}
         }
     }
     let hint = if ignored_env {
@@ -594,7 +613,7 @@ fn base_keys(
     } else {
         ""
     };
-    if !exists {
+    if !files.has_profile(profile) {
         return Err(fail(
             Kind::Input,
             format!(

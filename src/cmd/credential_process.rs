@@ -9,5 +9,7 @@ use crate::shell::json::process_json;
 use anyhow::Result;
 
 pub fn run(args: &CredentialProcessArgs, env: &Env) -> Result<String> {
-    process_json(&cmd::handout(env, args.profile.profile.as_deref(), true)?.credentials)
+    process_json(
+        &cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?.credentials,
+    )
 }

@@ -25,7 +25,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
             ));
         }
     }
-    let h = cmd::handout(env, args.profile.profile.as_deref(), true)?;
+    let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?;
 
     let (program, rest) = match args.command.split_first() {
         Some((p, rest)) => (p.clone(), rest.to_vec()),

@@ -7,7 +7,7 @@ use anyhow::Result;
 /// Exports the profile's credentials (see [`cmd::handout`]). An MFA-session
 /// profile exports only its cached session: `export` never asks for its code.
 pub fn run(args: &ExportArgs, env: &Env) -> Result<String> {
-    let h = cmd::handout(env, args.profile.profile.as_deref(), false)?;
+    let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Fail)?;
     cmd::write_profile(env, args.write.write_profile.as_deref(), &h.credentials)?;
     let exports = Exports::new(
         &h.credentials,

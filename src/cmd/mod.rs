@@ -80,13 +80,22 @@ pub struct Handout {
     pub region: Option<String>,
 }
 
+/// What [`handout`] does for a profile with an MFA device and no valid session.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum NoSession {
+    /// Fail with "run `awscred mfa`" (`export` never asks for a code).
+    Fail,
+    /// Get one, asking for a code (`credential-process`, `exec`).
+    Obtain,
+}
+
 /// The credentials of a profile, in order: its valid cached session; for a
 /// role profile, role credentials (asking for a code only if the source has no
-/// valid MFA session); with `obtain`, a new MFA session; for a profile without
-/// an MFA device, its own credentials (long-term keys, or what the SDK chain
-/// resolves for SSO, credential_process, web identity). A profile with an MFA
-/// device never hands out its long-term keys.
-pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result<Handout> {
+/// valid MFA session); a new MFA session or a failure, as `no_session` says;
+/// for a profile without an MFA device, its own credentials (long-term keys, or
+/// what the SDK chain resolves for SSO, credential_process, web identity). A
+/// profile with an MFA device never hands out its long-term keys.
+pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Result<Handout> {
     let files = Files::load(env)?;
     let opts = Options {
         profile,
@@ -112,7 +121,9 @@ pub fn handout(env: &Env, profile: Option<&str>, obtain_session: bool) -> Result
     let res = profile::resolve(&files, env, &opts)?;
     let credentials: Issued = match session::cached(&res, &cache(env)?, &now) {
         Some(c) => c.into(),
-        None if !res.roles.is_empty() || (obtain_session && res.mfa_serial.is_some()) => {
+        None if !res.roles.is_empty()
+            || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) =>
+        {
             obtain(env, &res, false, None)?.into()
         }
         None if res.mfa_serial.is_none() => Issued {
