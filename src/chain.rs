@@ -11,7 +11,7 @@
 
 use crate::credentials::{Issued, Timestamp};
 use crate::error::{fail, Kind};
-use crate::profile::{self, Env, Files};
+use crate::profile::{self, Env, Files, Source};
 use crate::sts::{IdentityRequest, RoleRequest, SdkSts, Sts};
 use crate::validate;
 use anyhow::Result;
@@ -108,9 +108,11 @@ struct Hop {
 /// `source_profile`.
 fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
     let mut roles = Vec::new();
-    let mut path = vec![profile];
-    let mut current = profile;
-    loop {
+    let mut end = profile;
+    for hop in files.sources(profile) {
+        let hop = hop?;
+        let current = hop.profile;
+        end = current;
         let arn = match files.get(current, "role_arn") {
             Some(arn) if files.get(current, "web_identity_token_file").is_none() => arn,
             _ => break,
@@ -128,30 +130,25 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
             session_name,
             external_id,
         });
-        let Some(source) = files.get(current, "source_profile") else {
-            return Err(fail(
-                Kind::Input,
-                format!("{}: profile `{current}` has role_arn but no source_profile: add `source_profile = NAME`", arn.origin),
-            ));
-        };
-        if source.value == current {
+        match hop.source {
+            Source::Other(_) => {}
+            Source::None => {
+                return Err(fail(
+                    Kind::Input,
+                    format!("{}: profile `{current}` has role_arn but no source_profile: add `source_profile = NAME`", arn.origin),
+                ));
+            }
             // Like the AWS CLI: only a profile holding keys may be its own source.
-            return Err(fail(
-                Kind::Input,
-                format!("{}: profile `{current}` names itself as source_profile but holds no keys: point it at the profile with the SSO, credential_process or web identity settings", source.origin),
-            ));
+            Source::Itself(source) => {
+                return Err(fail(
+                    Kind::Input,
+                    format!("{}: profile `{current}` names itself as source_profile but holds no keys: point it at the profile with the SSO, credential_process or web identity settings", source.origin),
+                ));
+            }
         }
-        if path.contains(&source.value) {
-            return Err(fail(
-                Kind::Input,
-                format!("{}: source_profile loop: {} → {}: point one of them at a profile with credentials", source.origin, path.join(" → "), source.value),
-            ));
-        }
-        path.push(source.value);
-        current = source.value;
     }
     roles.reverse();
-    Ok((current, roles))
+    Ok((end, roles))
 }
 
 /// The marker for a child of this run: `chain` (the parent's, if any) with

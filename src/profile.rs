@@ -203,52 +203,98 @@ impl Files {
     /// Covers a role assumed from an SSO profile and `role_arn` +
     /// `web_identity_token_file`. A loop is left to `resolve`, which names it.
     pub fn uses_sdk_chain(&self, profile: &str) -> bool {
-        let mut seen = Vec::new();
-        let mut current = profile;
-        loop {
-            let has = |k: &str| self.get(current, k).is_some();
-            if has("aws_access_key_id") || has("mfa_serial") || seen.contains(&current) {
+        for hop in self.sources(profile) {
+            let Ok(hop) = hop else { return false };
+            let has = |k: &str| self.get(hop.profile, k).is_some();
+            if has("aws_access_key_id") || has("mfa_serial") {
                 return false;
             }
-            if [
+            let sdk = [
                 "sso_session",
                 "sso_start_url",
                 "credential_process",
                 "web_identity_token_file",
-            ]
-            .iter()
-            .any(|k| has(k))
-            {
+            ];
+            if sdk.iter().any(|k| has(k)) {
                 return true;
             }
-            match self.get(current, "source_profile") {
-                Some(s) if has("role_arn") && s.value != current => {
-                    seen.push(current);
-                    current = s.value;
-                }
-                _ => return false,
+            if !has("role_arn") {
+                return false;
             }
         }
+        false
     }
 
     /// The profile, or the end of its `source_profile` chain, uses IAM Identity Center.
     pub fn uses_sso(&self, profile: &str) -> bool {
-        let mut seen = Vec::new();
-        let mut current = profile;
-        loop {
-            if self.get(current, "sso_session").is_some()
-                || self.get(current, "sso_start_url").is_some()
-            {
-                return true;
-            }
-            match self.get(current, "source_profile") {
-                Some(s) if !seen.contains(&s.value) => {
-                    seen.push(current);
-                    current = s.value;
-                }
-                _ => return false,
-            }
+        self.sources(profile).map_while(Result::ok).any(|hop| {
+            self.get(hop.profile, "sso_session").is_some()
+                || self.get(hop.profile, "sso_start_url").is_some()
+        })
+    }
+
+    /// The profiles along `source_profile` from `profile`, each once: the one
+    /// walk of the chain, with the one loop guard, for every reader of it.
+    pub fn sources<'f>(&'f self, profile: &'f str) -> Sources<'f> {
+        Sources {
+            files: self,
+            path: Vec::new(),
+            next: Some(profile),
         }
+    }
+}
+
+/// A profile on a `source_profile` chain and where it points.
+#[derive(Debug)]
+pub struct Hop<'f> {
+    pub profile: &'f str,
+    pub source: Source,
+}
+
+/// A profile's `source_profile`.
+#[derive(Debug)]
+pub enum Source {
+    None,
+    /// The profile itself (allowed when it holds keys).
+    Itself(Setting<'static>),
+    Other(Setting<'static>),
+}
+
+/// See [`Files::sources`]. Ends after a profile without `source_profile` or
+/// naming itself; a profile met twice is an error naming the loop, after which
+/// the walk ends. Whether a named profile exists is the caller's question.
+pub struct Sources<'f> {
+    files: &'f Files,
+    path: Vec<&'f str>,
+    next: Option<&'f str>,
+}
+
+impl<'f> Iterator for Sources<'f> {
+    type Item = Result<Hop<'f>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let profile = self.next.take()?;
+        self.path.push(profile);
+        let source = match self.files.get(profile, "source_profile") {
+            None => Source::None,
+            Some(s) if s.value == profile => Source::Itself(s),
+            Some(s) if self.path.contains(&s.value) => {
+                return Some(Err(fail(
+                    Kind::Input,
+                    format!(
+                        "{}: source_profile loop: {} → {}: point one of them at a profile with credentials",
+                        s.origin,
+                        self.path.join(" → "),
+                        s.value
+                    ),
+                )));
+            }
+            Some(s) => {
+                self.next = Some(s.value);
+                Source::Other(s)
+            }
+        };
+        Some(Ok(Hop { profile, source }))
     }
 }
 
@@ -466,31 +512,28 @@ enum Base<'a> {
 /// long-term keys. Returns the roles innermost first (the one assumed first).
 fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<Role>, Base<'a>)> {
     let mut roles = Vec::new();
-    let mut path = vec![profile];
-    let mut current = profile;
-    let base = loop {
+    let mut base = Base::Profile(profile);
+    for hop in files.sources(profile) {
+        let hop = hop?;
+        let current = hop.profile;
+        base = Base::Profile(current);
         let Some(arn) = files.get(current, "role_arn") else {
-            break Base::Profile(current);
+            break;
         };
         roles.push(role(files, current, &arn)?);
-        match (files.get(current, "source_profile"), files.get(current, "credential_source")) {
+        match (hop.source, files.get(current, "credential_source")) {
             // A profile may hold keys and name itself as its source.
-            (Some(s), None) if s.value == current => break Base::Profile(current),
-            (Some(s), None) => {
-                if path.contains(&s.value) {
-                    return Err(fail(
-                        Kind::Input,
-                        format!("{}: source_profile loop: {} → {}: point one of them at a profile with keys", s.origin, path.join(" → "), s.value),
-                    ));
-                }
+            (Source::Itself(_), None) => break,
+            (Source::Other(s), None) => {
                 if !files.has_profile(s.value) {
                     return Err(fail(Kind::Input, format!("{}: source_profile `{}` does not exist: add it or fix the name", s.origin, s.value)));
                 }
-                path.push(s.value);
-                current = s.value;
             }
-            (None, Some(c)) if c.value == "Environment" => break Base::Environment,
-            (None, Some(c)) => {
+            (Source::None, Some(c)) if c.value == "Environment" => {
+                base = Base::Environment;
+                break;
+            }
+            (Source::None, Some(c)) => {
                 return Err(fail(
                     Kind::Input,
                     format!(
@@ -499,14 +542,14 @@ fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<Role>, Base
                     ),
                 ))
             }
-            (Some(s), Some(_)) => {
+            (Source::Itself(s) | Source::Other(s), Some(_)) => {
                 return Err(fail(Kind::Input, format!("{}: profile `{current}` sets both source_profile and credential_source: keep one", s.origin)))
             }
-            (None, None) => {
+            (Source::None, None) => {
                 return Err(fail(Kind::Input, format!("{}: profile `{current}` has role_arn but no source_profile: add `source_profile = NAME`", arn.origin)))
             }
         }
-    };
+    }
     roles.reverse();
     Ok((roles, base))
 }
