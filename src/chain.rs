@@ -65,9 +65,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
         return Ok(creds);
     }
     let endpoint_url = profile::endpoint_url(req.files, req.env, req.profile)?;
-    let sts = SdkSts {
-        timeout: req.timeout,
-    };
+    let sts = SdkSts::new(req.timeout);
     let mut origin = format!("the credentials of profile {base}");
     for role in &roles {
         let got = sts.assume_role(&RoleRequest {

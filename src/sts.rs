@@ -23,6 +23,7 @@ use aws_smithy_runtime_api::client::runtime_components::{
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::cell::OnceCell;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -72,22 +73,66 @@ pub trait Sts {
     fn assume_role(&self, req: &RoleRequest) -> Result<Credentials>;
 }
 
-/// The real client (aws-sdk-sts). `timeout` bounds the whole call, retries included.
+/// The real client (aws-sdk-sts). `timeout` bounds each call, retries included.
+///
+/// The async runtime and the HTTP client (with its TLS roots and open
+/// connections) are made on the first call and kept: a role profile's
+/// GetSessionToken and AssumeRole share them, and the cache-hit path, which
+/// makes no call, never pays for either.
 pub struct SdkSts {
-    pub timeout: Duration,
+    timeout: Duration,
+    runtime: OnceCell<tokio::runtime::Runtime>,
+    /// The client, and whether it is the plain-HTTP one without TLS roots.
+    http: OnceCell<(bool, SharedHttpClient)>,
+}
+
+impl SdkSts {
+    pub fn new(timeout: Duration) -> SdkSts {
+        SdkSts {
+            timeout,
+            runtime: OnceCell::new(),
+            http: OnceCell::new(),
+        }
+    }
+
+    fn block_on<T>(&self, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        let runtime = match self.runtime.get() {
+            Some(rt) => rt,
+            None => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start the async runtime")?;
+                self.runtime.get_or_init(|| rt)
+            }
+        };
+        runtime.block_on(fut)
+    }
+
+    /// The HTTP client for `endpoint_url`: the one made for the first call,
+    /// unless that one has no TLS roots (a plain `http://` stand-in) and this
+    /// call needs them.
+    fn http(&self, endpoint_url: Option<&str>) -> SharedHttpClient {
+        let plain = is_plain(endpoint_url);
+        let (cached_plain, client) = self.http.get_or_init(|| (plain, client_for(endpoint_url)));
+        if *cached_plain && !plain {
+            return client_for(endpoint_url);
+        }
+        client.clone()
+    }
 }
 
 impl Sts for SdkSts {
     fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
-        block_on(self.session_token(req))
+        self.block_on(self.session_token(req))
     }
 
     fn get_caller_identity(&self, req: &IdentityRequest) -> Result<String> {
-        block_on(self.caller_identity(req))
+        self.block_on(self.caller_identity(req))
     }
 
     fn assume_role(&self, req: &RoleRequest) -> Result<Credentials> {
-        block_on(self.role(req))
+        self.block_on(self.role(req))
     }
 }
 
@@ -187,24 +232,18 @@ fn client_for(endpoint_url: Option<&str>) -> SharedHttpClient {
     };
     let builder =
         aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
-    let plain = endpoint_url.is_some_and(|u| u.starts_with("http://"));
     let client = match TlsContext::builder()
         .with_trust_store(TrustStore::empty())
         .build()
     {
-        Ok(ctx) if plain => builder.tls_context(ctx).build_https(),
+        Ok(ctx) if is_plain(endpoint_url) => builder.tls_context(ctx).build_https(),
         _ => builder.build_https(),
     };
     SharedHttpClient::new(Capped(client))
 }
 
-/// A runtime only for the call: the cache-hit path never pays for one.
-fn block_on<T>(fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?
-        .block_on(fut)
+fn is_plain(endpoint_url: Option<&str>) -> bool {
+    endpoint_url.is_some_and(|u| u.starts_with("http://"))
 }
 
 /// Who answers an STS call, for the cache key: a configured endpoint, or
@@ -251,7 +290,7 @@ impl SdkSts {
             retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
         };
 
-        let http = client_for(endpoint_url);
+        let http = self.http(endpoint_url);
         let attempt = self.timeout.min(Duration::from_secs(5));
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())

@@ -175,9 +175,7 @@ pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued) -> Result<()
 
 /// The real STS client with the timeout from `AWSCRED_TIMEOUT` (seconds, default 10).
 pub fn sts(env: &Env) -> Result<SdkSts> {
-    Ok(SdkSts {
-        timeout: timeout(env)?,
-    })
+    Ok(SdkSts::new(timeout(env)?))
 }
 
 /// `AWSCRED_TIMEOUT` (whole seconds, 1–600), default 10: bounds every call, retries included.
