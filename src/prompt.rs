@@ -95,24 +95,15 @@ impl CodeSource<'_> {
 /// command and anything it started) is killed. Messages name the program
 /// only: the arguments often carry a TOTP seed or a token.
 fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
-    let words = split_plain(command).filter(|w| !w.is_empty());
-    let name = describe(command, words.as_deref());
-    let mut cmd = match &words {
-        Some(words) => {
-            let mut c = Command::new(&words[0]);
-            c.args(&words[1..]);
-            c
-        }
-        None => {
-            let mut c = Command::new(if cfg!(windows) { "cmd" } else { "sh" });
-            c.args(if cfg!(windows) {
-                ["/C", command]
-            } else {
-                ["-c", command]
-            });
-            c
-        }
-    };
+    let name = describe(command);
+    // One rule: the line is a shell command, as for aws-vault's mfa_process,
+    // so quoting, pipes and `VAR=x tool` work as everyone writes them.
+    let mut cmd = Command::new(if cfg!(windows) { "cmd" } else { "sh" });
+    cmd.args(if cfg!(windows) {
+        ["/C", command]
+    } else {
+        ["-c", command]
+    });
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -165,10 +156,17 @@ fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
         }
     };
     if !status.success() {
-        return Err(fail(
-            Kind::MfaNeeded,
-            format!("{name} failed ({status}): run it by hand to see why"),
-        ));
+        // The shell's own codes for a command it could not find or run.
+        let why = match status.code() {
+            Some(127) => {
+                "was not found (exit status 127): check the program name and PATH".to_string()
+            }
+            Some(126) => {
+                "could not be run (exit status 126): check that it is executable".to_string()
+            }
+            _ => format!("failed ({status}): run it by hand to see why"),
+        };
+        return Err(fail(Kind::MfaNeeded, format!("{name} {why}")));
     }
     let text = String::from_utf8_lossy(&out);
     validate::code(text.trim()).map(Secret::from).map_err(|_| {
@@ -183,14 +181,9 @@ fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
 /// (`oathtool --totp -b SEED` is shown as ``mfa_process `oathtool` (arguments
 /// hidden)``). A first word that does not look like a program name (a
 /// `SEED=… tool` assignment, quotes, odd characters) is not shown either.
-fn describe(command: &str, words: Option<&[String]>) -> String {
-    let (program, more) = match words {
-        Some([program, rest @ ..]) => (program.as_str(), !rest.is_empty()),
-        _ => {
-            let mut tokens = command.split_whitespace();
-            (tokens.next().unwrap_or(""), tokens.next().is_some())
-        }
-    };
+fn describe(command: &str) -> String {
+    let mut tokens = command.split_whitespace();
+    let (program, more) = (tokens.next().unwrap_or(""), tokens.next().is_some());
     let plain = !program.is_empty()
         && program.len() <= 200
         && program
@@ -277,46 +270,6 @@ impl Drop for Running {
         #[cfg(unix)]
         stop::forget_child_group(self.child.id());
     }
-}
-
-/// Splits a command line with no shell syntax; `None` when it needs a shell.
-fn split_plain(command: &str) -> Option<Vec<String>> {
-    if command.contains([
-        '|', '&', ';', '<', '>', '$', '`', '(', ')', '*', '?', '\\', '\n', '~',
-    ]) {
-        return None;
-    }
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    let mut in_word = false;
-    for c in command.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quote.is_some() {
-        return None;
-    }
-    if in_word {
-        words.push(word);
-    }
-    Some(words)
 }
 
 fn ask(serial: &str) -> Result<Secret> {
@@ -695,23 +648,22 @@ mod tests {
         );
     }
 
+    /// One rule: the line is a shell command, whatever is in it.
+    #[cfg(unix)]
     #[test]
-    fn plain_command_lines_split_without_a_shell() {
+    fn mfa_process_is_always_a_shell_command() {
+        let run = |c: &str| run_mfa_process(c, LIMITS).map(|s| s.expose().to_string());
         assert_eq!(
-            split_plain("ykman oath accounts code --single 'aws: me'").unwrap(),
-            ["ykman", "oath", "accounts", "code", "--single", "aws: me"]
+            run("printf '%s\\n' 'x y' 123456 | tail -n 1").unwrap(),
+            "123456"
         );
-        assert_eq!(split_plain("a \"b c\" ''").unwrap(), ["a", "b c", ""]);
-        for shell in [
-            "a | b", "echo $X", "a > f", "a; b", "'open", "a && b", "`x`",
-        ] {
-            assert_eq!(split_plain(shell), None, "{shell}");
-        }
+        assert_eq!(run("LC_ALL=C printf 135790").unwrap(), "135790");
+        assert_eq!(run("CODE=246810; echo \"$CODE\"").unwrap(), "246810");
     }
 
     #[test]
     fn messages_name_the_program_and_never_its_arguments() {
-        let name = |c: &str| describe(c, split_plain(c).as_deref());
+        let name = describe;
         assert_eq!(
             name("oathtool --totp -b JBSWY3DPEHPK3PXP"),
             "mfa_process `oathtool` (arguments hidden)"
@@ -749,10 +701,9 @@ mod tests {
             "mfa_process `false` (arguments hidden) failed (exit status: 1): run it by hand to see why"
         );
         let e = run("/nonexistent/tool SEEDSEED").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("cannot run mfa_process `/nonexistent/tool` (arguments hidden): "),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            "mfa_process `/nonexistent/tool` (arguments hidden) was not found (exit status 127): check the program name and PATH"
         );
         assert!(!e.to_string().contains("SEEDSEED"), "{e}");
     }

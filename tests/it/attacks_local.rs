@@ -249,7 +249,7 @@ fn mfa_process_failures_never_show_its_arguments() {
         ),
         (
             format!("/nonexistent/oathtool --totp -b {SEED}"),
-            "cannot run mfa_process `/nonexistent/oathtool` (arguments hidden)",
+            "mfa_process `/nonexistent/oathtool` (arguments hidden) was not found",
         ),
         (
             format!("{} --totp -b {SEED}", slow.display()),
@@ -265,7 +265,7 @@ fn mfa_process_failures_never_show_its_arguments() {
         ),
         (
             format!("SEED={SEED} oathtool --totp"),
-            "cannot run mfa_process (command hidden)",
+            "mfa_process (command hidden) was not found",
         ),
     ];
     for (command, expected) in cases {
