@@ -226,11 +226,7 @@ fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Resu
             }
             let start = section.line; // 0-based index of the first line after the header
             let end = sections.get(i + 1).map_or(lines.len(), |s| s.line - 1);
-            let layout = classify(&lines, start, end);
-            debug_assert!(layout.props.iter().all(|(idx, key)| section
-                .properties
-                .iter()
-                .any(|p| p.line == idx + 1 && p.key == *key)));
+            let layout = Layout::of(section, lines.len());
 
             let new_value = |key: &str| -> Option<&str> {
                 if key == LEGACY_TOKEN {
@@ -376,7 +372,7 @@ fn split_lines(body: &str) -> Vec<Line<'_>> {
         .collect()
 }
 
-/// What the lines of a section body are, by the reader's rules.
+/// What the lines of a section body are, as [`ini`] read them.
 struct Layout {
     /// Top-level property lines: index and lower-cased key.
     props: Vec<(usize, String)>,
@@ -385,30 +381,29 @@ struct Layout {
     owner: Vec<Option<usize>>,
 }
 
-/// Classifies lines `start..end` (one section's body, header excluded) exactly as
-/// [`ini::parse`] reads them; the text is known to parse.
-fn classify(lines: &[Line], start: usize, end: usize) -> Layout {
-    let mut layout = Layout {
-        props: Vec::new(),
-        owner: vec![None; lines.len()],
-    };
-    let mut last_prop = None;
-    for (idx, line) in lines.iter().enumerate().take(end).skip(start) {
-        let trimmed = line.content.trim();
-        if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
-            continue;
+impl Layout {
+    /// From the reader's own account of `section` (line indexes are 0-based).
+    fn of(section: &ini::Section, n_lines: usize) -> Layout {
+        let mut layout = Layout {
+            props: Vec::new(),
+            owner: vec![None; n_lines],
+        };
+        for p in &section.properties {
+            if p.nested {
+                // A sub-property belongs to the top-level property before it.
+                if let Some(&(parent, _)) = layout.props.last() {
+                    layout.owner[p.line - 1] = Some(parent);
+                }
+                continue;
+            }
+            let idx = p.line - 1;
+            for &more in &p.more {
+                layout.owner[more - 1] = Some(idx);
+            }
+            layout.props.push((idx, p.key.to_string()));
         }
-        if line.content.starts_with([' ', '\t']) && last_prop.is_some() {
-            layout.owner[idx] = last_prop;
-            continue;
-        }
-        let at = trimmed.find(['=', ':']).unwrap_or(trimmed.len());
         layout
-            .props
-            .push((idx, trimmed[..at].trim().to_ascii_lowercase()));
-        last_prop = Some(idx);
     }
-    layout
 }
 
 /// A property line with its value replaced: the key's spelling, the delimiter and the

@@ -29,6 +29,10 @@ pub struct Property<'a> {
     pub value: Cow<'a, str>,
     /// 1-based line number in the file.
     pub line: usize,
+    /// The continuation lines folded into the value (usually none).
+    pub more: Vec<usize>,
+    /// A sub-property (`key.sub`) of the last property before it that is not.
+    pub nested: bool,
 }
 
 /// Key and line only: a value may be a secret key.
@@ -314,11 +318,15 @@ fn scan<'a>(
                         key: full,
                         value: Cow::Borrowed(value(raw)),
                         line: line_no,
+                        more: Vec::new(),
+                        nested: true,
                     });
                 } else if mode == Mode::Read {
-                    let value = properties[idx].value.to_mut();
+                    let parent = &mut properties[idx];
+                    let value = parent.value.to_mut();
                     value.push('\n');
                     value.push_str(strip_inline_comment(trimmed));
+                    parent.more.push(line_no);
                 }
                 continue;
             }
@@ -386,6 +394,8 @@ fn scan<'a>(
             key,
             value: Cow::Borrowed(value(raw)),
             line: line_no,
+            more: Vec::new(),
+            nested: false,
         });
         last_prop = Some(properties.len() - 1);
     }
