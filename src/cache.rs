@@ -307,7 +307,7 @@ fn is_ours(name: &str) -> bool {
 /// else the platform cache directory under the home directory. There is no
 /// shared fallback such as `/tmp`: with no home directory, awscred refuses.
 pub fn location(env: &Env) -> Result<PathBuf> {
-    if let Some(d) = env.get("AWSCRED_CACHE_DIR") {
+    if let Some(d) = env.awscred_cache_dir() {
         let path = env.expand(d);
         if !path.is_absolute() {
             return Err(fail(
@@ -318,7 +318,7 @@ pub fn location(env: &Env) -> Result<PathBuf> {
         return Ok(path);
     }
     if let Some(xdg) = env
-        .get("XDG_CACHE_HOME")
+        .xdg_cache_home()
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
     {

@@ -34,7 +34,7 @@ pub struct Request<'a> {
 /// first, one per line (a profile name cannot hold a newline). The AWS CLI
 /// carries `_AWS_CLI_PROFILE_CHAIN` for the same reason: a `credential_process`
 /// that runs awscred for a profile already on the way would spawn without end.
-pub const PROFILE_CHAIN_VAR: &str = "AWSCRED_PROFILE_CHAIN";
+pub use crate::env::AWSCRED_PROFILE_CHAIN as PROFILE_CHAIN_VAR;
 
 /// Nested `credential_process` profiles allowed before awscred stops.
 pub const MAX_CHAIN_DEPTH: usize = 8;
@@ -44,7 +44,7 @@ const TOO_DEEP: &str = "credential_process chain deeper than ";
 
 pub fn profile_credentials(req: &Request) -> Result<Issued> {
     let (base, roles) = plan(req.files, req.profile)?;
-    let previous = req.env.get(PROFILE_CHAIN_VAR);
+    let previous = req.env.awscred_profile_chain();
     let chain = extend_chain(previous, req.profile)?;
     // The SDK spawns `credential_process` with no way to pass it environment
     // variables, so the marker goes on this process: set here, before the

@@ -200,7 +200,7 @@ impl FormatArg {
     /// variable does), else `env`.
     pub fn get(&self, env: &Env) -> Result<Format> {
         use clap::ValueEnum;
-        match (self.format, env.get("AWSCRED_FORMAT")) {
+        match (self.format, env.awscred_format()) {
             (Some(f), _) => Ok(f),
             (None, Some(v)) => Format::from_str(v, false).map_err(|_| {
                 let names: Vec<String> = Format::value_variants()

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::from(e.exit_code() as u8);
             }
-            if let Some(format) = guess_format(&args, env.get("AWSCRED_FORMAT")) {
+            if let Some(format) = guess_format(&args, env.awscred_format()) {
                 print(format.renderer(&env).failure());
             }
             awscred::error::report(&awscred::cli::usage_error_line(&e, &args));
@@ -75,7 +75,7 @@ fn on_panic(info: &std::panic::PanicHookInfo) {
 /// The payload holds a fake key that the hook must not print.
 #[cfg(debug_assertions)]
 fn panic_if_asked(env: &Env) {
-    if env.get("AWSCRED_DEBUG_PANIC") == Some("1") {
+    if env.awscred_debug_panic() == Some("1") {
         panic!("AWSCRED_DEBUG_PANIC with a fake secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
     }
 }

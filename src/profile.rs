@@ -3,6 +3,10 @@
 
 use crate::credentials::{is_temporary_key_id, LongTermKeys};
 pub use crate::env::Env;
+use crate::env::{
+    AWS_DEFAULT_PROFILE, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_PROFILE,
+    AWS_REGION,
+};
 use crate::error::{fail, Kind};
 use crate::fsafe::{self, Found};
 use crate::ini::{self, Doc};
@@ -139,12 +143,12 @@ impl Files {
 
     /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
     pub fn config_path(env: &Env) -> PathBuf {
-        aws_file(env, "AWS_CONFIG_FILE", "config")
+        aws_file(env, env.aws_config_file(), "config")
     }
 
     /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
     pub fn credentials_path(env: &Env) -> PathBuf {
-        aws_file(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
+        aws_file(env, env.aws_shared_credentials_file(), "credentials")
     }
 
     /// The config section of profile `name`: the first `[profile NAME]`
@@ -298,8 +302,8 @@ impl<'f> Iterator for Sources<'f> {
     }
 }
 
-fn aws_file(env: &Env, var: &str, default: &str) -> PathBuf {
-    match env.get(var) {
+fn aws_file(env: &Env, set: Option<&str>, default: &str) -> PathBuf {
+    match set {
         Some(p) => env.expand(p),
         None => env.home().unwrap_or_default().join(".aws").join(default),
     }
@@ -373,11 +377,8 @@ pub fn profile_name<'a>(opts: &Options<'a>, env: &'a Env) -> Result<(&'a str, bo
     let chosen = opts
         .profile
         .map(|p| (p, "--profile"))
-        .or_else(|| env.get("AWS_PROFILE").map(|p| (p, "AWS_PROFILE")))
-        .or_else(|| {
-            env.get("AWS_DEFAULT_PROFILE")
-                .map(|p| (p, "AWS_DEFAULT_PROFILE"))
-        });
+        .or_else(|| env.aws_profile().map(|p| (p, AWS_PROFILE)))
+        .or_else(|| env.aws_default_profile().map(|p| (p, AWS_DEFAULT_PROFILE)));
     match chosen {
         Some((p, origin)) => Ok((validate::profile_name(p, origin)?, true)),
         None => Ok(("default", false)),
@@ -424,10 +425,7 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
             .or_else(|| files.get(base_profile, key))
     };
 
-    let mfa_serial = match opts
-        .serial_number
-        .or_else(|| env.get("AWS_MFA_SERIAL_NUMBER"))
-    {
+    let mfa_serial = match opts.serial_number.or_else(|| env.aws_mfa_serial_number()) {
         Some(s) => {
             Some(validate::serial(s, "--serial-number / AWS_MFA_SERIAL_NUMBER")?.to_string())
         }
@@ -476,10 +474,10 @@ pub fn region(
 ) -> Result<(String, bool)> {
     let found = flag
         .map(|r| (r, "--region".to_string()))
-        .or_else(|| env.get("AWS_REGION").map(|r| (r, "AWS_REGION".into())))
+        .or_else(|| env.aws_region().map(|r| (r, AWS_REGION.into())))
         .or_else(|| {
-            env.get("AWS_DEFAULT_REGION")
-                .map(|r| (r, "AWS_DEFAULT_REGION".into()))
+            env.aws_default_region()
+                .map(|r| (r, AWS_DEFAULT_REGION.into()))
         })
         .or_else(|| files.get(profile, "region").map(|s| (s.value, s.origin)));
     match found {
@@ -611,13 +609,10 @@ enum EnvKeys {
 /// The one rule for keys in the environment: long-term only without a
 /// session token and without a temporary key id.
 fn env_keys(env: &Env) -> Result<EnvKeys> {
-    let (Some(id), Some(secret)) = (
-        env.get("AWS_ACCESS_KEY_ID"),
-        env.get("AWS_SECRET_ACCESS_KEY"),
-    ) else {
+    let (Some(id), Some(secret)) = (env.aws_access_key_id(), env.aws_secret_access_key()) else {
         return Ok(EnvKeys::None);
     };
-    if env.get("AWS_SESSION_TOKEN").is_some() || is_temporary_key_id(id) {
+    if env.aws_session_token().is_some() || is_temporary_key_id(id) {
         return Ok(EnvKeys::Temporary);
     }
     validate::long_term_keys(id, secret, "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")?;
@@ -699,7 +694,7 @@ fn base_keys(files: &Files, env: &Env, profile: &str, from: KeysFrom) -> Result<
 /// off when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
 pub fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String>> {
     let truthy = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if truthy(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
+    if truthy(env.aws_ignore_configured_endpoint_urls())
         || truthy(
             files
                 .get(profile, "ignore_configured_endpoint_urls")
@@ -708,22 +703,26 @@ pub fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<St
     {
         return Ok(None);
     }
-    let from_env = |var: &'static str| env.get(var).map(|u| (u, var.to_string()));
-    let url = from_env("AWS_ENDPOINT_URL_STS")
-        .or_else(|| from_env("AWS_ENDPOINT_URL"))
-        .or_else(|| {
-            let services = files.get(profile, "services")?;
-            let url = files.service_setting(services.value, "sts.endpoint_url")?;
-            Some((
-                url,
-                format!("{} (services {})", services.origin, services.value),
-            ))
-        })
-        .or_else(|| {
-            files
-                .get(profile, "endpoint_url")
-                .map(|s| (s.value, s.origin))
-        });
+    let url = (env
+        .aws_endpoint_url_sts()
+        .map(|u| (u, AWS_ENDPOINT_URL_STS.to_string())))
+    .or_else(|| {
+        env.aws_endpoint_url()
+            .map(|u| (u, AWS_ENDPOINT_URL.to_string()))
+    })
+    .or_else(|| {
+        let services = files.get(profile, "services")?;
+        let url = files.service_setting(services.value, "sts.endpoint_url")?;
+        Some((
+            url,
+            format!("{} (services {})", services.origin, services.value),
+        ))
+    })
+    .or_else(|| {
+        files
+            .get(profile, "endpoint_url")
+            .map(|s| (s.value, s.origin))
+    });
     match url {
         Some((u, origin)) => Ok(Some(validate::endpoint_url(u, &origin)?.to_string())),
         None => Ok(None),

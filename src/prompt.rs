@@ -35,7 +35,7 @@ impl Preset {
 
 /// The code given up front and the limits on `mfa_process`, validated (exit 3).
 pub fn preset_code(arg: Option<&str>, env: &Env) -> Result<Preset> {
-    let code = match arg.or_else(|| env.get("AWS_MFA_TOKEN_CODE")) {
+    let code = match arg.or_else(|| env.aws_mfa_token_code()) {
         Some(code) => Some(validate::code(code)?.into()),
         None => None,
     };
@@ -58,7 +58,7 @@ const MAX_OUTPUT: usize = 4096;
 
 /// `AWSCRED_MFA_PROCESS_TIMEOUT` (whole seconds, 1–600), default 60.
 fn mfa_process_timeout(env: &Env) -> Result<Duration> {
-    env.seconds("AWSCRED_MFA_PROCESS_TIMEOUT", DEFAULT_TIMEOUT)
+    env.seconds(crate::env::AWSCRED_MFA_PROCESS_TIMEOUT, DEFAULT_TIMEOUT)
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -17,7 +17,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
         },
         env,
     )?;
-    if let Some(active) = env.get("AWSCRED_PROFILE") {
+    if let Some(active) = env.awscred_profile() {
         if active != name && !args.force {
             return Err(fail(
                 Kind::Input,
@@ -30,7 +30,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     let (program, rest) = match args.command.split_first() {
         Some((p, rest)) => (p.clone(), rest.to_vec()),
         None => (
-            env.get("SHELL")
+            env.shell()
                 .unwrap_or(if cfg!(windows) { "cmd" } else { "/bin/sh" })
                 .to_string(),
             vec![],
@@ -41,7 +41,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     // SDKs prefer a named profile over the variables: drop it, and any stale session names.
     for name in ALL_VARS
         .iter()
-        .chain(&["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+        .chain(&[crate::env::AWS_PROFILE, crate::env::AWS_DEFAULT_PROFILE])
     {
         child.env_remove(name);
     }

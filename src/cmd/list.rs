@@ -10,7 +10,7 @@ pub fn run(env: &Env) -> Result<String> {
     let files = Files::load(env)?;
     let cache = cmd::cache(env)?;
     let now = cmd::now();
-    let active = env.get("AWSCRED_PROFILE");
+    let active = env.awscred_profile();
     let mut rows = vec![[
         "".to_string(),
         "PROFILE".into(),

@@ -180,7 +180,7 @@ pub fn sts(env: &Env) -> Result<SdkSts> {
 
 /// `AWSCRED_TIMEOUT` (whole seconds, 1–600), default 10: bounds every call, retries included.
 pub fn timeout(env: &Env) -> Result<Duration> {
-    env.seconds("AWSCRED_TIMEOUT", 10)
+    env.seconds(crate::env::AWSCRED_TIMEOUT, 10)
 }
 
 pub fn now() -> Timestamp {

@@ -14,27 +14,22 @@ use std::fmt::Write;
 
 pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let mut out = String::new();
-    let (Some(id), Some(secret)) = (
-        env.get("AWS_ACCESS_KEY_ID"),
-        env.get("AWS_SECRET_ACCESS_KEY"),
-    ) else {
+    let (Some(id), Some(secret)) = (env.aws_access_key_id(), env.aws_secret_access_key()) else {
         out.push_str("no AWS credentials in the environment\n");
         return Ok(Output {
             stdout: out,
             exit: Some(Kind::NoSession),
         });
     };
-    let token = env.get("AWS_SESSION_TOKEN");
+    let token = env.aws_session_token();
     let session = token.is_some() || is_temporary_key_id(id);
-    let profile = match (env.get("AWSCRED_PROFILE"), env.get("AWS_PROFILE")) {
+    let profile = match (env.awscred_profile(), env.aws_profile()) {
         (Some(p), _) => format!("{p} (awscred session)"),
         (None, Some(p)) if session => format!("{p} (session not from awscred)"),
         (None, _) if session => "(session not from awscred)".to_string(),
         (None, _) => "(long-term keys, no session)".to_string(),
     };
-    let region = env
-        .get("AWS_REGION")
-        .or_else(|| env.get("AWS_DEFAULT_REGION"));
+    let region = env.aws_region().or_else(|| env.aws_default_region());
     // Values from the environment, shown escaped: one may hold escape sequences.
     let _ = writeln!(out, "profile      {}", one_line(&profile));
     let _ = writeln!(out, "access key   {}", one_line(id));
@@ -46,7 +41,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
 
     let now = cmd::now();
     let exit = match env
-        .get("AWS_CREDENTIAL_EXPIRATION")
+        .aws_credential_expiration()
         .map(|e| (e, Timestamp::parse_rfc3339(e)))
     {
         Some((_, Some(exp))) => {
@@ -71,7 +66,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         // The endpoint of the session's profile, by the same precedence as every call.
         let files = Files::load(env)?;
         let opts = Options {
-            profile: env.get("AWSCRED_PROFILE"),
+            profile: env.awscred_profile(),
             ..Options::default()
         };
         let (name, _) = profile::profile_name(&opts, env)?;

@@ -12,6 +12,7 @@ mod posix;
 mod powershell;
 
 use crate::credentials::Issued;
+use crate::env;
 use crate::error::{fail, Kind};
 use crate::profile::Env;
 use anyhow::Result;
@@ -54,7 +55,7 @@ impl Format {
             Format::Json => Box::new(json::Json),
             Format::Process => Box::new(json::Process),
             Format::Github => Box::new(github::Github {
-                env_file: env.get("GITHUB_ENV").map(Into::into),
+                env_file: env.github_env().map(Into::into),
             }),
         }
     }
@@ -81,43 +82,30 @@ impl<'a> Exports<'a> {
         let token = c.session_token.as_ref().map(|t| t.expose().to_string());
         let secret = c.secret_access_key.expose().to_string();
         let mut vars = vec![
-            ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),
-            ("AWS_SECRET_ACCESS_KEY", Some(secret.clone())),
-            ("AWS_SESSION_TOKEN", token.clone()),
+            (env::AWS_ACCESS_KEY_ID, Some(c.access_key_id.clone())),
+            (env::AWS_SECRET_ACCESS_KEY, Some(secret.clone())),
+            (env::AWS_SESSION_TOKEN, token.clone()),
             (
-                "AWS_CREDENTIAL_EXPIRATION",
+                env::AWS_CREDENTIAL_EXPIRATION,
                 c.expiration.map(|e| e.to_rfc3339()),
             ),
-            ("AWSCRED_PROFILE", Some(profile.to_string())),
+            (env::AWSCRED_PROFILE, Some(profile.to_string())),
         ];
         if let Some(r) = region {
-            vars.push(("AWS_REGION", Some(r.to_string())));
-            vars.push(("AWS_DEFAULT_REGION", Some(r.to_string())));
+            vars.push((env::AWS_REGION, Some(r.to_string())));
+            vars.push((env::AWS_DEFAULT_REGION, Some(r.to_string())));
         }
         if legacy {
-            vars.push(("AWS_SECURITY_TOKEN", token.clone()));
-            vars.push(("AWS_ACCESS_KEY", Some(c.access_key_id.clone())));
-            vars.push(("AWS_SECRET_KEY", Some(secret)));
-            vars.push(("AWS_DELEGATION_TOKEN", token));
+            vars.push((env::AWS_SECURITY_TOKEN, token.clone()));
+            vars.push((env::AWS_ACCESS_KEY, Some(c.access_key_id.clone())));
+            vars.push((env::AWS_SECRET_KEY, Some(secret)));
+            vars.push((env::AWS_DELEGATION_TOKEN, token));
         }
         Exports { vars, credentials }
     }
 }
 
-/// Every variable awscred may set, legacy names included: what `unset` removes.
-pub const ALL_VARS: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWSCRED_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ACCESS_KEY",
-    "AWS_SECRET_KEY",
-    "AWS_DELEGATION_TOKEN",
-];
+pub use crate::env::SET as ALL_VARS;
 
 pub trait Render {
     /// Output that establishes the session.
