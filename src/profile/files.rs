@@ -1,0 +1,313 @@
+//! The two AWS files, checked and indexed by profile, and the one walk of a
+//! `source_profile` chain.
+
+use super::Env;
+use crate::error::{fail, Kind};
+use crate::fsafe::{self, Found};
+use crate::ini::{self, Doc};
+use anyhow::Result;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// One checked file: where it is and its sections (none when it does not exist).
+#[derive(Debug)]
+pub struct File {
+    pub path: PathBuf,
+    /// Over the file's text, which is read once and lives as long as the
+    /// process (see [`File::parse`]).
+    doc: Doc<'static>,
+}
+
+/// The AWS files are read whole; none is anywhere near this.
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+impl File {
+    fn load(path: PathBuf) -> Result<File> {
+        let text = match fsafe::read_path(&path, MAX_FILE)? {
+            Found::File(bytes) => ini::utf8(bytes, &path)?,
+            Found::Missing => String::new(),
+            Found::Refused(why) => {
+                return Err(fail(
+                    Kind::Input,
+                    format!(
+                        "cannot read {}: {why} (at most 16 MiB): point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at your AWS file",
+                        path.display()
+                    ),
+                ))
+            }
+        };
+        File::parse(path, text)
+    }
+
+    /// Checks `text` as the file at `path`. awscred reads each file once and
+    /// exits soon after: keeping the text for the whole process lets every
+    /// section and value borrow it, so a file of 5,000 profiles costs one pass
+    /// and no copies.
+    pub fn parse(path: PathBuf, text: String) -> Result<File> {
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let doc = Doc::parse(text).map_err(|e| {
+            fail(
+                Kind::Input,
+                format!("{}:{}: {}", path.display(), e.line, e.message),
+            )
+        })?;
+        Ok(File { path, doc })
+    }
+
+    /// Setting `key` of the `i`th section. A value that had to be built (from
+    /// continuation lines) is kept for the process like the text it came from.
+    fn get(&self, i: usize, key: &str) -> Option<Setting<'static>> {
+        let p = self
+            .doc
+            .section(i)
+            .properties
+            .into_iter()
+            .find(|p| p.key == key)?;
+        let value: &'static str = match p.value {
+            Cow::Borrowed(v) => v,
+            Cow::Owned(v) => Box::leak(v.into_boxed_str()),
+        };
+        Some(Setting {
+            value,
+            origin: format!("{}:{}", self.path.display(), p.line),
+        })
+    }
+}
+
+/// Both AWS files, with their sections indexed by profile name, so every
+/// lookup costs the same however many profiles there are.
+#[derive(Debug)]
+pub struct Files {
+    pub config: File,
+    pub credentials: File,
+    /// Profile name → config section, for headers spelt other than
+    /// `[profile NAME]` (`[profile  NAME]`, tabs): the regular ones are found
+    /// through the file's own index, and the credentials file's sections are
+    /// named after their profile.
+    irregular: HashMap<&'static str, usize>,
+    /// `services NAME` (spaces normalised) → its config section.
+    services_index: HashMap<String, usize>,
+}
+
+/// A setting's value and where it came from (`/home/me/.aws/config:12`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<'a> {
+    pub value: &'a str,
+    pub origin: String,
+}
+
+impl Files {
+    pub fn load(env: &Env) -> Result<Files> {
+        Ok(Files::new(
+            File::load(Self::config_path(env))?,
+            File::load(Self::credentials_path(env))?,
+        ))
+    }
+
+    /// Indexes the two files as the AWS CLI reads them: the first section of a
+    /// name counts, and `[profile default]` beats `[default]`.
+    pub fn new(config: File, credentials: File) -> Files {
+        let mut irregular = HashMap::new();
+        let mut services_index = HashMap::new();
+        for (i, name) in config.doc.names().enumerate() {
+            let regular = name
+                .strip_prefix("profile ")
+                .is_some_and(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+            if name != "default" && !regular {
+                if let Some(profile) = config_profile_name(name) {
+                    irregular.entry(profile).or_insert(i);
+                }
+            }
+            if name.starts_with("services") {
+                let words: Vec<&str> = name.split_whitespace().collect();
+                if words.first() == Some(&"services") {
+                    services_index.entry(words.join(" ")).or_insert(i);
+                }
+            }
+        }
+        Files {
+            config,
+            credentials,
+            irregular,
+            services_index,
+        }
+    }
+
+    /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
+    pub fn config_path(env: &Env) -> PathBuf {
+        aws_file(env, env.aws_config_file(), "config")
+    }
+
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+    pub fn credentials_path(env: &Env) -> PathBuf {
+        aws_file(env, env.aws_shared_credentials_file(), "credentials")
+    }
+
+    /// The config section of profile `name`: the first `[profile NAME]`
+    /// however spaced, else `[default]` for `default`.
+    fn config_section(&self, name: &str) -> Option<usize> {
+        let regular = self.config.doc.position(&format!("profile {name}"));
+        let first = match (regular, self.irregular.get(name)) {
+            (Some(a), Some(&b)) => Some(a.min(b)),
+            (a, b) => a.or(b.copied()),
+        };
+        first.or_else(|| {
+            (name == "default")
+                .then(|| self.config.doc.position("default"))
+                .flatten()
+        })
+    }
+
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.config_section(name).is_some() || self.credentials.doc.position(name).is_some()
+    }
+
+    /// Every profile named in either file, sorted.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .config
+            .doc
+            .names()
+            .filter_map(config_profile_name)
+            .chain(self.credentials.doc.names())
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// A profile setting; the credentials file wins over the config file, as in the AWS CLI.
+    pub fn get(&self, profile: &str, key: &str) -> Option<Setting<'static>> {
+        let credentials = self.credentials.doc.position(profile);
+        credentials
+            .and_then(|i| self.credentials.get(i, key))
+            .or_else(|| self.config.get(self.config_section(profile)?, key))
+    }
+
+    /// A sub-property of a `[services NAME]` section, e.g. `sts.endpoint_url`.
+    pub(super) fn service_setting(&self, services: &str, key: &str) -> Option<&'static str> {
+        let i = self.services_index.get(&format!("services {services}"))?;
+        self.config.get(*i, key).map(|s| s.value)
+    }
+}
+
+impl Files {
+    /// A profile awscred leaves to the AWS SDK: its `source_profile` chain ends
+    /// in SSO, `credential_process` or web identity, and no profile on the way
+    /// has long-term keys or an MFA device (those awscred serves itself).
+    /// Covers a role assumed from an SSO profile and `role_arn` +
+    /// `web_identity_token_file`. A loop is left to `resolve`, which names it.
+    pub fn uses_sdk_chain(&self, profile: &str) -> bool {
+        for hop in self.sources(profile) {
+            let Ok(hop) = hop else { return false };
+            let has = |k: &str| self.get(hop.profile, k).is_some();
+            if has("aws_access_key_id") || has("mfa_serial") {
+                return false;
+            }
+            let sdk = [
+                "sso_session",
+                "sso_start_url",
+                "credential_process",
+                "web_identity_token_file",
+            ];
+            if sdk.iter().any(|k| has(k)) {
+                return true;
+            }
+            if !has("role_arn") {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// The profile, or the end of its `source_profile` chain, uses IAM Identity Center.
+    pub fn uses_sso(&self, profile: &str) -> bool {
+        self.sources(profile).map_while(Result::ok).any(|hop| {
+            self.get(hop.profile, "sso_session").is_some()
+                || self.get(hop.profile, "sso_start_url").is_some()
+        })
+    }
+
+    /// The profiles along `source_profile` from `profile`, each once: the one
+    /// walk of the chain, with the one loop guard, for every reader of it.
+    pub fn sources<'f>(&'f self, profile: &'f str) -> Sources<'f> {
+        Sources {
+            files: self,
+            path: Vec::new(),
+            next: Some(profile),
+        }
+    }
+}
+
+/// A profile on a `source_profile` chain and where it points.
+#[derive(Debug)]
+pub struct Hop<'f> {
+    pub profile: &'f str,
+    pub source: Source,
+}
+
+/// A profile's `source_profile`.
+#[derive(Debug)]
+pub enum Source {
+    None,
+    /// The profile itself (allowed when it holds keys).
+    Itself(Setting<'static>),
+    Other(Setting<'static>),
+}
+
+/// See [`Files::sources`]. Ends after a profile without `source_profile` or
+/// naming itself; a profile met twice is an error naming the loop, after which
+/// the walk ends. Whether a named profile exists is the caller's question.
+pub struct Sources<'f> {
+    files: &'f Files,
+    path: Vec<&'f str>,
+    next: Option<&'f str>,
+}
+
+impl<'f> Iterator for Sources<'f> {
+    type Item = Result<Hop<'f>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let profile = self.next.take()?;
+        self.path.push(profile);
+        let source = match self.files.get(profile, "source_profile") {
+            None => Source::None,
+            Some(s) if s.value == profile => Source::Itself(s),
+            Some(s) if self.path.contains(&s.value) => {
+                return Some(Err(fail(
+                    Kind::Input,
+                    format!(
+                        "{}: source_profile loop: {} → {}: point one of them at a profile with credentials",
+                        s.origin,
+                        self.path.join(" → "),
+                        s.value
+                    ),
+                )));
+            }
+            Some(s) => {
+                self.next = Some(s.value);
+                Source::Other(s)
+            }
+        };
+        Some(Ok(Hop { profile, source }))
+    }
+}
+
+fn aws_file(env: &Env, set: Option<&str>, default: &str) -> PathBuf {
+    match set {
+        Some(p) => env.expand(p),
+        None => env.home().unwrap_or_default().join(".aws").join(default),
+    }
+}
+
+/// `default` → default, `profile  x` → x, anything else (sso-session, services) → None.
+pub(super) fn config_profile_name(section: &str) -> Option<&str> {
+    let mut words = section.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("default"), None, _) => Some("default"),
+        (Some("profile"), Some(name), None) => Some(name),
+        _ => None,
+    }
+}

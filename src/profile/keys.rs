@@ -1,0 +1,113 @@
+//! The long-term keys STS calls are signed with: from the environment (only
+//! long-term ones) or a profile, never temporary credentials.
+
+use super::{Env, Files};
+use crate::credentials::{is_temporary_key_id, LongTermKeys};
+use crate::error::{fail, Kind};
+use crate::validate;
+use anyhow::Result;
+
+/// Where [`base_keys`] looks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeysFrom {
+    /// Long-term keys in the environment, else the profile's.
+    EnvironmentFirst,
+    /// The profile's only.
+    Profile,
+}
+
+/// The keys in the environment, as awscred may use them.
+enum EnvKeys {
+    None,
+    /// A session (a token, or an `ASIA…` id): never used to sign.
+    Temporary,
+    LongTerm(LongTermKeys),
+}
+
+/// The one rule for keys in the environment: long-term only without a
+/// session token and without a temporary key id.
+fn env_keys(env: &Env) -> Result<EnvKeys> {
+    let (Some(id), Some(secret)) = (env.aws_access_key_id(), env.aws_secret_access_key()) else {
+        return Ok(EnvKeys::None);
+    };
+    if env.aws_session_token().is_some() || is_temporary_key_id(id) {
+        return Ok(EnvKeys::Temporary);
+    }
+    validate::long_term_keys(id, secret, "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")?;
+    Ok(EnvKeys::LongTerm(LongTermKeys {
+        access_key_id: id.to_string(),
+        secret_access_key: secret.into(),
+        origin: "the environment (AWS_ACCESS_KEY_ID)".into(),
+    }))
+}
+
+/// `credential_source = Environment`: long-term keys from the environment.
+pub(super) fn credential_source_keys(env: &Env) -> Result<LongTermKeys> {
+    match env_keys(env)? {
+        EnvKeys::LongTerm(keys) => Ok(keys),
+        _ => Err(fail(
+            Kind::Input,
+            "credential_source = Environment needs long-term AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (no session token)",
+        )),
+    }
+}
+
+/// The long-term keys STS calls are signed with. Temporary credentials are never
+/// used: a shell that ran `eval "$(awscred mfa)"` has session keys in its
+/// environment, and signing GetSessionToken with them fails.
+pub(super) fn base_keys(
+    files: &Files,
+    env: &Env,
+    profile: &str,
+    from: KeysFrom,
+) -> Result<LongTermKeys> {
+    let mut ignored_env = false;
+    if from == KeysFrom::EnvironmentFirst {
+        match env_keys(env)? {
+            EnvKeys::LongTerm(keys) => return Ok(keys),
+            EnvKeys::Temporary => ignored_env = true,
+            EnvKeys::None => {}
+        }
+    }
+    let hint = if ignored_env {
+        " (the AWS_* keys in the environment are temporary and were ignored)"
+    } else {
+        ""
+    };
+    if !files.has_profile(profile) {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "no credentials: profile `{profile}` is not in {} or {}{hint}: run `aws configure` or pass --profile",
+                files.config.path.display(),
+                files.credentials.path.display()
+            ),
+        ));
+    }
+    let id = files.get(profile, "aws_access_key_id");
+    let secret = files.get(profile, "aws_secret_access_key");
+    let (Some(id), Some(secret)) = (id, secret) else {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "profile `{profile}` has no long-term keys{hint}: add aws_access_key_id and aws_secret_access_key to its section in {}",
+                files.credentials.path.display()
+            ),
+        ));
+    };
+    if files.get(profile, "aws_session_token").is_some() || is_temporary_key_id(id.value) {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "profile `{profile}` holds temporary credentials ({}){hint}: awscred needs the IAM user's long-term access key there",
+                id.origin
+            ),
+        ));
+    }
+    validate::long_term_keys(id.value, secret.value, &id.origin)?;
+    Ok(LongTermKeys {
+        access_key_id: id.value.to_string(),
+        secret_access_key: secret.value.into(),
+        origin: format!("profile {profile} ({})", id.origin),
+    })
+}
