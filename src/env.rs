@@ -37,6 +37,9 @@ variables! {
     AWSCRED_CACHE_DIR => awscred_cache_dir;
     /// Debug builds only: `1` makes awscred panic, for the panic-hook test.
     AWSCRED_DEBUG_PANIC => awscred_debug_panic;
+    /// Debug builds only: milliseconds each atomic write holds its complete
+    /// temp file before the rename, for the kill-during-write tests.
+    AWSCRED_DEBUG_SLOW_WRITE => awscred_debug_slow_write;
     /// The output format when `--format` is not given.
     AWSCRED_FORMAT => awscred_format;
     /// Seconds `mfa_process` may run (1–600, default 60).

@@ -42,6 +42,12 @@ pub struct Lock {
     _file: File,
 }
 
+/// Debug builds only (set by `main` from `AWSCRED_DEBUG_SLOW_WRITE`): how long
+/// a write holds its complete temp file before the rename, so the tests that
+/// kill awscred at random can show that many kills landed right there.
+#[cfg(debug_assertions)]
+pub static WRITE_DELAY: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
 /// The suffix of every temp file (`.<target>.<random>.awscred-tmp`).
 pub const TEMP_SUFFIX: &str = ".awscred-tmp";
 
@@ -108,9 +114,13 @@ impl Dir {
             let _ = self.remove(&stale);
         }
         let tmp = format!(".{name}.{:016x}{TEMP_SUFFIX}", random_u64()?);
-        let result = self
-            .write_new(&tmp, bytes, mode)
-            .and_then(|()| self.replace(&tmp, name));
+        let result = self.write_new(&tmp, bytes, mode).and_then(|()| {
+            #[cfg(debug_assertions)]
+            if let Some(delay) = WRITE_DELAY.get() {
+                std::thread::sleep(*delay);
+            }
+            self.replace(&tmp, name)
+        });
         if result.is_err() {
             let _ = self.remove(&tmp);
         }

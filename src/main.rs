@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         awscred::error::set_failure_line(format.renderer(&env).failure());
     }
     #[cfg(debug_assertions)]
-    panic_if_asked(&env);
+    debug_hooks(&env);
     match awscred::run(&cli.command, &env) {
         Ok(out) => {
             print(&out.stdout);
@@ -72,9 +72,13 @@ fn on_panic(info: &std::panic::PanicHookInfo) {
 
 /// The tests need a real panic to prove `on_panic` works, and no input may
 /// cause one; so debug builds (the ones `cargo test` runs) panic on request.
-/// The payload holds a fake key that the hook must not print.
+/// The payload holds a fake key that the hook must not print. Likewise the
+/// kill-during-write tests widen the window they aim at.
 #[cfg(debug_assertions)]
-fn panic_if_asked(env: &Env) {
+fn debug_hooks(env: &Env) {
+    if let Some(ms) = env.awscred_debug_slow_write().and_then(|v| v.parse().ok()) {
+        let _ = awscred::fsafe::WRITE_DELAY.set(std::time::Duration::from_millis(ms));
+    }
     if env.awscred_debug_panic() == Some("1") {
         panic!("AWSCRED_DEBUG_PANIC with a fake secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
     }

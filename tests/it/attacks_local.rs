@@ -364,23 +364,6 @@ fn signal_at_the_prompt(signal: libc::c_int) -> (String, String, String, String)
     )
 }
 
-fn echo_is_on(tty: &std::ffi::CStr) -> bool {
-    // SAFETY: opens the pseudo-terminal without making it our controlling
-    // terminal; tcgetattr fills a termios on success only.
-    unsafe {
-        let fd = libc::open(
-            tty.as_ptr(),
-            libc::O_RDONLY | libc::O_NOCTTY | libc::O_NONBLOCK,
-        );
-        assert!(fd >= 0, "cannot open {tty:?}");
-        let mut modes: libc::termios = std::mem::zeroed();
-        let ok = libc::tcgetattr(fd, &mut modes) == 0;
-        libc::close(fd);
-        assert!(ok, "tcgetattr {tty:?}");
-        modes.c_lflag & libc::ECHO != 0
-    }
-}
-
 /// SIGTERM, SIGHUP or SIGQUIT at the hidden prompt (a closed terminal window,
 /// `kill`, a session manager): the terminal gets back exactly the modes it
 /// had (echo and signal keys on), stdout gets the failure line, and awscred

@@ -403,8 +403,10 @@ fn clear_removes_one_profile_or_all() {
 /// `script`) in the test's home, types `keys` once awscred is at its prompt,
 /// and returns what the terminal showed (stdout) and the exit status.
 fn under_pty(home: &Home, sts: &FakeSts, inner: &str, keys: &[u8]) -> std::process::Output {
+    let tty_file = home.path().join("tty");
+    let inner = format!("tty > '{}'; {inner}", tty_file.display());
     let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", inner, "/dev/null"])
+        .args(["-q", "-e", "-c", &inner, "/dev/null"])
         .env_clear()
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -416,7 +418,26 @@ fn under_pty(home: &Home, sts: &FakeSts, inner: &str, keys: &[u8]) -> std::proce
         .spawn()
         .expect("`script` (util-linux) is required");
     let mut stdin = child.stdin.take().unwrap();
-    thread::sleep(Duration::from_millis(700));
+    // Type once the prompt is up: it has turned the terminal's echo off.
+    let start = std::time::Instant::now();
+    let tty = loop {
+        let name = std::fs::read_to_string(&tty_file).unwrap_or_default();
+        if name.ends_with('\n') {
+            break std::ffi::CString::new(name.trim()).unwrap();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the pty never started"
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    while echo_is_on(&tty) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no prompt after 10 s"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
     stdin.write_all(keys).unwrap();
     let out = child.wait_with_output().unwrap();
     drop(stdin);

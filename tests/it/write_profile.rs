@@ -122,20 +122,26 @@ fn killed_during_writes_the_credentials_file_is_never_torn() {
         seed ^= seed << 17;
         seed % n
     };
-    let mut completed = 0;
+    let (mut completed, mut mid_write) = (0, 0);
+    let aws = home.path().join(".aws");
     for i in 0..120 {
         let mut child = home
             .cmd(&sts)
             .args(["mfa", "--force", "123456", "--write-profile", "live"])
+            .env("AWSCRED_DEBUG_SLOW_WRITE", "4")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(rand(15_000)));
+        std::thread::sleep(Duration::from_micros(rand(20_000)));
         let _ = child.kill();
         if child.wait().unwrap().success() {
             completed += 1;
         }
+        // A complete temp file not yet renamed: the kill landed in the window that matters.
+        let temps = temp_files(&aws);
+        assert!(temps <= 1, "iteration {i}: {temps} temp files");
+        mid_write += temps;
         let text = credentials(&home);
         assert!(
             text.starts_with(FILE),
@@ -185,5 +191,11 @@ fn killed_during_writes_the_credentials_file_is_never_torn() {
         ["config", "credentials"],
         "a completed write leaves no temp file"
     );
-    eprintln!("{completed} of 120 killed runs had finished first");
+    assert!(
+        mid_write > 0,
+        "no kill landed mid-write: the test proved nothing"
+    );
+    eprintln!(
+        "{completed} of 120 killed runs had finished first, {mid_write} were killed mid-write"
+    );
 }

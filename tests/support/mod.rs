@@ -754,3 +754,33 @@ pub fn eval_in_bash(stdout: &str, pre: &str, names: &[&str]) -> BTreeMap<String,
         })
         .collect()
 }
+
+/// Whether the terminal `tty` echoes input; awscred's prompt turns echo off,
+/// so a test waits for this to be false before it types or signals.
+pub fn echo_is_on(tty: &std::ffi::CStr) -> bool {
+    // SAFETY: opens the pseudo-terminal without making it our controlling
+    // terminal; tcgetattr fills a termios on success only.
+    unsafe {
+        let fd = libc::open(
+            tty.as_ptr(),
+            libc::O_RDONLY | libc::O_NOCTTY | libc::O_NONBLOCK,
+        );
+        assert!(fd >= 0, "cannot open {tty:?}");
+        let mut modes: libc::termios = std::mem::zeroed();
+        let ok = libc::tcgetattr(fd, &mut modes) == 0;
+        libc::close(fd);
+        assert!(ok, "tcgetattr {tty:?}");
+        modes.c_lflag & libc::ECHO != 0
+    }
+}
+
+/// Temp files awscred left in `dir` (by a run killed while writing).
+pub fn temp_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".awscred-tmp"))
+                .count()
+        })
+        .unwrap_or(0)
+}
