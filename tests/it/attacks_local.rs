@@ -143,7 +143,7 @@ fn a_hanging_mfa_process_is_killed_with_its_children_and_frees_the_lock() {
             home.cmd(&sts).args(["mfa", "123456"]),
             Duration::from_secs(30),
         );
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.expect_ok();
         assert!(
             took < Duration::from_secs(5),
             "waited {took:?} for the lock"
@@ -195,7 +195,7 @@ fn an_mfa_process_that_answers_within_the_timeout_is_used() {
             .env("AWSCRED_MFA_PROCESS_TIMEOUT", "5"),
         Duration::from_secs(30),
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(sts.requests()[0].param("TokenCode"), Some("654321"));
 }
 

@@ -189,7 +189,7 @@ fn a_huge_body_in_a_valid_document_is_refused_not_parsed() {
     // Just under the cap is still an answer.
     let (home, sts) = (Home::new(), FakeSts::with(vec![Reply::Huge(1000 << 10)]));
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
 }
 
 #[test]
@@ -582,7 +582,7 @@ fn a_credential_process_chain_deeper_than_eight_profiles_stops() {
     assert_eq!(runs(&home), 8);
     // Eight deep (p4 … p10, end) is fine.
     let r = run(&mut export(&home, &sts, "p4"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(r.stdout.contains("ASIAPROC000000000001"));
 }
 
@@ -605,6 +605,6 @@ fn the_chain_marker_does_not_leak_into_exec() {
             out.display()
         ),
     ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(fs::read_to_string(out).unwrap(), "unset");
 }

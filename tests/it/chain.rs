@@ -10,7 +10,7 @@ use std::process::Command;
 fn a_profile_without_mfa_exports_its_keys_and_clears_stale_session_variables() {
     let (home, sts) = (Home::new(), FakeSts::start());
     let r = run(home.cmd(&sts).args(["export", "--profile", "plain"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stdout
             .contains("export AWS_ACCESS_KEY_ID='AKIAPLAINKEY00000003'\n"),
@@ -65,7 +65,7 @@ fn a_credential_process_profile_is_exported_through_the_sdk_chain() {
     let r = run(home
         .cmd_url("http://127.0.0.1:9")
         .args(["export", "--profile", "proc"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stdout
             .contains("export AWS_ACCESS_KEY_ID='ASIAFROMPROCESS00001'"),
@@ -113,7 +113,7 @@ fn an_sso_profile_exports_the_role_credentials_from_the_portal() {
         .cmd(&sts)
         .args(["export", "--profile", "sso"])
         .env("AWS_ENDPOINT_URL_SSO", sts.url()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let (id, secret, token) = issued_sso();
     assert!(
         r.stdout
@@ -153,7 +153,7 @@ fn an_expired_or_missing_sso_login_says_to_run_aws_sso_login() {
         .cmd(&sts)
         .args(["export", "--profile", "sso"])
         .env("AWS_ENDPOINT_URL_SSO", sts.url()));
-    assert_eq!(r.code, 7, "{}", r.stderr);
+    r.expect_code(7);
     assert_eq!(r.stdout, "false\n");
     assert!(
         r.stderr.contains("run `aws sso login --profile sso`"),
@@ -165,7 +165,7 @@ fn an_expired_or_missing_sso_login_says_to_run_aws_sso_login() {
         .cmd(&sts)
         .args(["export", "--profile", "sso"])
         .env("AWS_ENDPOINT_URL_SSO", sts.url()));
-    assert_eq!(r.code, 7, "{}", r.stderr);
+    r.expect_code(7);
     assert!(
         r.stderr.contains("run `aws sso login --profile sso`"),
         "{}",
@@ -186,7 +186,7 @@ fn a_role_on_an_sso_profile_goes_through_the_sdk_chain() {
         .cmd(&sts)
         .args(["export", "--profile", "on-sso"])
         .env("AWS_ENDPOINT_URL_SSO", sts.url()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let reqs = sts.requests();
     assert_eq!(reqs.len(), 2, "{reqs:?}");
     assert_eq!(reqs[0].param("Action"), Some("GetRoleCredentials"));
@@ -228,7 +228,7 @@ fn a_web_identity_profile_goes_through_the_sdk_chain() {
     let r = run(home
         .cmd(&sts)
         .args(["credential-process", "--profile", "ci"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let req = &sts.requests()[0];
     assert_eq!(req.param("Action"), Some("AssumeRoleWithWebIdentity"));
     assert_eq!(

@@ -21,7 +21,7 @@ const VARS: &[&str] = &[
 fn first_mfa_calls_sts_with_serial_and_code_and_exports_the_session() {
     let (home, sts) = (Home::new(), FakeSts::start());
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(r.stderr, "");
     let reqs = sts.requests();
     assert_eq!(reqs.len(), 1);
@@ -103,7 +103,7 @@ fn session_variables_in_the_environment_never_sign_the_call() {
         .env("AWS_ACCESS_KEY_ID", "ASIAOLDSESSION000000")
         .env("AWS_SECRET_ACCESS_KEY", "old")
         .env("AWS_SESSION_TOKEN", "oldtoken"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(sts.requests()[0].access_key_id, "AKIADEFAULTKEY000001");
 
     // Long-term keys in the environment are the base when no --profile is given...
@@ -112,7 +112,7 @@ fn session_variables_in_the_environment_never_sign_the_call() {
         .args(["get-session-token", "--token-code", "123456"])
         .env("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT1")
         .env("AWS_SECRET_ACCESS_KEY", "envSecret"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(sts.requests()[1].access_key_id, "AKIAFROMENVIRONMENT1");
     // ...but an explicit --profile wins.
     let r = run(home
@@ -120,7 +120,7 @@ fn session_variables_in_the_environment_never_sign_the_call() {
         .args(["get-session-token", "--profile", "plain"])
         .env("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT1")
         .env("AWS_SECRET_ACCESS_KEY", "envSecret"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(sts.requests()[2].access_key_id, "AKIAPLAINKEY00000003");
 }
 
@@ -134,7 +134,7 @@ fn get_session_token_prints_the_sts_json_shape() {
         "--duration-seconds",
         "900",
     ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "PascalCase", deny_unknown_fields)]
     struct Creds {
@@ -191,12 +191,12 @@ fn get_session_token_no_cache_leaves_the_cache_alone() {
     let r = run(home
         .cmd(&sts)
         .args(["get-session-token", "--token-code", "123456", "--no-cache"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(home.cache_entries().is_empty());
     let r = run(home
         .cmd(&sts)
         .args(["get-session-token", "--token-code", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(home.cache_entries().len(), 1);
     // mfa reuses what get-session-token cached.
     let r = run(home.cmd(&sts).arg("mfa"));
@@ -208,7 +208,7 @@ fn get_session_token_no_cache_leaves_the_cache_alone() {
 fn export_prints_the_cached_session_or_fails_without_one() {
     let (home, sts) = (Home::new(), FakeSts::start());
     let r = run(home.cmd(&sts).args(["export", "--profile", "work"]));
-    assert_eq!(r.code, 7);
+    r.expect_code(7);
     assert_eq!(r.stdout, "false\n");
     assert_eq!(
         r.stderr,
@@ -223,7 +223,7 @@ fn export_prints_the_cached_session_or_fails_without_one() {
     let mfa = run(home.cmd(&sts).args(["mfa", "111111", "-p", "work"]));
     assert_eq!(mfa.code, 0, "{}", mfa.stderr);
     let r = run(home.cmd(&sts).args(["export", "--profile", "work"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(r.stdout, mfa.stdout);
     assert!(r.stdout.contains("export AWS_REGION='eu-central-1'"));
     assert!(!r.stdout.contains("AKIAWORK"), "never the long-term key");
@@ -246,7 +246,7 @@ fn export_json_is_the_sts_shape() {
     let (home, sts) = (Home::new(), FakeSts::start());
     run(home.cmd(&sts).args(["mfa", "123456"]));
     let r = run(home.cmd(&sts).args(["export", "--format", "json"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["Credentials"]["SessionToken"], issued(1).2);
 }
@@ -255,7 +255,7 @@ fn export_json_is_the_sts_shape() {
 fn unset_clears_everything_awscred_sets() {
     let home = Home::new();
     let r = run(home.cmd_url("http://127.0.0.1:9").arg("unset"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let pre: String = VARS.iter().map(|v| format!("export {v}=x\n")).collect();
     let after = eval_in_bash(
         &r.stdout,
@@ -325,7 +325,7 @@ fn validation_errors_happen_before_any_request() {
         .cmd(&sts)
         .args(["mfa"])
         .env("AWS_MFA_TOKEN_CODE", "abc"));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(sts.requests().is_empty());
 }
 
@@ -334,7 +334,7 @@ fn config_problems_name_the_file_and_line() {
     let sts = FakeSts::start();
     let broken = Home::with("[default]\nregion = eu-west-1\nmfa_serial\n", CREDENTIALS);
     let r = run(broken.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     let path = broken.path().join(".aws/config");
     assert_eq!(
         r.stderr,
@@ -346,7 +346,7 @@ fn config_problems_name_the_file_and_line() {
 
     let nokeys = Home::with(CONFIG, "[default]\nregion = x\n");
     let r = run(nokeys.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr.contains("profile `default` has no long-term keys"),
         "{}",
@@ -355,7 +355,7 @@ fn config_problems_name_the_file_and_line() {
 
     let temp = Home::with(CONFIG, "[default]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n");
     let r = run(temp.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr.contains("holds temporary credentials"),
         "{}",
@@ -378,7 +378,7 @@ fn config_problems_name_the_file_and_line() {
 fn no_code_and_no_terminal_is_mfa_needed() {
     let (home, sts) = (Home::new(), FakeSts::start());
     let r = run(home.cmd(&sts).arg("mfa"));
-    assert_eq!(r.code, 4);
+    r.expect_code(4);
     assert_eq!(r.stdout, "false\n");
     assert!(r.stderr.contains("MFA code required"), "{}", r.stderr);
     let r = run(home
@@ -484,7 +484,7 @@ fn throttling_and_server_errors_are_retried_then_reported() {
         FakeSts::with(vec![error(400, "Throttling", "Rate exceeded"); 3]),
     );
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 6, "{}", r.stderr);
+    r.expect_code(6);
     assert!(r.stderr.contains("throttling"), "{}", r.stderr);
     assert_eq!(sts.requests().len(), 3);
 
@@ -509,7 +509,7 @@ fn connection_refused_is_a_network_error() {
     let r = run(home
         .cmd_url(&format!("http://127.0.0.1:{port}"))
         .args(["mfa", "123456"]));
-    assert_eq!(r.code, 6, "{}", r.stderr);
+    r.expect_code(6);
     assert_eq!(r.stdout, "false\n");
     assert!(
         r.stderr
@@ -530,7 +530,7 @@ fn a_silent_server_times_out_within_the_bound() {
         .args(["mfa", "123456"])
         .env("AWSCRED_TIMEOUT", "2"));
     let took = start.elapsed();
-    assert_eq!(r.code, 6, "{}", r.stderr);
+    r.expect_code(6);
     assert!(r.stderr.contains("did not answer"), "{}", r.stderr);
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(took >= Duration::from_secs(2), "took {took:?}");
@@ -575,7 +575,7 @@ fn unwritable_cache_still_prints_credentials_with_one_warning() {
         .cmd(&sts)
         .args(["mfa", "123456"])
         .env("AWSCRED_CACHE_DIR", blocker.join("cache")));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(r.stdout.contains(&issued(1).0));
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(
@@ -597,11 +597,11 @@ fn corrupt_cache_is_a_miss_not_a_crash() {
     )
     .unwrap();
     let r = run(home.cmd(&sts).arg("export"));
-    assert_eq!(r.code, 7);
+    r.expect_code(7);
     assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
     assert!(!r.stderr.contains("LEAK"));
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(r.stdout.contains(&issued(2).0));
 }
 
@@ -609,13 +609,13 @@ fn corrupt_cache_is_a_miss_not_a_crash() {
 fn a_bad_command_line_still_fails_an_eval() {
     let home = Home::new();
     let r = run(home.cmd_url("http://127.0.0.1:9").args(["mfa", "--bogus"]));
-    assert_eq!(r.code, 2);
+    r.expect_code(2);
     assert_eq!(r.stdout, "false\n");
     let r = run(home
         .cmd_url("http://127.0.0.1:9")
         .args(["get-session-token", "--bogus"]));
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
     let r = run(home.cmd_url("http://127.0.0.1:9").arg("--help"));
-    assert_eq!(r.code, 0);
+    r.expect_ok();
     assert!(r.stdout.contains("get-session-token"));
 }

@@ -91,7 +91,7 @@ fn credential_process_prints_only_json_and_nothing_on_failure() {
         .cmd(&sts)
         .arg("credential-process")
         .env("AWS_MFA_TOKEN_CODE", "123456"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(r.stderr, "");
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v.as_object().unwrap().len(), 5);
@@ -106,18 +106,18 @@ fn mfa_process_is_a_code_source_after_the_argument_and_env() {
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "--profile", "counted", "111111"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(times_asked(&home), 0);
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "--profile", "counted", "--force"])
         .env("AWS_MFA_TOKEN_CODE", "222222"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(times_asked(&home), 0);
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "--profile", "counted", "--force"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(times_asked(&home), 1);
     let codes: Vec<_> = sts
         .requests()
@@ -143,7 +143,7 @@ fn a_killed_lock_holder_frees_the_lock() {
     holder.wait().unwrap();
     let start = Instant::now();
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         start.elapsed() < Duration::from_secs(3),
         "took {:?}",
@@ -169,7 +169,7 @@ fn different_profiles_do_not_block_each_other() {
     sts.wait_for_requests(1);
     let start = Instant::now();
     let r = run(home.cmd(&sts).args(["mfa", "123456", "--profile", "work"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "took {:?}",
@@ -215,7 +215,7 @@ fn exec_runs_the_command_with_the_session_and_its_exit_code() {
         .env("AWS_MFA_TOKEN_CODE", "123456")
         .env("AWS_PROFILE", "default")
         .env("AWS_SECURITY_TOKEN", "stale"));
-    assert_eq!(r.code, 42, "{}", r.stderr);
+    r.expect_code(42);
     assert_eq!(r.stdout, format!("{} none default none\n", issued(1).0));
 
     let r = run(home
@@ -232,10 +232,10 @@ fn exec_runs_the_command_with_the_session_and_its_exit_code() {
     let r = run(home.cmd(&sts).arg("exec").env("SHELL", "/bin/true"));
     assert_eq!(r.code, 0, "default command is $SHELL: {}", r.stderr);
     let r = run(home.cmd(&sts).arg("exec").env("SHELL", "/bin/false"));
-    assert_eq!(r.code, 1);
+    r.expect_code(1);
 
     let r = run(home.cmd(&sts).args(["exec", "--", "/nonexistent/cmd"]));
-    assert_eq!(r.code, 127);
+    r.expect_code(127);
     assert!(
         r.stderr.contains("cannot run `/nonexistent/cmd`"),
         "{}",
@@ -252,7 +252,7 @@ fn exec_refuses_to_nest_into_another_profile_without_force() {
         .args(["exec", "--", "true"])
         .env("AWSCRED_PROFILE", "work")
         .env("AWS_MFA_TOKEN_CODE", "123456"));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr
             .contains("already in an awscred session for profile work"),
@@ -265,7 +265,7 @@ fn exec_refuses_to_nest_into_another_profile_without_force() {
         .args(["exec", "--force", "--", "true"])
         .env("AWSCRED_PROFILE", "work")
         .env("AWS_MFA_TOKEN_CODE", "123456"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let r = run(home
         .cmd(&sts)
         .args(["exec", "--", "true"])
@@ -298,7 +298,7 @@ fn status_reports_the_shell_session_and_exits_by_state() {
     let mut c = home.cmd(&sts);
     c.arg("status").envs(&vars);
     let r = run(&mut c);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let (id, secret, token) = issued(1);
     assert!(
         r.stdout
@@ -319,7 +319,7 @@ fn status_reports_the_shell_session_and_exits_by_state() {
     );
 
     let r = run(home.cmd(&sts).args(["status", "--check"]).envs(&vars));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stdout.contains(&format!(
             "identity     arn:aws:sts::123456789012:federated-user/{id}\n"
@@ -333,7 +333,7 @@ fn status_reports_the_shell_session_and_exits_by_state() {
         .arg("status")
         .envs(&vars)
         .env("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z"));
-    assert_eq!(r.code, 8);
+    r.expect_code(8);
     assert!(r.stdout.contains("expired"), "{}", r.stdout);
 }
 
@@ -342,7 +342,7 @@ fn list_shows_every_profile_with_its_session_state() {
     let (home, sts) = (Home::new(), FakeSts::start());
     run(home.cmd(&sts).args(["mfa", "123456", "--profile", "work"]));
     let r = run(home.cmd(&sts).arg("list").env("AWSCRED_PROFILE", "work"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{}", r.stdout);
     assert!(
@@ -522,7 +522,7 @@ fn status_check_uses_the_configured_endpoint_precedence() {
         .env_remove("AWS_ENDPOINT_URL_STS")
         .args(["status", "--check"])
         .envs(session));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stdout.contains("identity     arn:aws:sts::"),
         "{}",

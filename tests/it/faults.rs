@@ -294,7 +294,7 @@ fn an_empty_cache_file_is_a_miss() {
     );
     assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0);
+    r.expect_ok();
     assert!(r.stdout.contains(&issued(2).0));
 }
 
@@ -305,7 +305,7 @@ fn a_cache_file_readable_by_others_is_tightened_and_a_readable_dir_refused() {
     let entry = home.cache_entries().remove(0);
     fs::set_permissions(&entry, fs::Permissions::from_mode(0o644)).unwrap();
     let r = run(home.cmd(&sts).arg("export"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stderr.contains("tightened permissions of"),
         "{}",
@@ -318,7 +318,7 @@ fn a_cache_file_readable_by_others_is_tightened_and_a_readable_dir_refused() {
     // A directory is never chmod-ed: it may not be awscred's to change.
     fs::set_permissions(home.cache_dir(), fs::Permissions::from_mode(0o755)).unwrap();
     let r = run(home.cmd(&sts).args(["mfa", "--force", "123456"]));
-    assert_eq!(r.code, 3, "{}", r.stderr);
+    r.expect_code(3);
     assert!(
         r.stderr.contains(&format!(
             "others can read it (mode 755): make it private with `chmod 700 {}`",
@@ -341,9 +341,9 @@ fn an_entry_for_another_base_key_is_not_used() {
     let creds = CREDENTIALS.replace("AKIADEFAULTKEY000001", "AKIAROTATEDKEY000009");
     fs::write(home.path().join(".aws/credentials"), creds).unwrap();
     let r = run(home.cmd(&sts).arg("export"));
-    assert_eq!(r.code, 7, "{}", r.stderr);
+    r.expect_code(7);
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0);
+    r.expect_ok();
     assert_eq!(sts.requests()[1].access_key_id, "AKIAROTATEDKEY000009");
 }
 
@@ -372,7 +372,7 @@ fn a_hostile_profile_name_stays_inside_the_cache_dir() {
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "123456", "--profile", "../../x"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let entries = home.cache_entries();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].parent().unwrap(), home.cache_dir());
@@ -401,7 +401,7 @@ fn missing_and_empty_files() {
     fs::remove_file(home.path().join(".aws/config")).unwrap();
     fs::remove_file(home.path().join(".aws/credentials")).unwrap();
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr
             .contains("no credentials: profile `default` is not in"),
@@ -409,7 +409,7 @@ fn missing_and_empty_files() {
         r.stderr
     );
     let (r, sts) = mfa_with("", "");
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(r.stderr.contains("no credentials"), "{}", r.stderr);
     // Long-term keys from the environment need no files; the serial can come from the env too.
     let r = run(home
@@ -421,7 +421,7 @@ fn missing_and_empty_files() {
             "AWS_MFA_SERIAL_NUMBER",
             "arn:aws:iam::123456789012:mfa/alice",
         ));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         !r.stdout.contains("AWS_REGION"),
         "no region configured, none exported"
@@ -434,7 +434,7 @@ fn duplicate_sections_and_lines_without_equals_name_file_and_line() {
         "[default]\nregion = a\n\n[default]\nregion = b\n",
         CREDENTIALS,
     );
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr
             .contains("config:4: duplicate section (first at line 1)"),
@@ -446,7 +446,7 @@ fn duplicate_sections_and_lines_without_equals_name_file_and_line() {
         CONFIG,
         "[default]\naws_access_key_id = AKIA1\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     );
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr
             .contains("credentials:3: expected `key = value` or a `[section]` header"),
@@ -466,7 +466,7 @@ fn crlf_bom_comments_and_odd_key_spelling_read_like_the_aws_cli() {
     // (An indented line after a value would continue that value, as in the AWS CLI.)
     let creds = "\u{feff}[default]\r\nAWS_ACCESS_KEY_ID = AKIADEFAULTKEY000001\r\naws_secret_access_key\t=\tdefaultSecret/abc+def\r\n";
     let (r, sts) = mfa_with(config, creds);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stdout.contains("export AWS_REGION='eu-north-1'"),
         "{}",
@@ -527,6 +527,6 @@ fn killed_during_writes_the_cache_is_never_torn() {
     eprintln!("{mid_write} of 120 kills landed mid-write");
     // A run after all that still works, reads the cache and leaves no temp file.
     let r = run(home.cmd(&sts).args(["mfa", "--force", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(temp_files(&home.cache_dir()), 0);
 }

@@ -19,7 +19,7 @@ fn many_roles_share_one_mfa_session_and_one_code() {
         .cmd(&sts)
         .args(["export", "--profile", "admin"])
         .env("AWS_MFA_TOKEN_CODE", "123456"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let reqs = sts.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].param("Action"), Some("GetSessionToken"));
@@ -57,7 +57,7 @@ fn many_roles_share_one_mfa_session_and_one_code() {
 
     // A second role with the same source and device: one AssumeRole, no code needed.
     let r = run(home.cmd(&sts).args(["export", "--profile", "reader"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let reqs = sts.requests();
     assert_eq!(reqs.len(), 3);
     assert_eq!(reqs[2].param("Action"), Some("AssumeRole"));
@@ -82,7 +82,7 @@ fn a_role_over_one_hour_is_assumed_directly_with_the_code() {
     let extra = "\n[profile long]\nrole_arn = arn:aws:iam::333333333333:role/long\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nduration_seconds = 14400\n";
     let (home, sts) = (roles_home(extra), FakeSts::start());
     let r = run(home.cmd(&sts).args(["mfa", "--profile", "long", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let reqs = sts.requests();
     assert_eq!(
         reqs.len(),
@@ -104,7 +104,7 @@ fn a_role_without_mfa_uses_the_long_term_keys_and_chains_follow_source_profile()
     let r = run(home
         .cmd(&sts)
         .args(["credential-process", "--profile", "chained"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let reqs = sts.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(
@@ -156,7 +156,7 @@ fn credential_source_environment_uses_long_term_env_keys() {
         .args(["credential-process", "--profile", "envrole"])
         .env("AWS_ACCESS_KEY_ID", "AKIAFROMENVIRONMENT1")
         .env("AWS_SECRET_ACCESS_KEY", "x"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(sts.requests()[0].access_key_id, "AKIAFROMENVIRONMENT1");
 }
 
@@ -171,7 +171,7 @@ fn assume_role_command_prints_json_by_default_and_caches() {
         "123456",
     ];
     let r = run(home.cmd(&sts).args(args));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["Credentials"]["AccessKeyId"], issued_role(2).0);
     assert_eq!(
@@ -202,7 +202,7 @@ fn assume_role_command_prints_json_by_default_and_caches() {
         "--duration-seconds",
         "50000",
     ]));
-    assert_eq!(r.code, 3);
+    r.expect_code(3);
     assert!(
         r.stderr.contains("AssumeRole takes 900 to 43200 seconds"),
         "{}",

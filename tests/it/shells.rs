@@ -463,7 +463,7 @@ fn process_and_github_formats_through_the_binary() {
         .cmd(&sts)
         .args(["export", "--format", "github"])
         .env("GITHUB_ENV", &env_file));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let (id, secret, token) = issued(1);
     assert_eq!(
         r.stdout,

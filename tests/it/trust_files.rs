@@ -35,7 +35,7 @@ fn set_mode(p: &Path, m: u32) {
 fn with_session() -> (Home, FakeSts, PathBuf) {
     let (home, sts) = (Home::new(), FakeSts::start());
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let entry = home.cache_entries().remove(0);
     (home, sts, entry)
 }
@@ -82,10 +82,7 @@ fn mkzero(p: &Path) {
 }
 
 fn assert_refused(r: &Run, needle: &str) {
-    assert_eq!(r.code, 3, "{}", r.stderr);
-    assert_eq!(r.stdout, "false\n");
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains(needle), "{}", r.stderr);
+    r.expect_failure(3, "false\n", needle);
 }
 
 // ---- where sessions live ----
@@ -185,7 +182,7 @@ fn a_relative_xdg_cache_home_is_ignored() {
         .env_remove("AWSCRED_CACHE_DIR")
         .env("XDG_CACHE_HOME", "rel/cache")
         .current_dir(&cwd));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         !cwd.join("rel").exists(),
         "relative to the working directory"
@@ -204,7 +201,7 @@ fn a_relative_xdg_cache_home_is_ignored() {
         .args(["mfa", "--force", "123456"])
         .env_remove("AWSCRED_CACHE_DIR")
         .env("XDG_CACHE_HOME", &xdg));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(xdg.join("awscred").is_dir());
 }
 
@@ -216,7 +213,7 @@ fn every_directory_awscred_creates_is_private() {
         .cmd(&sts)
         .args(["mfa", "123456"])
         .env("AWSCRED_CACHE_DIR", &deep));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     for d in ["a", "a/b", "a/b/c"] {
         assert_eq!(mode(&home.path().join(d)), 0o700, "{d}");
     }
@@ -242,7 +239,7 @@ fn a_symlinked_entry_is_never_read_or_chmod_ed() {
     }
     let before = fs::read(&target).unwrap();
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(fs::symlink_metadata(&entry).unwrap().file_type().is_file());
     assert_eq!(fs::read(&target).unwrap(), before, "not written through");
     assert_eq!(mode(&target), 0o644);
@@ -262,7 +259,7 @@ fn planted_temp_and_lock_links_are_never_written_through() {
     )
     .unwrap();
     let r = run(home.cmd(&sts).args(["mfa", "--force", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
 
     let lock = home.cache_dir().join(format!("{stem}.lock"));
@@ -274,7 +271,7 @@ fn planted_temp_and_lock_links_are_never_written_through() {
     assert_refused(&r, "is not a regular file of yours");
     // clear --all removes the planted links.
     let r = run(home.cmd(&sts).args(["clear", "--all"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(fs::symlink_metadata(&lock).is_err());
     assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
 }
@@ -288,18 +285,18 @@ fn fifo_and_device_entries_are_misses_not_hangs() {
     fs::remove_file(&entry).unwrap();
     mkfifo(&entry);
     let r = run_within(home.cmd(&sts).arg("export"), Duration::from_secs(5));
-    assert_eq!(r.code, 7, "{}", r.stderr);
+    r.expect_code(7);
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
     fs::remove_file(&entry).unwrap();
     mkzero(&entry);
     let r = run_within(home.cmd(&sts).arg("export"), Duration::from_secs(5));
-    assert_eq!(r.code, 7, "{}", r.stderr);
+    r.expect_code(7);
     // The next session replaces it.
     let r = run_within(
         home.cmd(&sts).args(["mfa", "123456"]),
         Duration::from_secs(5),
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(fs::symlink_metadata(&entry).unwrap().file_type().is_file());
 }
 
@@ -323,7 +320,7 @@ fn an_entry_owned_by_another_user_is_a_miss_and_clear_removes_it() {
     assert_eq!(r.code, 7, "{}", r.stdout);
     assert!(r.stderr.contains("belongs to another user"), "{}", r.stderr);
     let r = run(home.cmd(&sts).arg("clear"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(!entry.exists(), "clear removes it");
 }
 
@@ -361,7 +358,7 @@ fn clear_all_removes_everything_awscred_made_and_nothing_else() {
     fs::write(dir.join("old-0123456789abcdef.json"), "{\"version\":1}").unwrap();
     fs::write(dir.join("notes.txt"), "mine").unwrap();
     let r = run(home.cmd(&sts).args(["clear", "--all"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let left: Vec<String> = fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -376,7 +373,7 @@ fn clear_for_a_profile_removes_its_corrupt_entries_too() {
     run(home.cmd(&sts).args(["mfa", "654321", "--profile", "work"]));
     fs::write(&entry, "{").unwrap();
     let r = run(home.cmd(&sts).arg("clear"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(!entry.exists());
     assert_eq!(home.cache_entries().len(), 1, "work's session stays");
 }
@@ -442,7 +439,7 @@ fn a_session_from_one_endpoint_is_not_handed_out_for_another() {
     let r = run(home.cmd(&b).arg("export"));
     assert_eq!(r.code, 7, "A's session handed out for B: {}", r.stdout);
     let r = run(home.cmd(&b).args(["mfa", "123456"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!((a.session_calls(), b.session_calls()), (1, 1));
     // Each endpoint keeps its own session; the region alone does not split AWS's.
     assert_eq!(run(home.cmd(&a).arg("export")).code, 0);
@@ -489,7 +486,7 @@ fn write_profile_makes_the_file_private_with_a_notice() {
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "123456", "--write-profile", "mfa"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(mode(&creds), 0o600);
     assert!(
         r.stderr.contains("tightened permissions of") && r.stderr.contains("to 600"),
@@ -506,7 +503,7 @@ fn two_spellings_of_the_credentials_file_take_one_lock() {
             .cmd(&sts)
             .args(["mfa", "123456", "--write-profile", "mfa"])
             .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join(spelling)));
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.expect_ok();
     }
     let locks = fs::read_dir(home.cache_dir())
         .unwrap()
@@ -546,7 +543,7 @@ fn no_fragment_of_a_config_line_is_echoed() {
         let home = Home::with(&config, &credentials);
         // run() fails the test on any 8-character piece of a planted secret.
         let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-        assert_eq!(r.code, 3, "{}", r.stderr);
+        r.expect_code(3);
         assert!(r.stderr.contains(":"), "names file and line: {}", r.stderr);
     }
     // A broken endpoint_url in the file: refused before any request, so the
@@ -559,7 +556,7 @@ fn no_fragment_of_a_config_line_is_echoed() {
         .cmd(&sts)
         .args(["mfa", "123456"])
         .env_remove("AWS_ENDPOINT_URL_STS"));
-    assert_eq!(r.code, 3, "{}", r.stderr);
+    r.expect_code(3);
     assert!(r.stderr.contains("config:2"), "{}", r.stderr);
     assert!(sts.requests().is_empty());
 }

@@ -34,19 +34,6 @@ fn run_within(c: &mut Command, limit: Duration) -> Run {
     }
 }
 
-/// The one-line failure every refused input must produce.
-fn assert_fails_cleanly(r: &Run, code: i32, needle: &str) {
-    assert_eq!(r.code, code, "{}", r.stderr);
-    assert_eq!(r.stdout, "false\n");
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains(needle), "{}", r.stderr);
-    assert!(
-        !r.stderr.trim_end().chars().any(char::is_control),
-        "raw control character on stderr: {:?}",
-        r.stderr
-    );
-}
-
 #[test]
 fn a_variable_that_is_not_utf8_is_an_error_naming_it() {
     let (home, sts) = (Home::new(), FakeSts::start());
@@ -55,7 +42,7 @@ fn a_variable_that_is_not_utf8_is_an_error_naming_it() {
         .cmd(&sts)
         .args(["mfa", "123456"])
         .env("AWS_PROFILE", &bad));
-    assert_fails_cleanly(&r, 3, "AWS_PROFILE is not valid UTF-8");
+    r.expect_failure(3, "false\n", "AWS_PROFILE is not valid UTF-8");
     // An unreadable STS endpoint must not fall back to another one.
     let r = run(home
         .cmd(&sts)
@@ -65,7 +52,7 @@ fn a_variable_that_is_not_utf8_is_an_error_naming_it() {
             "AWS_ENDPOINT_URL_STS",
             OsString::from_vec(b"http://\xfe".to_vec()),
         ));
-    assert_fails_cleanly(&r, 3, "AWS_ENDPOINT_URL_STS is not valid UTF-8");
+    r.expect_failure(3, "false\n", "AWS_ENDPOINT_URL_STS is not valid UTF-8");
     assert!(
         sts.requests().is_empty(),
         "nothing signed with the wrong keys"
@@ -104,12 +91,12 @@ fn control_bytes_in_keys_and_names_fail_before_any_request() {
             .args(["mfa", "123456"])
             .env(var, value)
             .env("AWS_SECRET_ACCESS_KEY", "envSecret/abc"));
-        assert_fails_cleanly(&r, 3, needle);
+        r.expect_failure(3, "false\n", needle);
     }
     let creds = CREDENTIALS.replace("defaultSecret/abc+def", "default\u{7f}Secret");
     let home = Home::with(CONFIG, &creds);
     let r = run(home.cmd(&sts).args(["mfa", "123456"]));
-    assert_fails_cleanly(&r, 3, "credentials:2: the secret access key");
+    r.expect_failure(3, "false\n", "credentials:2: the secret access key");
     assert!(sts.requests().is_empty());
 }
 
@@ -141,7 +128,7 @@ fn special_and_huge_aws_files_are_refused_at_once() {
             home.cmd(&sts).args(["mfa", "123456"]).env(var, path),
             Duration::from_secs(5),
         );
-        assert_fails_cleanly(&r, 3, needle);
+        r.expect_failure(3, "false\n", needle);
         assert!(start.elapsed() < Duration::from_secs(1), "{var}={path:?}");
     }
     if unsafe { libc::geteuid() } == 0 {
@@ -158,7 +145,7 @@ fn special_and_huge_aws_files_are_refused_at_once() {
                 .env("AWS_CONFIG_FILE", &zero),
             Duration::from_secs(5),
         );
-        assert_fails_cleanly(&r, 3, "not a regular file");
+        r.expect_failure(3, "false\n", "not a regular file");
     } else {
         panic!("the device case needs root (CI runs as root)");
     }
@@ -185,7 +172,7 @@ fn status_and_list_show_hostile_values_escaped() {
     let config = format!("{CONFIG}\n[profile evil\u{1b}[2J]\nregion = eu-west-1\n");
     let home = Home::with(&config, CREDENTIALS);
     let r = run(home.cmd(&sts).arg("list"));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
     assert!(r.stdout.contains("evil\\u{1b}[2J"), "{}", r.stdout);
 }

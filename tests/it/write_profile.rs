@@ -21,7 +21,7 @@ fn mfa_writes_a_new_section_and_keeps_every_other_byte() {
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "123456", "--write-profile", "mfa-session"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert!(
         r.stderr.contains("wrote the session to [mfa-session]"),
         "{}",
@@ -41,7 +41,7 @@ fn mfa_writes_a_new_section_and_keeps_every_other_byte() {
         run(home
             .cmd(&sts)
             .args(["mfa", "--force", "654321", "--write-profile", "mfa-session"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     let text2 = credentials(&home);
     assert!(text2.starts_with(FILE));
     assert!(text2.contains(&issued(2).0) && !text2.contains(&issued(1).0));
@@ -58,7 +58,7 @@ fn long_term_keys_are_never_overwritten_not_even_with_force() {
     let (home, sts) = (home(), FakeSts::start());
     run(home.cmd(&sts).args(["mfa", "123456"]));
     let r = run(home.cmd(&sts).args(["export", "--write-profile", "work"]));
-    assert_eq!(r.code, 3, "{}", r.stderr);
+    r.expect_code(3);
     assert_eq!(r.stdout, "false\n");
     assert!(
         r.stderr
@@ -99,7 +99,7 @@ fn long_term_keys_are_not_a_session_to_write() {
     let r = run(home
         .cmd(&sts)
         .args(["export", "--profile", "plain", "--write-profile", "copy"]));
-    assert_eq!(r.code, 3, "{}", r.stderr);
+    r.expect_code(3);
     assert!(r.stderr.contains("writes sessions only"), "{}", r.stderr);
     assert_eq!(credentials(&home), FILE);
 }
@@ -185,7 +185,7 @@ fn killed_during_writes_the_credentials_file_is_never_torn() {
     let r = run(home
         .cmd(&sts)
         .args(["mfa", "--force", "123456", "--write-profile", "live"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.expect_ok();
     assert_eq!(
         names(),
         ["config", "credentials"],

@@ -601,6 +601,50 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Asserts the exit code, showing stdout and stderr when it differs.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code; stdout: {:?}; stderr: {:?}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_ok(&self) -> &Run {
+        self.expect_code(0)
+    }
+
+    /// A clean failure: exit `code`, stdout exactly `stdout` (the format's
+    /// failure line), and one `awscred:` line on stderr that holds `message`
+    /// and no raw control character.
+    #[track_caller]
+    pub fn expect_failure(&self, code: i32, stdout: &str, message: &str) -> &Run {
+        self.expect_code(code);
+        assert_eq!(self.stdout, stdout, "stdout; stderr: {:?}", self.stderr);
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "one line: {:?}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.starts_with("awscred: ") && self.stderr.contains(message),
+            "`{message}` not in {:?}",
+            self.stderr
+        );
+        assert!(
+            !self.stderr.trim_end().chars().any(char::is_control),
+            "raw control character on stderr: {:?}",
+            self.stderr
+        );
+        self
+    }
+}
+
 /// Runs awscred to the end. Every run in every suite, failing or not, is
 /// checked for secrets on stderr (see [`assert_no_secret`]).
 pub fn run(c: &mut Command) -> Run {
