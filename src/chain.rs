@@ -70,9 +70,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     for role in &roles {
         let got = sts.assume_role(&RoleRequest {
             signer: IdentityRequest {
-                access_key_id: &creds.access_key_id,
-                secret_access_key: &creds.secret_access_key,
-                session_token: creds.session_token.as_ref(),
+                credentials: &creds,
                 region: req.region,
                 endpoint_url: endpoint_url.as_deref(),
             },

@@ -165,6 +165,17 @@ impl Issued {
     }
 }
 
+impl From<&LongTermKeys> for Issued {
+    fn from(k: &LongTermKeys) -> Issued {
+        Issued {
+            access_key_id: k.access_key_id.clone(),
+            secret_access_key: k.secret_access_key.clone(),
+            session_token: None,
+            expiration: None,
+        }
+    }
+}
+
 impl From<Credentials> for Issued {
     fn from(c: Credentials) -> Issued {
         Issued {

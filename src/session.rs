@@ -2,7 +2,7 @@
 //! in the order that makes concurrent runs share one STS call.
 
 use crate::cache::{self, Cache, Key, RoleKey};
-use crate::credentials::{Credentials, Timestamp};
+use crate::credentials::{Credentials, Issued, Timestamp};
 use crate::error::{fail, kind_of, Kind};
 use crate::profile::Resolved;
 use crate::secret::Secret;
@@ -104,22 +104,18 @@ fn assume_roles(
         .roles
         .last()
         .ok_or_else(|| fail(Kind::Internal, "no role to assume"))?;
-    let long_term = Signer {
-        access_key_id: res.keys.access_key_id.clone(),
-        secret_access_key: res.keys.secret_access_key.clone(),
-        session_token: None,
-        origin: res.keys.origin.clone(),
-    };
+    // What signs the next call, and where it came from (for messages).
+    let long_term = (Issued::from(&res.keys), res.keys.origin.clone());
     let direct = res.roles.len() == 1
         && outer
             .duration_seconds
             .is_some_and(|d| d > ROLE_CHAINING_LIMIT);
-    let (mut signer, mut mfa) = match res.mfa_serial.as_deref() {
+    let ((mut signer, mut origin), mut mfa) = match res.mfa_serial.as_deref() {
         Some(serial) if direct => (long_term, Some((serial, code(serial)?))),
         Some(_) => {
             let session = obtain(&res.base_session(), deps, force, code)?;
             let origin = format!("the MFA session of profile {}", res.base_profile);
-            (Signer::session(&session, origin), None)
+            ((session.into(), origin), None)
         }
         None => (long_term, None),
     };
@@ -131,13 +127,11 @@ fn assume_roles(
         };
         let got = deps.sts.assume_role(&RoleRequest {
             signer: IdentityRequest {
-                access_key_id: &signer.access_key_id,
-                secret_access_key: &signer.secret_access_key,
-                session_token: signer.session_token.as_ref(),
+                credentials: &signer,
                 region: &res.region,
                 endpoint_url: res.endpoint_url.as_deref(),
             },
-            origin: &signer.origin,
+            origin: &origin,
             role_arn: &role.arn,
             session_name: &role.session_name,
             external_id: role.external_id.as_deref(),
@@ -146,29 +140,10 @@ fn assume_roles(
             duration_seconds: role.duration_seconds,
         })?;
         check_fresh(&got, deps)?;
-        signer = Signer::session(&got, format!("role {}", role.arn));
+        (signer, origin) = (got.clone().into(), format!("role {}", role.arn));
         creds = Some(got);
     }
     creds.ok_or_else(|| fail(Kind::Internal, "no role to assume"))
-}
-
-/// Credentials that sign the next call, and where they came from.
-struct Signer {
-    access_key_id: String,
-    secret_access_key: Secret,
-    session_token: Option<Secret>,
-    origin: String,
-}
-
-impl Signer {
-    fn session(c: &Credentials, origin: String) -> Signer {
-        Signer {
-            access_key_id: c.access_key_id.clone(),
-            secret_access_key: c.secret_access_key.clone(),
-            session_token: Some(c.session_token.clone()),
-            origin,
-        }
-    }
 }
 
 /// The cached session, never a new one. If another run is getting one right

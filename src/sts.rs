@@ -5,7 +5,7 @@
 //! already resolved region, keys and endpoint, so no provider chain, profile
 //! re-read or EC2 metadata probe runs, and one TLS stack (rustls + ring) is linked.
 
-use crate::credentials::{Credentials, LongTermKeys, Timestamp};
+use crate::credentials::{Credentials, Issued, LongTermKeys, Timestamp};
 use crate::error::{fail, Kind};
 use crate::secret::Secret;
 use anyhow::{Context, Result};
@@ -42,12 +42,10 @@ impl SessionRequest<'_> {
     }
 }
 
-/// Any credentials to sign GetCallerIdentity with (long-term or session).
+/// Any credentials to sign with (long-term or a session), and where to.
 #[derive(Debug, Clone)]
 pub struct IdentityRequest<'a> {
-    pub access_key_id: &'a str,
-    pub secret_access_key: &'a Secret,
-    pub session_token: Option<&'a Secret>,
+    pub credentials: &'a Issued,
     pub region: &'a str,
     pub endpoint_url: Option<&'a str>,
 }
@@ -316,7 +314,7 @@ impl SdkSts {
     }
 
     async fn caller_identity(&self, req: &IdentityRequest<'_>) -> Result<String> {
-        let keys = sdk_credentials(req.access_key_id, req.secret_access_key, req.session_token);
+        let keys = sdk_credentials(req.credentials);
         let out = self
             .client(keys, req.region, req.endpoint_url)
             .get_caller_identity()
@@ -339,7 +337,7 @@ impl SdkSts {
 
     async fn role(&self, req: &RoleRequest<'_>) -> Result<Credentials> {
         let s = &req.signer;
-        let keys = sdk_credentials(s.access_key_id, s.secret_access_key, s.session_token);
+        let keys = sdk_credentials(s.credentials);
         let endpoint = endpoint(s.endpoint_url, s.region);
         let out = self
             .client(keys, s.region, s.endpoint_url)
@@ -358,7 +356,7 @@ impl SdkSts {
 
     async fn session_token(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
         // GetSessionToken is signed with long-term keys only: no session token here.
-        let keys = sdk_credentials(&req.keys.access_key_id, &req.keys.secret_access_key, None);
+        let keys = sdk_credentials(&req.keys.into());
         let out = self
             .client(keys, req.region, req.endpoint_url)
             .get_session_token()
@@ -421,15 +419,11 @@ impl SdkSts {
 }
 
 /// The SDK's credentials for signing one call.
-fn sdk_credentials(
-    access_key_id: &str,
-    secret_access_key: &Secret,
-    session_token: Option<&Secret>,
-) -> aws_credential_types::Credentials {
+fn sdk_credentials(c: &Issued) -> aws_credential_types::Credentials {
     aws_credential_types::Credentials::new(
-        access_key_id,
-        secret_access_key.expose(),
-        session_token.map(|t| t.expose().to_string()),
+        &c.access_key_id,
+        c.secret_access_key.expose(),
+        c.session_token.as_ref().map(|t| t.expose().to_string()),
         None,
         "awscred",
     )

@@ -11,7 +11,7 @@ use anyhow::Result;
 
 /// AWS's documented constraint for access key ids: 16 to 128 word characters.
 pub fn access_key_id(id: &str) -> Result<(), &'static str> {
-    let ok = (16..=128).contains(&id.len()) && id.bytes().all(is_word);
+    let ok = words(id, 16..=128, b"");
     ok.then_some(())
         .ok_or("is not an access key id (16 to 128 letters, digits or _)")
 }
@@ -46,8 +46,11 @@ pub fn text(s: &str, max: usize) -> Result<(), &'static str> {
     }
 }
 
-fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+/// AWS's usual constraint: a length in `len` of word characters (`\w`) and `extra`.
+fn words(s: &str, len: std::ops::RangeInclusive<usize>, extra: &[u8]) -> bool {
+    len.contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || extra.contains(&b))
 }
 
 /// A profile name: 1 to 256 printable characters. Names reach file names,
@@ -118,8 +121,7 @@ pub fn role_duration(d: u32, origin: &str) -> Result<u32> {
 
 /// STS accepts 9–256 characters of `[\w+=/:,.@-]`: an ARN or a hardware serial.
 pub fn serial<'a>(s: &'a str, origin: &str) -> Result<&'a str> {
-    let ok_char = |b: u8| is_word(b) || b"+=/:,.@-".contains(&b);
-    if (9..=256).contains(&s.len()) && s.bytes().all(ok_char) {
+    if words(s, 9..=256, b"+=/:,.@-") {
         Ok(s)
     } else {
         Err(fail(
@@ -158,9 +160,7 @@ pub fn role_arn<'a>(arn: &'a str, origin: &str) -> Result<&'a str> {
 
 /// STS: `[\w+=,.@-]{2,64}`.
 pub fn session_name<'a>(name: &'a str, origin: &str) -> Result<&'a str> {
-    let ok = (2..=64).contains(&name.len())
-        && name.bytes().all(|b| is_word(b) || b"+=,.@-".contains(&b));
-    if ok {
+    if words(name, 2..=64, b"+=,.@-") {
         Ok(name)
     } else {
         Err(fail(
@@ -172,9 +172,7 @@ pub fn session_name<'a>(name: &'a str, origin: &str) -> Result<&'a str> {
 
 /// STS: `[\w+=,.@:/-]{2,1224}`.
 pub fn external_id<'a>(id: &'a str, origin: &str) -> Result<&'a str> {
-    let ok = (2..=1224).contains(&id.len())
-        && id.bytes().all(|b| is_word(b) || b"+=,.@:/-".contains(&b));
-    if ok {
+    if words(id, 2..=1224, b"+=,.@:/-") {
         Ok(id)
     } else {
         Err(fail(

@@ -4,10 +4,9 @@
 
 use crate::cli::StatusArgs;
 use crate::cmd::{self, Output};
-use crate::credentials::{is_temporary_key_id, Timestamp};
+use crate::credentials::{is_temporary_key_id, Issued, Timestamp};
 use crate::error::{one_line, Kind};
 use crate::profile::{self, Env, Files, Options};
-use crate::secret::Secret;
 use crate::sts::{IdentityRequest, Sts};
 use anyhow::Result;
 use std::fmt::Write;
@@ -71,11 +70,14 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         };
         let (name, _) = profile::profile_name(&opts, env)?;
         let endpoint = profile::endpoint_url(&files, env, name)?;
-        let (secret, token) = (Secret::from(secret), token.map(Secret::from));
+        let credentials = Issued {
+            access_key_id: id.to_string(),
+            secret_access_key: secret.into(),
+            session_token: token.map(Into::into),
+            expiration: None,
+        };
         let arn = cmd::sts(env)?.get_caller_identity(&IdentityRequest {
-            access_key_id: id,
-            secret_access_key: &secret,
-            session_token: token.as_ref(),
+            credentials: &credentials,
             region: region.unwrap_or(crate::profile::DEFAULT_REGION),
             endpoint_url: endpoint.as_deref(),
         })?;
