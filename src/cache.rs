@@ -11,7 +11,7 @@
 
 use crate::credentials::{Credentials, Timestamp};
 use crate::error::{fail, kind_of, report, Kind};
-use crate::fsafe::{Dir, Found, TEMP_SUFFIX};
+use crate::fsafe::{Dir, Found, IfMissing, TEMP_SUFFIX};
 use crate::profile::Env;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -130,7 +130,7 @@ impl Cache {
             path: location(env)?,
             dir: OnceCell::new(),
         };
-        match Dir::private(&cache.path, false) {
+        match Dir::private(&cache.path, IfMissing::Skip) {
             Ok(Some(dir)) => {
                 let _ = cache.dir.set(dir);
             }
@@ -151,7 +151,7 @@ impl Cache {
         if let Some(dir) = self.dir.get() {
             return Ok(dir);
         }
-        let dir = Dir::private(&self.path, true)?.ok_or_else(|| {
+        let dir = Dir::private(&self.path, IfMissing::Create)?.ok_or_else(|| {
             anyhow::anyhow!("cannot create cache directory {}", self.path.display())
         })?;
         Ok(self.dir.get_or_init(|| dir))

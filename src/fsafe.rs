@@ -28,6 +28,15 @@ pub struct Dir {
     fd: std::os::fd::OwnedFd,
 }
 
+/// What [`Dir::private`] does when the directory does not exist.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IfMissing {
+    /// Create it (and its missing parents), 0700.
+    Create,
+    /// Answer `None`.
+    Skip,
+}
+
 /// What reading a file found.
 #[derive(Debug)]
 pub enum Found {
@@ -209,11 +218,11 @@ mod imp {
 
     impl Dir {
         /// The user's own private directory at `path`. A missing one (and any
-        /// missing parent) is created 0700 when `create`, else `Ok(None)`. It
+        /// missing parent) is created 0700, or is `Ok(None)`, as `missing` says. It
         /// must be owned by the current user and closed to group and others,
         /// else it is refused (exit 3) and never changed: awscred does not
         /// chmod a directory it did not make (think `AWSCRED_CACHE_DIR=$HOME`).
-        pub fn private(path: &Path, create: bool) -> Result<Option<Dir>> {
+        pub fn private(path: &Path, missing: IfMissing) -> Result<Option<Dir>> {
             let open = || {
                 rfs::open(
                     path,
@@ -223,7 +232,7 @@ mod imp {
             };
             let fd = match open() {
                 Ok(fd) => fd,
-                Err(rustix::io::Errno::NOENT) if create => {
+                Err(rustix::io::Errno::NOENT) if missing == IfMissing::Create => {
                     let mut builder = std::fs::DirBuilder::new();
                     std::os::unix::fs::DirBuilderExt::mode(builder.recursive(true), 0o700);
                     builder.create(path).with_context(|| {
@@ -234,7 +243,7 @@ mod imp {
                     })?
                 }
                 Err(rustix::io::Errno::NOENT) => return Ok(None),
-                Err(rustix::io::Errno::NOTDIR) if !create => return Ok(None),
+                Err(rustix::io::Errno::NOTDIR) if missing == IfMissing::Skip => return Ok(None),
                 Err(e) => {
                     return Err(std::io::Error::from(e))
                         .with_context(|| format!("cannot open cache directory {}", path.display()))
@@ -447,11 +456,11 @@ mod imp {
     use std::fs;
 
     impl Dir {
-        pub fn private(path: &Path, create: bool) -> Result<Option<Dir>> {
+        pub fn private(path: &Path, missing: IfMissing) -> Result<Option<Dir>> {
             match fs::metadata(path) {
                 Ok(m) if m.is_dir() => {}
                 Ok(_) => return Ok(None),
-                Err(_) if !create => return Ok(None),
+                Err(_) if missing == IfMissing::Skip => return Ok(None),
                 Err(_) => fs::create_dir_all(path)
                     .with_context(|| format!("cannot create cache directory {}", path.display()))?,
             }

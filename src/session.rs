@@ -43,6 +43,24 @@ pub fn require_serial<'a>(res: &'a Resolved, config_path: &str) -> Result<&'a st
     })
 }
 
+/// Whether a valid cached session may be used (`--force` says no).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reuse {
+    Cached,
+    Never,
+}
+
+impl From<bool> for Reuse {
+    /// From `--force`.
+    fn from(force: bool) -> Reuse {
+        if force {
+            Reuse::Never
+        } else {
+            Reuse::Cached
+        }
+    }
+}
+
 pub struct Deps<'a> {
     pub cache: &'a Cache,
     pub sts: &'a dyn Sts,
@@ -57,17 +75,17 @@ pub struct Deps<'a> {
 pub fn obtain(
     res: &Resolved,
     deps: &Deps,
-    force: bool,
+    reuse: Reuse,
     code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
     let key = key(res);
-    if !force {
+    if reuse == Reuse::Cached {
         if let Some(c) = deps.cache.load(&key, (deps.now)()) {
             return Ok(c);
         }
     }
     let lock = lock_or_warn(deps.cache, &key)?;
-    if !force && lock.is_some() {
+    if reuse == Reuse::Cached && lock.is_some() {
         if let Some(c) = deps.cache.load(&key, (deps.now)()) {
             return Ok(c);
         }
@@ -77,7 +95,7 @@ pub fn obtain(
         let code = serial.map(code).transpose()?;
         call(res, deps, serial, code.as_ref())?
     } else {
-        assume_roles(res, deps, force, code)?
+        assume_roles(res, deps, reuse, code)?
     };
     if lock.is_some() {
         store_or_warn(deps.cache, &key, &creds);
@@ -97,7 +115,7 @@ pub const ROLE_CHAINING_LIMIT: u32 = 3600;
 fn assume_roles(
     res: &Resolved,
     deps: &Deps,
-    force: bool,
+    reuse: Reuse,
     code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
     let outer = res
@@ -113,7 +131,7 @@ fn assume_roles(
     let ((mut signer, mut origin), mut mfa) = match res.mfa_serial.as_deref() {
         Some(serial) if direct => (long_term, Some((serial, code(serial)?))),
         Some(_) => {
-            let session = obtain(&res.base_session(), deps, force, code)?;
+            let session = obtain(&res.base_session(), deps, reuse, code)?;
             let origin = format!("the MFA session of profile {}", res.base_profile);
             ((session.into(), origin), None)
         }
@@ -311,8 +329,8 @@ mod tests {
             sts: &sts,
             now: &now,
         };
-        let a = obtain(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
-        let b = obtain(&resolved(), &deps, false, |_| {
+        let a = obtain(&resolved(), &deps, Reuse::Cached, |_| Ok("123456".into())).unwrap();
+        let b = obtain(&resolved(), &deps, Reuse::Cached, |_| {
             panic!("must not ask for a code")
         })
         .unwrap();
@@ -321,7 +339,7 @@ mod tests {
             *sts.calls.borrow(),
             [(Some("arn:aws:iam::1:mfa/me".into()), Some("123456".into()))]
         );
-        let c = obtain(&resolved(), &deps, true, |_| Ok("654321".into())).unwrap();
+        let c = obtain(&resolved(), &deps, Reuse::Never, |_| Ok("654321".into())).unwrap();
         assert_ne!(a, c);
         assert_eq!(sts.calls.borrow().len(), 2);
     }
@@ -335,14 +353,14 @@ mod tests {
             sts: &sts,
             now: &|| Timestamp(NOW),
         };
-        obtain(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap();
+        obtain(&resolved(), &deps, Reuse::Cached, |_| Ok("123456".into())).unwrap();
         sts.expires_in.set(7200);
         let later = Deps {
             cache: &cache,
             sts: &sts,
             now: &|| Timestamp(NOW + 3000),
         };
-        obtain(&resolved(), &later, false, |_| Ok("123456".into())).unwrap();
+        obtain(&resolved(), &later, Reuse::Cached, |_| Ok("123456".into())).unwrap();
         assert_eq!(sts.calls.borrow().len(), 2);
     }
 
@@ -355,7 +373,7 @@ mod tests {
             sts: &sts,
             now: &|| Timestamp(NOW),
         };
-        let e = obtain(&resolved(), &deps, false, |_| Ok("123456".into())).unwrap_err();
+        let e = obtain(&resolved(), &deps, Reuse::Cached, |_| Ok("123456".into())).unwrap_err();
         assert!(e.to_string().contains("not in the future"), "{e}");
         assert!(cache
             .load(&key(&resolved()), Timestamp(NOW - 7200))

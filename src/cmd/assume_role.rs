@@ -30,7 +30,7 @@ pub fn run(args: &AssumeRoleArgs, env: &Env) -> Result<String> {
         duration_seconds,
     });
     let creds: crate::credentials::Issued =
-        cmd::obtain(env, &res, args.force, args.token_code.as_deref())?.into();
+        cmd::obtain(env, &res, args.force.into(), args.token_code.as_deref())?.into();
     cmd::write_profile(env, args.write.write_profile.as_deref(), &creds)?;
     let region = res.region_configured.then_some(res.region.as_str());
     args.format.renderer(env).set(&Exports::new(

@@ -11,7 +11,7 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
         session::require_serial(&res, &tilde(&files.config.path, env))?;
     }
     let creds: crate::credentials::Issued =
-        cmd::obtain(env, &res, args.force, args.code.as_deref())?.into();
+        cmd::obtain(env, &res, args.force.into(), args.code.as_deref())?.into();
     cmd::write_profile(env, args.write.write_profile.as_deref(), &creds)?;
     let region = res.region_configured.then_some(res.region.as_str());
     args.format.get(env)?.renderer(env).set(&Exports::new(

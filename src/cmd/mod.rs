@@ -21,7 +21,7 @@ use crate::credentials::{Credentials, Issued, Timestamp};
 use crate::error::{fail, Kind};
 use crate::profile::{self, Env, Files, Options, Resolved};
 use crate::prompt::{self, CodeSource};
-use crate::session::{self, Deps};
+use crate::session::{self, Deps, Reuse};
 use crate::sts::SdkSts;
 use anyhow::Result;
 use std::time::Duration;
@@ -58,7 +58,7 @@ pub fn resolve(
 
 /// A valid session for the profile: cached, or new from STS with a code from
 /// `code` / `AWS_MFA_TOKEN_CODE` / `mfa_process` / the terminal.
-pub fn obtain(env: &Env, res: &Resolved, force: bool, code: Option<&str>) -> Result<Credentials> {
+pub fn obtain(env: &Env, res: &Resolved, reuse: Reuse, code: Option<&str>) -> Result<Credentials> {
     let source = CodeSource {
         preset: prompt::preset_code(code, env)?,
         mfa_process: res.mfa_process.as_ref(),
@@ -69,7 +69,7 @@ pub fn obtain(env: &Env, res: &Resolved, force: bool, code: Option<&str>) -> Res
         sts: &sts,
         now: &now,
     };
-    session::obtain(res, &deps, force, |serial| source.get(serial))
+    session::obtain(res, &deps, reuse, |serial| source.get(serial))
 }
 
 /// What `export`, `credential-process` and `exec` hand out for a profile.
@@ -124,7 +124,7 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
         None if !res.roles.is_empty()
             || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) =>
         {
-            obtain(env, &res, false, None)?.into()
+            obtain(env, &res, Reuse::Cached, None)?.into()
         }
         None if res.mfa_serial.is_none() => Issued {
             access_key_id: res.keys.access_key_id.clone(),

@@ -449,7 +449,9 @@ fn mode(p: &Path) -> u32 {
 
 /// A private lock directory for the tests.
 fn locks(dir: &Path) -> Dir {
-    Dir::private(&dir.join("locks"), true).unwrap().unwrap()
+    Dir::private(&dir.join("locks"), crate::fsafe::IfMissing::Create)
+        .unwrap()
+        .unwrap()
 }
 
 #[cfg(unix)]
