@@ -133,8 +133,8 @@ pub struct ExecArgs {
     /// Run even inside an awscred session for another profile
     #[arg(long)]
     pub force: bool,
-    /// The command and its arguments
-    #[arg(last = true, value_name = "COMMAND")]
+    /// The command and its arguments (`--` before it is optional, as in aws-vault)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
 

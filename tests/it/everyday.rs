@@ -234,6 +234,13 @@ fn exec_runs_the_command_with_the_session_and_its_exit_code() {
     let r = run(home.cmd(&sts).arg("exec").env("SHELL", "/bin/false"));
     r.expect_code(1);
 
+    // Without `--`, as aws-vault users type it: the command's own flags stay its own.
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--profile", "default", "sh", "-c", "echo \"$0 $AWS_REGION\"", "--force"]));
+    r.expect_ok();
+    assert_eq!(r.stdout, "--force eu-west-1\n");
+
     let r = run(home.cmd(&sts).args(["exec", "--", "/nonexistent/cmd"]));
     r.expect_code(127);
     assert!(
