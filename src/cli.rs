@@ -134,7 +134,11 @@ pub struct ExecArgs {
     #[arg(long)]
     pub force: bool,
     /// The command and its arguments (`--` before it is optional, as in aws-vault)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }
 

@@ -46,11 +46,15 @@ variables! {
     AWSCRED_MFA_PROCESS_TIMEOUT => awscred_mfa_process_timeout;
     /// The profile of the awscred session in this shell (set by its exports).
     AWSCRED_PROFILE => awscred_profile;
+    /// For `assume-role` exports: the role the credentials in this shell are.
+    AWSCRED_ROLE => awscred_role;
     /// The profiles a `credential_process` loop has passed, one per line (chain.rs).
     AWSCRED_PROFILE_CHAIN => awscred_profile_chain;
     /// Seconds an STS call may take, retries included (1–600, default 10).
     AWSCRED_TIMEOUT => awscred_timeout;
     AWS_ACCESS_KEY_ID => aws_access_key_id;
+    /// The account of the credentials in the environment (set by exports).
+    AWS_ACCOUNT_ID => aws_account_id;
     AWS_CONFIG_FILE => aws_config_file;
     AWS_CREDENTIAL_EXPIRATION => aws_credential_expiration;
     AWS_DEFAULT_PROFILE => aws_default_profile;
@@ -89,7 +93,9 @@ pub const SET: &[&str] = &[
     AWS_SECRET_ACCESS_KEY,
     AWS_SESSION_TOKEN,
     AWS_CREDENTIAL_EXPIRATION,
+    AWS_ACCOUNT_ID,
     AWSCRED_PROFILE,
+    AWSCRED_ROLE,
     AWS_REGION,
     AWS_DEFAULT_REGION,
     AWS_SECURITY_TOKEN,

@@ -72,6 +72,9 @@ struct Limits {
 pub struct CodeSource<'a> {
     pub preset: Preset,
     pub mfa_process: Option<&'a Secret>,
+    /// How to give a code to the command that asks, for the message when
+    /// none can be had (an argument, or none possible under credential_process).
+    pub hint: String,
 }
 
 impl CodeSource<'_> {
@@ -82,13 +85,11 @@ impl CodeSource<'_> {
         if let Some(command) = self.mfa_process {
             return run_mfa_process(command.expose(), self.preset.limits);
         }
-        ask(serial)
+        ask(serial, &self.hint)
     }
 }
 
-/// Runs `mfa_process`. A plain command line (`ykman oath accounts code --single aws`)
-/// runs directly, split on white space with simple quotes honoured; one with
-/// shell syntax (pipes, `$`, redirections) runs through `sh -c`.
+/// Runs `mfa_process`, a shell command line (`sh -c`, `cmd /C` on Windows).
 ///
 /// It runs in its own process group (unix), with at most `limits.timeout` to
 /// finish and `limits.max_output` bytes of stdout; past either, the group (the
@@ -272,11 +273,13 @@ impl Drop for Running {
     }
 }
 
-fn ask(serial: &str) -> Result<Secret> {
+fn ask(serial: &str, hint: &str) -> Result<Secret> {
     if !has_terminal() {
         return Err(fail(
             Kind::MfaNeeded,
-            "MFA code required: pass it as an argument (awscred mfa 123456), set AWS_MFA_TOKEN_CODE or the profile's mfa_process; there is no terminal to ask on",
+            format!(
+                "an MFA code for {serial} is needed and there is no terminal to ask on: {hint}"
+            ),
         ));
     }
     // rpassword puts the terminal back whenever it returns; a signal or a
@@ -729,6 +732,7 @@ mod tests {
     #[test]
     fn sources_in_order() {
         let s = CodeSource {
+            hint: String::new(),
             preset: preset_code(Some("111111"), &Env::default()).unwrap(),
             mfa_process: Some(&"false".into()),
         };
@@ -736,6 +740,7 @@ mod tests {
         #[cfg(unix)]
         assert_eq!(
             CodeSource {
+                hint: String::new(),
                 preset: preset_code(None, &Env::default()).unwrap(),
                 mfa_process: Some(&"echo 222222".into())
             }

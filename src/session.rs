@@ -307,6 +307,7 @@ mod tests {
             endpoint_url: None,
             base_profile: "work".into(),
             roles: Vec::new(),
+            configured_account: None,
         }
     }
 

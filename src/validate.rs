@@ -79,6 +79,19 @@ pub fn long_term_keys(id: &str, secret: &str, origin: &str) -> Result<()> {
     check("secret access key", secret_access_key(secret))
 }
 
+/// An AWS account id: twelve digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account id in an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`), if it has one.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:")?
+        .split(':')
+        .nth(3)
+        .filter(|a| is_account_id(a))
+}
+
 /// An MFA code: exactly six ASCII digits.
 pub fn code(code: &str) -> Result<&str> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {

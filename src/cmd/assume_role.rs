@@ -4,7 +4,7 @@
 use crate::cli::AssumeRoleArgs;
 use crate::cmd;
 use crate::profile::{default_session_name, Env, Role};
-use crate::shell::Exports;
+use crate::shell::{About, Exports};
 use crate::validate;
 use anyhow::Result;
 
@@ -29,16 +29,31 @@ pub fn run(args: &AssumeRoleArgs, env: &Env) -> Result<String> {
             .transpose()?,
         duration_seconds,
     });
-    let creds: crate::credentials::Issued =
-        cmd::obtain(env, &res, args.force.into(), args.token_code.as_deref())?.into();
+    let creds: crate::credentials::Issued = cmd::obtain(
+        env,
+        &res,
+        args.force.into(),
+        args.token_code.as_deref(),
+        cmd::code_hint(&cmd::command_for(
+            env,
+            &format!(
+                "assume-role --role-arn {} --token-code 123456",
+                args.role_arn
+            ),
+            &res.profile,
+        )),
+    )?
+    .into();
     cmd::write_profile(env, args.write.write_profile.as_deref(), &creds)?;
-    let region = res.region_configured.then_some(res.region.as_str());
-    args.format.renderer(env).set(&Exports::new(
-        &creds,
-        &res.profile,
-        region,
-        args.legacy.legacy_vars,
-    ))
+    let account = res.account_id();
+    let about = About {
+        profile: &res.profile,
+        region: res.region_configured.then_some(res.region.as_str()),
+        role: Some(&args.role_arn),
+        account_id: account.as_deref(),
+        legacy: args.legacy.legacy_vars,
+    };
+    args.format.renderer(env).set(&Exports::new(&creds, &about))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use crate::shell::json::process_json;
 use anyhow::Result;
 
 pub fn run(args: &CredentialProcessArgs, env: &Env) -> Result<String> {
-    process_json(
-        &cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?.credentials,
-    )
+    let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?;
+    process_json(&h.credentials, h.account_id.as_deref())
 }

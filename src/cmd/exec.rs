@@ -45,7 +45,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     {
         child.env_remove(name);
     }
-    for (name, value) in Exports::new(&h.credentials, &h.profile, h.region.as_deref(), false).vars {
+    for (name, value) in Exports::new(&h.credentials, &h.about(false)).vars {
         if let Some(value) = value {
             check(name, &value)?;
             child.env(name, value);

@@ -9,11 +9,6 @@ use anyhow::Result;
 pub fn run(args: &ExportArgs, env: &Env) -> Result<String> {
     let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Fail)?;
     cmd::write_profile(env, args.write.write_profile.as_deref(), &h.credentials)?;
-    let exports = Exports::new(
-        &h.credentials,
-        &h.profile,
-        h.region.as_deref(),
-        args.legacy.legacy_vars,
-    );
+    let exports = Exports::new(&h.credentials, &h.about(args.legacy.legacy_vars));
     args.format.get(env)?.renderer(env).set(&exports)
 }

@@ -14,6 +14,11 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
     let source = CodeSource {
         preset: prompt::preset_code(args.token_code.as_deref(), env)?,
         mfa_process: res.mfa_process.as_ref(),
+        hint: cmd::code_hint(&cmd::command_for(
+            env,
+            "get-session-token --token-code 123456",
+            &res.profile,
+        )),
     };
     let code = res
         .mfa_serial

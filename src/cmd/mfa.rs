@@ -2,7 +2,7 @@ use crate::cli::MfaArgs;
 use crate::cmd;
 use crate::profile::{tilde, Env};
 use crate::session;
-use crate::shell::Exports;
+use crate::shell::{About, Exports};
 use anyhow::Result;
 
 pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
@@ -10,14 +10,20 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
     if res.roles.is_empty() {
         session::require_serial(&res, &tilde(&files.config.path, env))?;
     }
+    let hint = cmd::code_hint(&cmd::command_for(env, "mfa 123456", &res.profile));
     let creds: crate::credentials::Issued =
-        cmd::obtain(env, &res, args.force.into(), args.code.as_deref())?.into();
+        cmd::obtain(env, &res, args.force.into(), args.code.as_deref(), hint)?.into();
     cmd::write_profile(env, args.write.write_profile.as_deref(), &creds)?;
-    let region = res.region_configured.then_some(res.region.as_str());
-    args.format.get(env)?.renderer(env).set(&Exports::new(
-        &creds,
-        &res.profile,
-        region,
-        args.legacy.legacy_vars,
-    ))
+    let account = res.account_id();
+    let about = About {
+        profile: &res.profile,
+        region: res.region_configured.then_some(res.region.as_str()),
+        role: None,
+        account_id: account.as_deref(),
+        legacy: args.legacy.legacy_vars,
+    };
+    args.format
+        .get(env)?
+        .renderer(env)
+        .set(&Exports::new(&creds, &about))
 }

@@ -22,6 +22,7 @@ use crate::error::{fail, Kind};
 use crate::profile::{self, Env, Files, Options, Resolved};
 use crate::prompt::{self, CodeSource};
 use crate::session::{self, Deps, Reuse};
+use crate::shell::About;
 use crate::sts::SdkSts;
 use anyhow::Result;
 use std::time::Duration;
@@ -56,12 +57,43 @@ pub fn resolve(
     Ok((files, res))
 }
 
+/// `awscred ARGS` as it works pasted here: with `--profile P` unless P is
+/// the profile awscred picks by itself in this environment.
+pub fn command_for(env: &Env, args: &str, profile: &str) -> String {
+    match profile::profile_name(&Options::default(), env) {
+        Ok((picked, _)) if picked == profile => format!("awscred {args}"),
+        _ => format!("awscred {args} --profile {profile}"),
+    }
+}
+
+/// How a command that cannot take a code as an argument (credential-process,
+/// exec) can get one: what to do instead.
+pub fn code_hint_without_argument(env: &Env, profile: &str) -> String {
+    format!(
+        "set mfa_process in profile {profile}, or run `{}` in a terminal first",
+        command_for(env, "mfa", profile)
+    )
+}
+
+/// The generic way: `how` is the argument form (`awscred mfa 123456`).
+pub fn code_hint(how: &str) -> String {
+    format!("pass it: `{how}`, or set AWS_MFA_TOKEN_CODE or the profile's mfa_process")
+}
+
 /// A valid session for the profile: cached, or new from STS with a code from
-/// `code` / `AWS_MFA_TOKEN_CODE` / `mfa_process` / the terminal.
-pub fn obtain(env: &Env, res: &Resolved, reuse: Reuse, code: Option<&str>) -> Result<Credentials> {
+/// `code` / `AWS_MFA_TOKEN_CODE` / `mfa_process` / the terminal. `hint` says
+/// how to give a code when none can be had.
+pub fn obtain(
+    env: &Env,
+    res: &Resolved,
+    reuse: Reuse,
+    code: Option<&str>,
+    hint: String,
+) -> Result<Credentials> {
     let source = CodeSource {
         preset: prompt::preset_code(code, env)?,
         mfa_process: res.mfa_process.as_ref(),
+        hint,
     };
     let (cache, sts) = (cache(env)?, sts(env)?);
     let deps = Deps {
@@ -78,6 +110,21 @@ pub struct Handout {
     pub profile: String,
     /// The configured region, if any (exported with the credentials).
     pub region: Option<String>,
+    /// The account of the credentials, when known.
+    pub account_id: Option<String>,
+}
+
+impl Handout {
+    /// What the exports say besides the credentials.
+    pub fn about(&self, legacy: bool) -> About<'_> {
+        About {
+            profile: &self.profile,
+            region: self.region.as_deref(),
+            role: None,
+            account_id: self.account_id.as_deref(),
+            legacy,
+        }
+    }
 }
 
 /// What [`handout`] does for a profile with an MFA device and no valid session.
@@ -116,6 +163,7 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
             credentials,
             profile: name.to_string(),
             region: configured.then_some(region),
+            account_id: profile::sdk_account_id(&files, name)?,
         });
     }
     let res = profile::resolve(&files, env, &opts)?;
@@ -124,7 +172,8 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
         None if !res.roles.is_empty()
             || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) =>
         {
-            obtain(env, &res, Reuse::Cached, None)?.into()
+            let hint = code_hint_without_argument(env, &res.profile);
+            obtain(env, &res, Reuse::Cached, None, hint)?.into()
         }
         None if res.mfa_serial.is_none() => Issued {
             access_key_id: res.keys.access_key_id.clone(),
@@ -136,17 +185,20 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
             return Err(fail(
                 Kind::NoSession,
                 format!(
-                    "no valid session for profile {}: run `awscred mfa`",
-                    res.profile
+                    "no valid session for profile {}: run `{}`",
+                    res.profile,
+                    command_for(env, "mfa", &res.profile)
                 ),
             ))
         }
     };
     let region = res.region_configured.then(|| res.region.clone());
+    let account_id = res.account_id();
     Ok(Handout {
         credentials,
         profile: res.profile,
         region,
+        account_id,
     })
 }
 

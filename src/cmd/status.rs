@@ -13,8 +13,15 @@ use std::fmt::Write;
 
 pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let mut out = String::new();
+    // The profile a bare awscred command would use here, and why.
+    let (picked, origin) = profile::profile_name(&Options::default(), env)?;
+    let picked = match origin {
+        Some(origin) => format!("{picked} (from {origin})"),
+        None => format!("{picked} (no --profile, AWS_PROFILE or awscred session)"),
+    };
     let (Some(id), Some(secret)) = (env.aws_access_key_id(), env.aws_secret_access_key()) else {
         out.push_str("no AWS credentials in the environment\n");
+        let _ = writeln!(out, "commands use {}", one_line(&picked));
         return Ok(Output {
             stdout: out,
             exit: Some(Kind::NoSession),
@@ -31,6 +38,9 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let region = env.aws_region().or_else(|| env.aws_default_region());
     // Values from the environment, shown escaped: one may hold escape sequences.
     let _ = writeln!(out, "profile      {}", one_line(&profile));
+    if let Some(role) = env.awscred_role() {
+        let _ = writeln!(out, "role         {}", one_line(role));
+    }
     let _ = writeln!(out, "access key   {}", one_line(id));
     let _ = writeln!(
         out,
@@ -43,9 +53,22 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         .aws_credential_expiration()
         .map(|e| (e, Timestamp::parse_rfc3339(e)))
     {
-        Some((_, Some(exp))) => {
+        Some((_, Some(exp))) if exp.fresh_at(now) => {
             let _ = writeln!(out, "expires      {exp} ({})", cmd::time_left(exp, now));
-            (!exp.fresh_at(now)).then_some(Kind::Expired)
+            None
+        }
+        // Exit 8 covers both: awscred renews a session with 10 minutes or less left.
+        Some((_, Some(exp))) => {
+            let state = if exp > now {
+                format!(
+                    "{}: counts as expired, awscred renews sessions with 10 minutes or less left",
+                    cmd::time_left(exp, now)
+                )
+            } else {
+                cmd::time_left(exp, now)
+            };
+            let _ = writeln!(out, "expires      {exp} ({state})");
+            Some(Kind::Expired)
         }
         Some((raw, None)) => {
             let _ = writeln!(out, "expires      unreadable ({})", one_line(raw));
@@ -60,6 +83,8 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
             Some(Kind::NoSession)
         }
     };
+
+    let _ = writeln!(out, "commands use {}", one_line(&picked));
 
     if args.check {
         // The endpoint of the session's profile, by the same precedence as every call.

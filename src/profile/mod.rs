@@ -15,8 +15,8 @@ pub use roles::default_session_name;
 
 use crate::credentials::LongTermKeys;
 use crate::env::{
-    AWS_DEFAULT_PROFILE, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_PROFILE,
-    AWS_REGION,
+    AWSCRED_PROFILE, AWS_DEFAULT_PROFILE, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL,
+    AWS_ENDPOINT_URL_STS, AWS_PROFILE, AWS_REGION,
 };
 use crate::error::{fail, Kind};
 use crate::secret::Secret;
@@ -54,6 +54,8 @@ pub struct Resolved {
     pub base_profile: String,
     /// Roles to assume in turn, innermost first; empty for an MFA-session profile.
     pub roles: Vec<Role>,
+    /// The profile's `aws_account_id`, when it sets one.
+    pub configured_account: Option<String>,
 }
 
 /// A role to assume, from a profile with `role_arn`.
@@ -67,6 +69,21 @@ pub struct Role {
 }
 
 impl Resolved {
+    /// The account the credentials belong to, when known: the account of the
+    /// outermost role, else the profile's `aws_account_id`, else (for the
+    /// user's own MFA session) the account of the MFA device's ARN.
+    pub fn account_id(&self) -> Option<String> {
+        if let Some(role) = self.roles.last() {
+            return validate::arn_account(&role.arn).map(str::to_string);
+        }
+        self.configured_account.clone().or_else(|| {
+            self.mfa_serial
+                .as_deref()
+                .and_then(validate::arn_account)
+                .map(str::to_string)
+        })
+    }
+
     /// The MFA session of the base profile that the roles are assumed with.
     pub fn base_session(&self) -> Resolved {
         Resolved {
@@ -79,23 +96,31 @@ impl Resolved {
 
 pub const DEFAULT_REGION: &str = "us-east-1";
 
-/// The profile name and whether the user chose it (flag or env) or it is the implicit default.
-pub fn profile_name<'a>(opts: &Options<'a>, env: &'a Env) -> Result<(&'a str, bool)> {
+/// The profile a command acts on, and where that choice came from (`None`
+/// for the implicit `default`): `--profile`, then `AWS_PROFILE`, then
+/// `AWS_DEFAULT_PROFILE`, as for the AWS CLI, then the profile of the awscred
+/// session in this shell (`AWSCRED_PROFILE`), so that a bare `awscred mfa
+/// --force` in a shell that ran `awscred mfa --profile lab` renews lab's.
+pub fn profile_name<'a>(
+    opts: &Options<'a>,
+    env: &'a Env,
+) -> Result<(&'a str, Option<&'static str>)> {
     let chosen = opts
         .profile
         .map(|p| (p, "--profile"))
         .or_else(|| env.aws_profile().map(|p| (p, AWS_PROFILE)))
-        .or_else(|| env.aws_default_profile().map(|p| (p, AWS_DEFAULT_PROFILE)));
+        .or_else(|| env.aws_default_profile().map(|p| (p, AWS_DEFAULT_PROFILE)))
+        .or_else(|| env.awscred_profile().map(|p| (p, AWSCRED_PROFILE)));
     match chosen {
-        Some((p, origin)) => Ok((validate::profile_name(p, origin)?, true)),
-        None => Ok(("default", false)),
+        Some((p, origin)) => Ok((validate::profile_name(p, origin)?, Some(origin))),
+        None => Ok(("default", None)),
     }
 }
 
 pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
-    let (profile, chosen) = profile_name(opts, env)?;
+    let (profile, origin) = profile_name(opts, env)?;
     let exists = files.has_profile(profile);
-    if chosen && !exists {
+    if let (Some(origin), false) = (origin, exists) {
         let known = files.profile_names();
         let known = if known.is_empty() {
             "none".to_string()
@@ -105,7 +130,7 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         return Err(fail(
             Kind::Input,
             format!(
-                "unknown profile `{profile}` (known profiles: {known}): check --profile / AWS_PROFILE, or add it to {}",
+                "unknown profile `{profile}` (known profiles: {known}): check {origin}, or add it to {}",
                 files.credentials.path.display()
             ),
         ));
@@ -168,7 +193,41 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         endpoint_url: endpoint_url(files, env, profile)?,
         base_profile: base_profile.to_string(),
         roles,
+        configured_account: account_setting(files, profile)?,
     })
+}
+
+/// The profile's `aws_account_id` (the SDKs' setting for account-based endpoints).
+fn account_setting(files: &Files, profile: &str) -> Result<Option<String>> {
+    match files.get(profile, "aws_account_id") {
+        Some(s) if validate::is_account_id(s.value) => Ok(Some(s.value.to_string())),
+        Some(s) => Err(fail(
+            Kind::Input,
+            format!("{}: aws_account_id must be 12 digits", s.origin),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The account of a profile the AWS SDK resolves: its `aws_account_id`, else
+/// the account of its role, else the SSO account at the end of its chain.
+pub fn sdk_account_id(files: &Files, profile: &str) -> Result<Option<String>> {
+    if let Some(a) = account_setting(files, profile)? {
+        return Ok(Some(a));
+    }
+    if let Some(a) = files
+        .get(profile, "role_arn")
+        .and_then(|arn| validate::arn_account(arn.value).map(str::to_string))
+    {
+        return Ok(Some(a));
+    }
+    Ok(files
+        .sources(profile)
+        .map_while(Result::ok)
+        .find_map(|hop| files.get(hop.profile, "sso_account_id"))
+        .map(|s| s.value)
+        .filter(|a| validate::is_account_id(a))
+        .map(str::to_string))
 }
 
 /// Region: flag > `AWS_REGION` > `AWS_DEFAULT_REGION` > the profile's > us-east-1,

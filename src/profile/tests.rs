@@ -34,20 +34,28 @@ fn profile_precedence_flag_env_default() {
             &env
         )
         .unwrap(),
-        ("f", true)
+        ("f", Some("--profile"))
     );
     assert_eq!(
         profile_name(&Options::default(), &env).unwrap(),
-        ("a", true)
+        ("a", Some("AWS_PROFILE"))
     );
     let env = Env::from_pairs([("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "b")]);
     assert_eq!(
         profile_name(&Options::default(), &env).unwrap(),
-        ("b", true)
+        ("b", Some("AWS_DEFAULT_PROFILE"))
     );
+    // The shell's awscred session comes after the AWS CLI's variables.
+    let env = Env::from_pairs([("AWSCRED_PROFILE", "lab")]);
+    assert_eq!(
+        profile_name(&Options::default(), &env).unwrap(),
+        ("lab", Some("AWSCRED_PROFILE"))
+    );
+    let env = Env::from_pairs([("AWSCRED_PROFILE", "lab"), ("AWS_PROFILE", "a")]);
+    assert_eq!(profile_name(&Options::default(), &env).unwrap().0, "a");
     assert_eq!(
         profile_name(&Options::default(), &Env::default()).unwrap(),
-        ("default", false)
+        ("default", None)
     );
 }
 
@@ -195,7 +203,7 @@ fn debug_output_never_holds_a_secret() {
 #[test]
 fn unknown_profile_lists_known_ones() {
     let e = resolve_with(&[("AWS_PROFILE", "nope")], Options::default()).unwrap_err();
-    assert_eq!(e.to_string(), "unknown profile `nope` (known profiles: default, nokeys, temp, work): check --profile / AWS_PROFILE, or add it to /h/.aws/credentials");
+    assert_eq!(e.to_string(), "unknown profile `nope` (known profiles: default, nokeys, temp, work): check AWS_PROFILE, or add it to /h/.aws/credentials");
 }
 
 #[test]

@@ -14,8 +14,10 @@ impl Shell for Fish {
         ))
     }
 
+    /// `set -e` of a variable that is not set fails, and fish's `set` keeps the
+    /// last status, so one absent variable would fail the whole `source`.
     fn remove(&self, name: &str) -> String {
-        format!("set -e {name}")
+        format!("set -e {name}; or true")
     }
 
     fn failure(&self) -> &'static str {
@@ -47,7 +49,7 @@ mod tests {
                 .renderer(&Env::default())
                 .unset(&["A"])
                 .unwrap(),
-            "set -e A\n"
+            "set -e A; or true\n"
         );
     }
 }

@@ -48,6 +48,9 @@ struct ProcessShape<'a> {
     version: u8,
     #[serde(flatten)]
     credentials: Fields<'a>,
+    /// Read by boto3 (`account_id`) and the SDKs for account-based endpoints.
+    #[serde(rename = "AccountId", skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
 }
 
 pub fn sts_json(credentials: &Issued) -> Result<String> {
@@ -62,10 +65,11 @@ pub fn sts_json(credentials: &Issued) -> Result<String> {
     Ok(String::from_utf8(out)?)
 }
 
-pub fn process_json(credentials: &Issued) -> Result<String> {
+pub fn process_json(credentials: &Issued, account_id: Option<&str>) -> Result<String> {
     let mut s = serde_json::to_string(&ProcessShape {
         version: 1,
         credentials: credentials.into(),
+        account_id,
     })?;
     s.push('\n');
     Ok(s)
@@ -87,7 +91,10 @@ impl Render for Json {
 
 impl Render for Process {
     fn set(&self, exports: &Exports) -> Result<String> {
-        process_json(exports.credentials)
+        process_json(
+            exports.credentials,
+            exports.value(crate::env::AWS_ACCOUNT_ID),
+        )
     }
 
     fn unset(&self, _names: &[&str]) -> Result<String> {
@@ -120,7 +127,7 @@ mod tests {
             ..creds()
         };
         assert_eq!(
-            process_json(&c).unwrap(),
+            process_json(&c, None).unwrap(),
             "{\"Version\":1,\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\\\"\\\\\\n\"}\n"
         );
     }
@@ -136,8 +143,8 @@ mod tests {
     #[test]
     fn exact_process_shape() {
         assert_eq!(
-            process_json(&creds()).unwrap(),
-            "{\"Version\":1,\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\\\"\\\\\\n\",\"SessionToken\":\"t\",\"Expiration\":\"1970-01-01T00:00:00Z\"}\n"
+            process_json(&creds(), Some("123456789012")).unwrap(),
+            "{\"Version\":1,\"AccessKeyId\":\"ASIA1\",\"SecretAccessKey\":\"s\\\"\\\\\\n\",\"SessionToken\":\"t\",\"Expiration\":\"1970-01-01T00:00:00Z\",\"AccountId\":\"123456789012\"}\n"
         );
     }
 }

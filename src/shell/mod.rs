@@ -69,14 +69,33 @@ pub struct Exports<'a> {
     pub credentials: &'a Issued,
 }
 
+/// What a session's exports say besides the credentials.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct About<'a> {
+    /// The profile (`AWSCRED_PROFILE`, which also marks the shell as inside a session).
+    pub profile: &'a str,
+    /// The configured region; the built-in fallback is not exported.
+    pub region: Option<&'a str>,
+    /// For `assume-role`: the role the credentials are (`AWSCRED_ROLE`).
+    pub role: Option<&'a str>,
+    /// The account the credentials belong to, when known (`AWS_ACCOUNT_ID`).
+    pub account_id: Option<&'a str>,
+    /// Also the older names some tools still read (boto 2, the EC2 API tools).
+    pub legacy: bool,
+}
+
 impl<'a> Exports<'a> {
-    /// `legacy` adds the older names some tools still read (boto 2, the EC2 API tools).
-    pub fn new(
-        credentials: &'a Issued,
-        profile: &str,
-        region: Option<&str>,
-        legacy: bool,
-    ) -> Exports<'a> {
+    /// The variables for `credentials`. A variable with nothing to say is
+    /// removed rather than left over from an earlier session (a stale token,
+    /// role or account id would not match the new credentials).
+    pub fn new(credentials: &'a Issued, about: &About) -> Exports<'a> {
+        let About {
+            profile,
+            region,
+            role,
+            account_id,
+            legacy,
+        } = *about;
         let c = credentials;
         // The values the user asked for, in the clear from here to stdout.
         let token = c.session_token.as_ref().map(|t| t.expose().to_string());
@@ -89,7 +108,9 @@ impl<'a> Exports<'a> {
                 env::AWS_CREDENTIAL_EXPIRATION,
                 c.expiration.map(|e| e.to_rfc3339()),
             ),
+            (env::AWS_ACCOUNT_ID, account_id.map(str::to_string)),
             (env::AWSCRED_PROFILE, Some(profile.to_string())),
+            (env::AWSCRED_ROLE, role.map(str::to_string)),
         ];
         if let Some(r) = region {
             vars.push((env::AWS_REGION, Some(r.to_string())));
@@ -102,6 +123,14 @@ impl<'a> Exports<'a> {
             vars.push((env::AWS_DELEGATION_TOKEN, token));
         }
         Exports { vars, credentials }
+    }
+
+    /// The value `name` is set to, if it is.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_deref())
     }
 }
 
@@ -227,28 +256,46 @@ pub(crate) mod tests {
         format.renderer(&Env::default()).set(&e)
     }
 
+    fn about(region: Option<&str>, legacy: bool) -> About<'_> {
+        About {
+            profile: "p",
+            region,
+            legacy,
+            ..About::default()
+        }
+    }
+
     #[test]
     fn exports_are_in_a_fixed_order_with_optional_region_and_legacy_names() {
         let c = creds();
         let names = |r, l| {
-            Exports::new(&c, "p", r, l)
+            Exports::new(&c, &about(r, l))
                 .vars
                 .iter()
                 .map(|v| v.0)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(None, false), &ALL_VARS[..5]);
-        assert_eq!(names(Some("eu-west-1"), false), &ALL_VARS[..7]);
+        assert_eq!(names(None, false), &ALL_VARS[..7]);
+        assert_eq!(names(Some("eu-west-1"), false), &ALL_VARS[..9]);
         assert_eq!(names(Some("eu-west-1"), true), ALL_VARS);
-        let e = Exports::new(&c, "p", None, true);
-        assert_eq!(
-            e.vars[5],
-            ("AWS_SECURITY_TOKEN", Some("to'ken".to_string()))
+        let e = Exports::new(&c, &about(None, true));
+        assert_eq!(e.value("AWS_SECURITY_TOKEN"), Some("to'ken"));
+        assert_eq!(e.value("AWS_DELEGATION_TOKEN"), Some("to'ken"));
+        // Role and account only when known; otherwise removed, never left stale.
+        assert_eq!(e.value("AWSCRED_ROLE"), None);
+        let e = Exports::new(
+            &c,
+            &About {
+                role: Some("arn:aws:iam::123456789012:role/r"),
+                account_id: Some("123456789012"),
+                ..about(None, false)
+            },
         );
         assert_eq!(
-            e.vars[8],
-            ("AWS_DELEGATION_TOKEN", Some("to'ken".to_string()))
+            e.value("AWSCRED_ROLE"),
+            Some("arn:aws:iam::123456789012:role/r")
         );
+        assert_eq!(e.value("AWS_ACCOUNT_ID"), Some("123456789012"));
     }
 
     #[test]
@@ -285,11 +332,11 @@ pub(crate) mod tests {
         };
         let out = Format::Env
             .renderer(&Env::default())
-            .set(&Exports::new(&c, "p", None, true))
+            .set(&Exports::new(&c, &about(None, true)))
             .unwrap();
         assert_eq!(
             out,
-            "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\nexport AWS_SECRET_ACCESS_KEY='se/cr+et='\nunset AWS_SESSION_TOKEN\nunset AWS_CREDENTIAL_EXPIRATION\nexport AWSCRED_PROFILE='p'\nunset AWS_SECURITY_TOKEN\nexport AWS_ACCESS_KEY='ASIAEXAMPLE'\nexport AWS_SECRET_KEY='se/cr+et='\nunset AWS_DELEGATION_TOKEN\n"
+            "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\nexport AWS_SECRET_ACCESS_KEY='se/cr+et='\nunset AWS_SESSION_TOKEN\nunset AWS_CREDENTIAL_EXPIRATION\nunset AWS_ACCOUNT_ID\nexport AWSCRED_PROFILE='p'\nunset AWSCRED_ROLE\nunset AWS_SECURITY_TOKEN\nexport AWS_ACCESS_KEY='ASIAEXAMPLE'\nexport AWS_SECRET_KEY='se/cr+et='\nunset AWS_DELEGATION_TOKEN\n"
         );
     }
 

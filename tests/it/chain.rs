@@ -128,6 +128,11 @@ fn an_sso_profile_exports_the_role_credentials_from_the_portal() {
         .stdout
         .contains(&format!("export AWS_SESSION_TOKEN='{token}'")));
     assert!(r.stdout.contains("export AWSCRED_PROFILE='sso'"));
+    assert!(
+        r.stdout.contains("export AWS_ACCOUNT_ID='123456789012'"),
+        "the SSO account: {}",
+        r.stdout
+    );
     let req = &sts.requests()[0];
     assert_eq!(req.param("Action"), Some("GetRoleCredentials"));
     assert_eq!(req.param("account_id"), Some("123456789012"));

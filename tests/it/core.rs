@@ -40,7 +40,10 @@ fn first_mfa_calls_sts_with_serial_and_code_and_exports_the_session() {
     assert_eq!(
         &lines[4..],
         [
+            // The account of the MFA device's ARN.
+            "export AWS_ACCOUNT_ID='123456789012'",
             "export AWSCRED_PROFILE='default'",
+            "unset AWSCRED_ROLE",
             "export AWS_REGION='eu-west-1'",
             "export AWS_DEFAULT_REGION='eu-west-1'"
         ]
@@ -212,7 +215,7 @@ fn export_prints_the_cached_session_or_fails_without_one() {
     assert_eq!(r.stdout, "false\n");
     assert_eq!(
         r.stderr,
-        "awscred: no valid session for profile work: run `awscred mfa`\n"
+        "awscred: no valid session for profile work: run `awscred mfa --profile work`\n"
     );
     let r = run(home
         .cmd(&sts)
@@ -380,7 +383,11 @@ fn no_code_and_no_terminal_is_mfa_needed() {
     let r = run(home.cmd(&sts).arg("mfa"));
     r.expect_code(4);
     assert_eq!(r.stdout, "false\n");
-    assert!(r.stderr.contains("MFA code required"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is needed and there is no terminal to ask on: pass it: `awscred mfa 123456`, or set AWS_MFA_TOKEN_CODE or the profile's mfa_process"),
+        "{}",
+        r.stderr
+    );
     let r = run(home
         .cmd(&sts)
         .arg("mfa")

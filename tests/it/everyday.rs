@@ -80,11 +80,19 @@ fn fifty_parallel_credential_processes_make_one_call_and_ask_once() {
 #[test]
 fn credential_process_prints_only_json_and_nothing_on_failure() {
     let (home, sts) = (Home::new(), FakeSts::start());
-    let r = run(home.cmd(&sts).arg("credential-process"));
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "work"]));
     assert_eq!(
         (r.code, r.stdout.as_str()),
         (4, ""),
         "no code source, no terminal: {}",
+        r.stderr
+    );
+    // No argument is possible here: the hint says what is.
+    assert!(
+        r.stderr.contains("there is no terminal to ask on: set mfa_process in profile work, or run `awscred mfa --profile work` in a terminal first"),
+        "{}",
         r.stderr
     );
     let r = run(home
@@ -94,7 +102,8 @@ fn credential_process_prints_only_json_and_nothing_on_failure() {
     r.expect_ok();
     assert_eq!(r.stderr, "");
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v.as_object().unwrap().len(), 5);
+    assert_eq!(v.as_object().unwrap().len(), 6);
+    assert_eq!(v["AccountId"], "123456789012", "the MFA device's account");
     let again = run(home.cmd(&sts).arg("credential-process"));
     assert_eq!(again.stdout, r.stdout, "cache hit needs no code");
     assert_eq!(sts.session_calls(), 1);
@@ -235,9 +244,15 @@ fn exec_runs_the_command_with_the_session_and_its_exit_code() {
     r.expect_code(1);
 
     // Without `--`, as aws-vault users type it: the command's own flags stay its own.
-    let r = run(home
-        .cmd(&sts)
-        .args(["exec", "--profile", "default", "sh", "-c", "echo \"$0 $AWS_REGION\"", "--force"]));
+    let r = run(home.cmd(&sts).args([
+        "exec",
+        "--profile",
+        "default",
+        "sh",
+        "-c",
+        "echo \"$0 $AWS_REGION\"",
+        "--force",
+    ]));
     r.expect_ok();
     assert_eq!(r.stdout, "--force eu-west-1\n");
 
@@ -256,7 +271,7 @@ fn exec_refuses_to_nest_into_another_profile_without_force() {
     let (home, sts) = (Home::new(), FakeSts::start());
     let r = run(home
         .cmd(&sts)
-        .args(["exec", "--", "true"])
+        .args(["exec", "--profile", "default", "--", "true"])
         .env("AWSCRED_PROFILE", "work")
         .env("AWS_MFA_TOKEN_CODE", "123456"));
     r.expect_code(3);
@@ -269,7 +284,7 @@ fn exec_refuses_to_nest_into_another_profile_without_force() {
     assert!(sts.requests().is_empty());
     let r = run(home
         .cmd(&sts)
-        .args(["exec", "--force", "--", "true"])
+        .args(["exec", "--profile", "default", "--force", "--", "true"])
         .env("AWSCRED_PROFILE", "work")
         .env("AWS_MFA_TOKEN_CODE", "123456"));
     r.expect_ok();
@@ -286,7 +301,10 @@ fn status_reports_the_shell_session_and_exits_by_state() {
     let r = run(home.cmd(&sts).arg("status"));
     assert_eq!(
         (r.code, r.stdout.as_str()),
-        (7, "no AWS credentials in the environment\n")
+        (
+            7,
+            "no AWS credentials in the environment\ncommands use default (no --profile, AWS_PROFILE or awscred session)\n"
+        )
     );
 
     let mfa = run(home.cmd(&sts).args(["mfa", "123456"]));
@@ -342,6 +360,72 @@ fn status_reports_the_shell_session_and_exits_by_state() {
         .env("AWS_CREDENTIAL_EXPIRATION", "2020-01-01T00:00:00Z"));
     r.expect_code(8);
     assert!(r.stdout.contains("expired"), "{}", r.stdout);
+
+    // Nine minutes left: the text says why the exit code is "expired".
+    let soon = rfc3339(now() + 9 * 60 + 30);
+    let r = run(home
+        .cmd(&sts)
+        .arg("status")
+        .envs(&vars)
+        .env("AWS_CREDENTIAL_EXPIRATION", &soon));
+    r.expect_code(8);
+    assert!(
+        r.stdout.contains(&format!(
+            "expires      {soon} (9m left: counts as expired, awscred renews sessions with 10 minutes or less left)\n"
+        )),
+        "{}",
+        r.stdout
+    );
+}
+
+/// In a shell where awscred set `AWSCRED_PROFILE=work`, a bare command acts on
+/// work (after --profile, AWS_PROFILE and AWS_DEFAULT_PROFILE), every command
+/// alike, and `status` says which profile it picked and why.
+#[test]
+fn a_bare_command_in_an_awscred_shell_acts_on_its_profile() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let shell = [("AWSCRED_PROFILE", "work")];
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "--force", "123456"])
+        .envs(shell));
+    r.expect_ok();
+    assert_eq!(sts.requests()[0].access_key_id, "AKIAWORKKEY000000002");
+    assert!(
+        r.stdout.contains("export AWSCRED_PROFILE='work'"),
+        "{}",
+        r.stdout
+    );
+    let r = run(home.cmd(&sts).arg("export").envs(shell));
+    r.expect_ok();
+    assert!(
+        r.stdout.contains("export AWS_REGION='eu-central-1'"),
+        "work's region"
+    );
+    let r = run(home.cmd(&sts).arg("clear").envs(shell));
+    assert!(r.stderr.contains("for profile work"), "{}", r.stderr);
+    // AWS_PROFILE still wins, as for the AWS CLI.
+    let r = run(home
+        .cmd(&sts)
+        .args(["mfa", "--force", "123456"])
+        .envs(shell)
+        .env("AWS_PROFILE", "default"));
+    r.expect_ok();
+    assert_eq!(sts.requests()[1].access_key_id, "AKIADEFAULTKEY000001");
+    let r = run(home.cmd(&sts).arg("status").envs(shell));
+    assert!(
+        r.stdout
+            .contains("commands use work (from AWSCRED_PROFILE)\n"),
+        "{}",
+        r.stdout
+    );
+    // Its hints name the profile, so they work when pasted anywhere.
+    let r = run(home.cmd(&sts).args(["export", "--profile", "work"]));
+    assert!(
+        r.stderr.contains("run `awscred mfa --profile work`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -223,3 +223,86 @@ fn list_shows_role_profiles_with_their_own_state() {
     let reader = r.stdout.lines().find(|l| l.contains("reader")).unwrap();
     assert!(reader.ends_with("none"), "{reader}");
 }
+
+/// `assume-role` exports say which role they are (`AWSCRED_ROLE`), `status`
+/// shows it, and every format carries the account when it is known: the
+/// role's, the profile's `aws_account_id`, or the MFA device's.
+#[test]
+fn exports_name_the_role_and_the_account() {
+    let config = "\n[profile pinned]\naws_account_id = 999999999999\nregion = eu-west-1\n";
+    let (home, sts) = (roles_home(config), FakeSts::start());
+    let role = "arn:aws:iam::666666666666:role/ops";
+    let r = run(home.cmd(&sts).args([
+        "assume-role",
+        "--role-arn",
+        role,
+        "--token-code",
+        "123456",
+        "--format",
+        "env",
+    ]));
+    r.expect_ok();
+    assert!(
+        r.stdout
+            .contains(&format!("export AWSCRED_ROLE='{role}'\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("export AWS_ACCOUNT_ID='666666666666'\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("export AWSCRED_PROFILE='default'\n"));
+    let vars = eval_in_bash(
+        &r.stdout,
+        "",
+        &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWSCRED_PROFILE",
+            "AWSCRED_ROLE",
+        ],
+    );
+    let status = run(home.cmd(&sts).arg("status").envs(&vars));
+    assert!(
+        status.stdout.contains(&format!("role         {role}\n")),
+        "{}",
+        status.stdout
+    );
+
+    // A role profile: the role's account, in the env formats and the process JSON.
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "admin"]));
+    r.expect_ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["AccountId"], "111111111111");
+    // An MFA session: the device's account; a later session without one removes it.
+    let r = run(home.cmd(&sts).args(["export", "--profile", "default"]));
+    assert!(
+        r.stdout.contains("export AWS_ACCOUNT_ID='123456789012'\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("unset AWSCRED_ROLE\n"),
+        "no stale role: {}",
+        r.stdout
+    );
+    let creds = format!("{CREDENTIALS}\n[pinned]\naws_access_key_id = AKIAPINNEDKEY0000009\naws_secret_access_key = pinnedSecret\n[nodevice]\naws_access_key_id = AKIANODEVICEKEY00010\naws_secret_access_key = noDeviceSecret\n");
+    std::fs::write(home.path().join(".aws/credentials"), creds).unwrap();
+    let r = run(home.cmd(&sts).args(["export", "--profile", "pinned"]));
+    assert!(
+        r.stdout.contains("export AWS_ACCOUNT_ID='999999999999'\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run(home.cmd(&sts).args(["export", "--profile", "nodevice"]));
+    assert!(
+        r.stdout.contains("unset AWS_ACCOUNT_ID\n"),
+        "unknown: removed, never stale: {}",
+        r.stdout
+    );
+}
