@@ -13,11 +13,12 @@ use std::fmt::Write;
 
 pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let mut out = String::new();
-    // The profile a bare awscred command would use here, and why.
-    let (picked, origin) = profile::profile_name(&Options::default(), env)?;
-    let picked = match origin {
-        Some(origin) => format!("{picked} (from {origin})"),
-        None => format!("{picked} (no --profile, AWS_PROFILE or awscred session)"),
+    // The profile a bare awscred command would use here, and why. `status`
+    // reports on the environment, so a bad name is shown, not an error.
+    let picked = match profile::profile_name(&Options::default(), env) {
+        Ok((picked, Some(origin))) => format!("{picked} (from {origin})"),
+        Ok((picked, None)) => format!("{picked} (no --profile, AWS_PROFILE or awscred session)"),
+        Err(e) => format!("none ({e})"),
     };
     let (Some(id), Some(secret)) = (env.aws_access_key_id(), env.aws_secret_access_key()) else {
         out.push_str("no AWS credentials in the environment\n");
