@@ -51,6 +51,36 @@ impl Timestamp {
         )
     }
 
+    /// An expiration as a credentials file records it, and the format it is
+    /// in: RFC 3339 (awscred, saml2aws), or aws-mfa's `2026-11-24 06:44:27`
+    /// (UTC, no zone), which aws-mfa reads back with `strptime`.
+    pub fn parse_recorded(s: &str) -> Option<(Timestamp, TimeFormat)> {
+        if let Some(t) = Timestamp::parse_rfc3339(s) {
+            return Some((t, TimeFormat::Rfc3339));
+        }
+        // Exactly the aws-mfa shape: with a `T` and a `Z` it is RFC 3339.
+        let b = s.as_bytes();
+        if b.len() != 19 || b[10] != b' ' {
+            return None;
+        }
+        let t = Timestamp::parse_rfc3339(&format!("{}T{}Z", &s[..10], &s[11..]))?;
+        Some((t, TimeFormat::AwsMfa))
+    }
+
+    /// This time in `format`.
+    pub fn format(self, format: TimeFormat) -> String {
+        let s = self.to_rfc3339();
+        match format {
+            TimeFormat::Rfc3339 => s,
+            TimeFormat::AwsMfa => format!("{} {}", &s[..10], &s[11..19]),
+        }
+    }
+
+    /// True when [`RENEW_AHEAD_SECS`] or less are left at `now`.
+    pub fn due_for_renewal_at(self, now: Timestamp) -> bool {
+        self.0 - now.0 <= RENEW_AHEAD_SECS
+    }
+
     /// Within years 0000–9999, the range RFC 3339 can write.
     pub fn is_representable(self) -> bool {
         (MIN_SECS..=MAX_SECS).contains(&self.0)
@@ -62,6 +92,20 @@ impl Timestamp {
         self.0 - now.0 > EXPIRY_MARGIN_SECS
     }
 }
+
+/// How a credentials file records an expiration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// `2026-11-24T06:44:27Z`: STS, the AWS CLI, awscred.
+    Rfc3339,
+    /// `2026-11-24 06:44:27` in UTC: aws-mfa.
+    AwsMfa,
+}
+
+/// The keys tools record a session's expiration under in the credentials
+/// file: aws-mfa and awscred, then saml2aws (and tools copying it). The SDKs
+/// ignore them all.
+pub const EXPIRATION_KEYS: [&str; 2] = ["expiration", "x_security_token_expires"];
 
 /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
 const MIN_SECS: i64 = -62_167_219_200;
@@ -89,6 +133,12 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// A session is treated as expired when this little time, or less, is left.
 pub const EXPIRY_MARGIN_SECS: i64 = 600;
+
+/// Role credentials with this little time, or less, left are renewed ahead
+/// when that needs no code: consumers refresh before expiry (boto3 and the
+/// AWS CLI 15 minutes before, the JavaScript and Rust SDKs 5), and would run
+/// awscred on every call if handed credentials already inside that window.
+pub const RENEW_AHEAD_SECS: i64 = 1200;
 
 /// Temporary credentials as STS returns them. Field names match the STS JSON
 /// shape (`aws sts get-session-token`), so this serialises straight into it.
@@ -251,6 +301,31 @@ mod tests {
             "2022-02-27T24:00:00Z",
         ] {
             assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn recorded_expirations_keep_their_format() {
+        let t = Timestamp::parse_rfc3339("2026-11-24T06:44:27Z").unwrap();
+        for (s, f) in [
+            ("2026-11-24T06:44:27Z", TimeFormat::Rfc3339),
+            ("2026-11-24 06:44:27", TimeFormat::AwsMfa),
+        ] {
+            assert_eq!(Timestamp::parse_recorded(s), Some((t, f)), "{s}");
+            assert_eq!(t.format(f), s);
+        }
+        assert_eq!(
+            Timestamp::parse_recorded("2026-11-24T08:44:27+02:00"),
+            Some((t, TimeFormat::Rfc3339))
+        );
+        for bad in [
+            "2026-11-24 06:44",
+            "2026-11-24 06:44:27.5",
+            "2026-11-24 24:00:00",
+            "2026-11-é 06:44:27",
+            "2026-11-24x06:44:27",
+        ] {
+            assert_eq!(Timestamp::parse_recorded(bad), None, "{bad}");
         }
     }
 

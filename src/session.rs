@@ -2,7 +2,7 @@
 //! in the order that makes concurrent runs share one STS call.
 
 use crate::cache::{self, Cache, Key, RoleKey};
-use crate::credentials::{Credentials, Issued, Timestamp};
+use crate::credentials::{Credentials, Issued, Timestamp, RENEW_AHEAD_SECS};
 use crate::error::{fail, kind_of, Kind};
 use crate::profile::Resolved;
 use crate::secret::Secret;
@@ -47,6 +47,8 @@ pub fn require_serial<'a>(res: &'a Resolved, config_path: &str) -> Result<&'a st
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Reuse {
     Cached,
+    /// New role credentials, assumed with the cached MFA session.
+    Source,
     Never,
 }
 
@@ -81,13 +83,16 @@ pub fn obtain(
     let key = key(res);
     if reuse == Reuse::Cached {
         if let Some(c) = deps.cache.load(&key, (deps.now)()) {
-            return Ok(c);
+            return Ok(renewed_ahead(res, deps, c));
         }
     }
     let lock = lock_or_warn(deps.cache, &key)?;
-    if reuse == Reuse::Cached && lock.is_some() {
-        if let Some(c) = deps.cache.load(&key, (deps.now)()) {
-            return Ok(c);
+    if lock.is_some() {
+        match deps.cache.load(&key, (deps.now)()) {
+            Some(c) if reuse == Reuse::Cached => return Ok(c),
+            // Another run renewed them while this one waited for the lock.
+            Some(c) if reuse == Reuse::Source && !due_for_renewal(res, &c, deps) => return Ok(c),
+            _ => {}
         }
     }
     let creds = if res.roles.is_empty() {
@@ -102,6 +107,48 @@ pub fn obtain(
     }
     Ok(creds)
 }
+
+/// Whether cached role credentials are renewed ahead of their expiry (see
+/// [`RENEW_AHEAD_SECS`]). Roles asked for 40 minutes or less are not: new
+/// ones would be due again at once, and every call would assume the role.
+fn due_for_renewal(res: &Resolved, creds: &Credentials, deps: &Deps) -> bool {
+    let lasts = res.roles.last().map_or(0, |r| {
+        i64::from(r.duration_seconds.unwrap_or(ROLE_DEFAULT_DURATION))
+    });
+    lasts > 2 * RENEW_AHEAD_SECS && creds.expiration.due_for_renewal_at((deps.now)())
+}
+
+/// `creds` (cached, still valid), or role credentials renewed ahead when they
+/// are due and that needs no code. A renewal that would need a code is not
+/// tried (the cached ones serve until the margin); one that fails is reported
+/// and the cached ones are used.
+fn renewed_ahead(res: &Resolved, deps: &Deps, creds: Credentials) -> Credentials {
+    if !due_for_renewal(res, &creds, deps) {
+        return creds;
+    }
+    let needs_code = std::cell::Cell::new(false);
+    let no_code = |_: &str| {
+        needs_code.set(true);
+        Err(fail(
+            Kind::MfaNeeded,
+            "renewing ahead never asks for a code",
+        ))
+    };
+    match obtain(res, deps, Reuse::Source, no_code) {
+        Ok(renewed) => renewed,
+        Err(_) if needs_code.get() => creds,
+        Err(e) => {
+            cache::warn(&format!(
+                "could not renew the role credentials ahead of expiry ({e:#}); using the cached ones until {}",
+                creds.expiration
+            ));
+            creds
+        }
+    }
+}
+
+/// What AssumeRole grants without `duration_seconds`.
+const ROLE_DEFAULT_DURATION: u32 = 3600;
 
 /// STS refuses to chain roles (assume with a session's credentials) for longer than this.
 pub const ROLE_CHAINING_LIMIT: u32 = 3600;
@@ -131,6 +178,10 @@ fn assume_roles(
     let ((mut signer, mut origin), mut mfa) = match res.mfa_serial.as_deref() {
         Some(serial) if direct => (long_term, Some((serial, code(serial)?))),
         Some(_) => {
+            let reuse = match reuse {
+                Reuse::Never => Reuse::Never,
+                Reuse::Cached | Reuse::Source => Reuse::Cached,
+            };
             let session = obtain(&res.base_session(), deps, reuse, code)?;
             let origin = format!("the MFA session of profile {}", res.base_profile);
             ((session.into(), origin), None)
@@ -255,6 +306,9 @@ mod tests {
     struct FakeSts {
         calls: RefCell<Vec<(Option<String>, Option<String>)>>,
         expires_in: Cell<i64>,
+        /// AssumeRole calls, and the time they are made at (for expirations).
+        role_calls: Cell<usize>,
+        clock: Cell<i64>,
     }
 
     impl FakeSts {
@@ -262,6 +316,8 @@ mod tests {
             FakeSts {
                 calls: RefCell::new(vec![]),
                 expires_in: Cell::new(secs),
+                role_calls: Cell::new(0),
+                clock: Cell::new(NOW),
             }
         }
     }
@@ -280,8 +336,19 @@ mod tests {
             })
         }
 
-        fn assume_role(&self, _: &crate::sts::RoleRequest) -> Result<Credentials> {
-            unreachable!("no roles here")
+        fn assume_role(&self, req: &crate::sts::RoleRequest) -> Result<Credentials> {
+            assert!(
+                req.signer.credentials.session_token.is_some(),
+                "signed with the MFA session"
+            );
+            self.role_calls.set(self.role_calls.get() + 1);
+            let lasts = i64::from(req.duration_seconds.unwrap_or(3600));
+            Ok(Credentials {
+                access_key_id: format!("ASIAROLE{:012}", self.role_calls.get()),
+                secret_access_key: "s".into(),
+                session_token: "t".into(),
+                expiration: Timestamp(self.clock.get() + lasts),
+            })
         }
 
         fn get_caller_identity(&self, _: &crate::sts::IdentityRequest) -> Result<String> {
@@ -395,5 +462,71 @@ mod tests {
         assert_eq!(sts.calls.borrow()[0], (None, None));
         assert_eq!(sts.calls.borrow()[1].1.as_deref(), Some("123456"));
         assert!(cache.load(&key(&resolved()), Timestamp(NOW)).is_some());
+    }
+
+    fn role(duration_seconds: Option<u32>) -> Resolved {
+        Resolved {
+            profile: "admin".into(),
+            roles: vec![crate::profile::Role {
+                profile: "admin".into(),
+                arn: "arn:aws:iam::1:role/admin".into(),
+                session_name: "awscred-admin".into(),
+                external_id: None,
+                duration_seconds,
+            }],
+            ..resolved()
+        }
+    }
+
+    /// Role credentials inside the SDKs' refresh window are renewed with the
+    /// cached MFA session, without a code; never when that would need one,
+    /// and never for roles so short that renewed ones would be due at once.
+    #[test]
+    fn role_credentials_are_renewed_ahead_when_that_needs_no_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(5400));
+        let at = |t: i64| {
+            sts.clock.set(NOW + t);
+            move || Timestamp(NOW + t)
+        };
+        let no_code = |_: &str| -> Result<Secret> { panic!("must not ask for a code") };
+        let get = |res: &Resolved, t: i64| {
+            let now = at(t);
+            let deps = Deps {
+                cache: &cache,
+                sts: &sts,
+                now: &now,
+            };
+            obtain(res, &deps, Reuse::Cached, no_code).unwrap()
+        };
+        let now = at(0);
+        let deps = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &now,
+        };
+        let first = obtain(&role(None), &deps, Reuse::Cached, |_| Ok("123456".into())).unwrap();
+        let calls = || (sts.calls.borrow().len(), sts.role_calls.get());
+        assert_eq!(calls(), (1, 1));
+
+        // 21 minutes left: reused as they are.
+        assert_eq!(get(&role(None), 3600 - 1260), first);
+        assert_eq!(calls(), (1, 1));
+        // 19 minutes left: renewed once, with the cached MFA session; then reused.
+        let renewed = get(&role(None), 3600 - 1140);
+        assert_ne!(renewed, first);
+        assert_eq!(renewed.expiration, Timestamp(NOW + 3600 - 1140 + 3600));
+        assert_eq!(get(&role(None), 3600 - 1100), renewed);
+        assert_eq!(calls(), (1, 2));
+
+        // A 15-minute role is not renewed ahead: new credentials would be due at once.
+        let short = get(&role(Some(900)), 3600 - 1100);
+        assert_eq!(get(&role(Some(900)), 3600 - 1000), short);
+        assert_eq!(calls(), (1, 3));
+
+        // Due again (19 minutes left) when the MFA session (90 minutes) has 8 minutes
+        // left: renewing would need a code, so the cached ones serve.
+        assert_eq!(get(&role(None), 6060 - 1140), renewed);
+        assert_eq!(calls(), (1, 3));
     }
 }

@@ -25,18 +25,24 @@ pub fn run(env: &Env) -> Result<String> {
             profile: Some(&name),
             ..Options::default()
         };
-        let resolved = match files.uses_sdk_chain(&name) {
-            true => None,
-            false => Some(profile::resolve(&files, env, &opts)),
-        };
-        let (serial, state) = match resolved {
-            None if files.uses_sso(&name) => (None, "(SSO: resolved by the AWS SDK)".to_string()),
-            None => (None, "(resolved by the AWS SDK)".to_string()),
-            Some(Ok(res)) => {
-                let expiration = cache.read(&session::key(&res)).map(|c| c.expiration);
-                (res.mfa_serial, session_state(expiration, now))
+        let failed = |e: anyhow::Error| format!("({})", short(&e.to_string()));
+        let (serial, state) = if files.uses_sdk_chain(&name) {
+            match files.uses_sso(&name) {
+                true => (None, "(SSO: resolved by the AWS SDK)".to_string()),
+                false => (None, "(resolved by the AWS SDK)".to_string()),
             }
-            Some(Err(e)) => (get("mfa_serial"), format!("({})", short(&e.to_string()))),
+        } else {
+            match profile::stored(&files, env, &opts) {
+                Ok(Some(stored)) => (get("mfa_serial"), stored_state(&stored, now)),
+                Err(e) => (get("mfa_serial"), failed(e)),
+                Ok(None) => match profile::resolve(&files, env, &opts) {
+                    Ok(res) => {
+                        let expiration = cache.read(&session::key(&res)).map(|c| c.expiration);
+                        (res.mfa_serial, session_state(expiration, now))
+                    }
+                    Err(e) => (get("mfa_serial"), failed(e)),
+                },
+            }
         };
         let mark = if active == Some(name.as_str()) {
             "*"
@@ -58,6 +64,15 @@ pub fn run(env: &Env) -> Result<String> {
 /// The first clause of an error, for a table cell: "profile `x` has no long-term keys".
 fn short(message: &str) -> &str {
     message.split(": ").next().unwrap_or(message)
+}
+
+/// A session kept in the profile's own keys (see [`profile::StoredSession`]).
+fn stored_state(stored: &profile::StoredSession, now: Timestamp) -> String {
+    match stored.expiration {
+        profile::Recorded::At(t) => format!("stored session, {}", session_state(Some(t), now)),
+        profile::Recorded::Nothing => "stored session, no expiration recorded".into(),
+        profile::Recorded::Unreadable(_) => "stored session, expiration unreadable".into(),
+    }
 }
 
 fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {

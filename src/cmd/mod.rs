@@ -166,32 +166,38 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
             account_id: profile::sdk_account_id(&files, name)?,
         });
     }
+    if let Some(stored) = profile::stored(&files, env, &opts)? {
+        warn_if_stale(name, &stored.expiration);
+        let (region, configured) = profile::region(&files, env, name, None)?;
+        return Ok(Handout {
+            credentials: stored.credentials,
+            profile: name.to_string(),
+            region: configured.then_some(region),
+            account_id: profile::sdk_account_id(&files, name)?,
+        });
+    }
     let res = profile::resolve(&files, env, &opts)?;
-    let credentials: Issued = match session::cached(&res, &cache(env)?, &now) {
-        Some(c) => c.into(),
-        None if !res.roles.is_empty()
-            || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) =>
-        {
+    // Roles go through `obtain`, which renews cached role credentials ahead of expiry.
+    let credentials: Issued =
+        if !res.roles.is_empty() || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) {
             let hint = code_hint_without_argument(env, &res.profile);
             obtain(env, &res, Reuse::Cached, None, hint)?.into()
-        }
-        None if res.mfa_serial.is_none() => Issued {
-            access_key_id: res.keys.access_key_id.clone(),
-            secret_access_key: res.keys.secret_access_key.clone(),
-            session_token: None,
-            expiration: None,
-        },
-        None => {
-            return Err(fail(
-                Kind::NoSession,
-                format!(
-                    "no valid session for profile {}: run `{}`",
-                    res.profile,
-                    command_for(env, "mfa", &res.profile)
-                ),
-            ))
-        }
-    };
+        } else {
+            match session::cached(&res, &cache(env)?, &now) {
+                Some(c) => c.into(),
+                None if res.mfa_serial.is_none() => Issued::from(&res.keys),
+                None => {
+                    return Err(fail(
+                        Kind::NoSession,
+                        format!(
+                            "no valid session for profile {}: run `{}`",
+                            res.profile,
+                            command_for(env, "mfa", &res.profile)
+                        ),
+                    ))
+                }
+            }
+        };
     let region = res.region_configured.then(|| res.region.clone());
     let account_id = res.account_id();
     Ok(Handout {
@@ -200,6 +206,21 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
         region,
         account_id,
     })
+}
+
+/// One line when a profile's stored session has passed its expiration, or
+/// records one awscred cannot read: it is handed out all the same.
+fn warn_if_stale(profile: &str, expiration: &profile::Recorded) {
+    match expiration {
+        profile::Recorded::At(t) if *t <= now() => crate::error::report(&format!(
+            "warning: the session stored in profile {profile} {} ({t}): AWS will refuse it; store a new one: `awscred mfa --write-profile {profile} --profile <the profile with your keys>`",
+            time_left(*t, now())
+        )),
+        profile::Recorded::Unreadable(origin) => crate::error::report(&format!(
+            "warning: {origin}: the expiration is not a time awscred reads (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC), so the session is handed out without one"
+        )),
+        _ => {}
+    }
 }
 
 /// `--write-profile NAME`: the session into section [NAME] of the credentials

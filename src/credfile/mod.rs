@@ -8,7 +8,7 @@
 //! property. Sections and keys are found by the same rules as [`crate::ini`]
 //! reads them with, and the result is parsed again before it is written.
 
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, TimeFormat, Timestamp, EXPIRATION_KEYS};
 use crate::error::{fail, report, Kind};
 use crate::fsafe::{Dir, Found};
 use crate::ini;
@@ -25,7 +25,6 @@ const TOKEN: &str = "aws_session_token";
 /// botocore's legacy name for the token, which it reads *before* `aws_session_token`:
 /// updated when present so it cannot shadow the new token, never added.
 const LEGACY_TOKEN: &str = "aws_security_token";
-const EXPIRATION: &str = "expiration";
 
 /// Pure: the new file text with `[name]` holding the session. Errors (Kind::Input) when the
 /// text does not parse (say line), or when the section holds long-term keys (has
@@ -163,14 +162,6 @@ fn ensure_dir(dir: &Path) -> Result<()> {
 fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Result<String> {
     check_name(name)?;
     check_values(creds)?;
-    let expiration = creds.expiration.to_rfc3339();
-    let values: [(&str, &str); 4] = [
-        (ID, &creds.access_key_id),
-        (SECRET, creds.secret_access_key.expose()),
-        (TOKEN, creds.session_token.expose()),
-        (EXPIRATION, &expiration),
-    ];
-
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
         None => ("", text),
@@ -184,6 +175,14 @@ fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Resu
             ),
         )
     })?;
+    let target = sections.iter().position(|s| s.name == name);
+    let expirations = expirations(target.map(|i| &sections[i]), creds);
+    let mut values: Vec<(&str, &str)> = vec![
+        (ID, &creds.access_key_id),
+        (SECRET, creds.secret_access_key.expose()),
+        (TOKEN, creds.session_token.expose()),
+    ];
+    values.extend(expirations.iter().map(|(k, v)| (*k, v.as_str())));
     let eol = match body.find('\n') {
         Some(i) if body[..i].ends_with('\r') => "\r\n",
         _ => "\n",
@@ -192,7 +191,7 @@ fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Resu
 
     let mut out = String::with_capacity(text.len() + 2048);
     out.push_str(bom);
-    match sections.iter().position(|s| s.name == name) {
+    match target {
         None => {
             out.push_str(body);
             if !body.is_empty() {
@@ -208,7 +207,7 @@ fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Resu
             out.push_str(name);
             out.push(']');
             out.push_str(eol);
-            for (key, value) in values {
+            for (key, value) in &values {
                 push_property(&mut out, key, value, eol);
             }
         }
@@ -298,6 +297,24 @@ fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Resu
         );
     }
     Ok(out)
+}
+
+/// The expiration under each key the section already records it with, in the
+/// format it uses there (aws-mfa crashes on any other), else `expiration` in
+/// RFC 3339. Keeping every such key current means none can contradict another.
+fn expirations(section: Option<&ini::Section>, creds: &Credentials) -> Vec<(&'static str, String)> {
+    let format = |recorded: &str| {
+        Timestamp::parse_recorded(recorded).map_or(TimeFormat::Rfc3339, |(_, f)| f)
+    };
+    let mut found: Vec<(&'static str, String)> = EXPIRATION_KEYS
+        .iter()
+        .filter_map(|&k| Some((k, section?.get(k)?)))
+        .map(|(k, p)| (k, creds.expiration.format(format(&p.value))))
+        .collect();
+    if found.is_empty() {
+        found.push((EXPIRATION_KEYS[0], creds.expiration.to_rfc3339()));
+    }
+    found
 }
 
 fn push_property(out: &mut String, key: &str, value: &str, eol: &str) {

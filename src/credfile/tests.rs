@@ -49,7 +49,7 @@ fn apply(text: &str, name: &str) -> String {
         (ID, c.access_key_id.as_str()),
         (SECRET, c.secret_access_key.expose()),
         (TOKEN, c.session_token.expose()),
-        (EXPIRATION, "2026-11-23T18:00:00Z"),
+        ("expiration", "2026-11-23T18:00:00Z"),
     ] {
         assert_eq!(s.get(k).map(|p| &*p.value), Some(v), "{k}");
     }
@@ -345,10 +345,10 @@ fn check_any(text: &str) -> Result<(), proptest::test_runner::TestCaseError> {
     // Keys we do not own keep their values in the target section.
     if let Some(old) = before.iter().find(|s| s.name == "t") {
         let new = after.iter().find(|s| s.name == "t").unwrap();
-        let ours = [ID, SECRET, TOKEN, LEGACY_TOKEN, EXPIRATION];
+        let ours = [ID, SECRET, TOKEN, LEGACY_TOKEN];
         let owned = |key: &str| {
             let base = key.split('.').next().unwrap_or(key);
-            ours.contains(&base)
+            ours.contains(&base) || crate::credentials::EXPIRATION_KEYS.contains(&base)
         };
         for p in old.properties.iter().filter(|p| !owned(&p.key)) {
             prop_assert_eq!(new.get(&p.key).map(|q| &*q.value), Some(&*p.value));
@@ -583,4 +583,32 @@ fn write_profile_refuses_non_utf8() {
     let e = write_profile(&path, &locks(dir.path()), "t", &creds()).unwrap_err();
     assert_eq!(kind_of(&e), Kind::Input);
     assert!(e.to_string().contains("UTF-8"), "{e}");
+}
+
+#[test]
+fn a_section_keeps_the_expiration_format_and_keys_it_records() {
+    let get = |text: &str, key: &str| -> Option<String> {
+        let secs = ini::parse(text).unwrap();
+        let s = secs.iter().find(|s| s.name == "s").unwrap();
+        s.get(key).map(|p| p.value.to_string())
+    };
+    // As aws-mfa writes it: its own format, read back with strptime.
+    let aws_mfa = "[s]\nassumed_role = False\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\naws_session_token = oldtoken\naws_security_token = oldtoken\nexpiration = 2026-11-22 06:44:27\n\n";
+    let out = update(aws_mfa, "s", &creds()).unwrap();
+    assert_eq!(get(&out, "expiration").unwrap(), "2026-11-23 18:00:00");
+    assert_eq!(get(&out, "aws_security_token").unwrap(), "newToken+/==");
+    assert_eq!(get(&out, "assumed_role").unwrap(), "False");
+    assert_only_section_changed(aws_mfa, &out, "s");
+    // saml2aws's key is kept current (and is the only one), in RFC 3339.
+    let saml = "[s]\naws_session_token = t\nx_security_token_expires = 2030-01-02T00:47:31+02:00\n";
+    let out = update(saml, "s", &creds()).unwrap();
+    assert_eq!(
+        get(&out, "x_security_token_expires").unwrap(),
+        "2026-11-23T18:00:00Z"
+    );
+    assert_eq!(get(&out, "expiration"), None);
+    // A value awscred cannot read is replaced in RFC 3339.
+    let odd = "[s]\naws_session_token = t\nexpiration = tomorrow\n";
+    let out = update(odd, "s", &creds()).unwrap();
+    assert_eq!(get(&out, "expiration").unwrap(), "2026-11-23T18:00:00Z");
 }

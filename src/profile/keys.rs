@@ -2,7 +2,7 @@
 //! long-term ones) or a profile, never temporary credentials.
 
 use super::{Env, Files};
-use crate::credentials::{is_temporary_key_id, LongTermKeys};
+use crate::credentials::{is_temporary_key_id, Issued, LongTermKeys, Timestamp, EXPIRATION_KEYS};
 use crate::error::{fail, Kind};
 use crate::validate;
 use anyhow::Result;
@@ -110,4 +110,79 @@ pub(super) fn base_keys(
         secret_access_key: secret.value.into(),
         origin: format!("profile {profile} ({})", id.origin),
     })
+}
+
+/// A session kept in a profile's own keys (key, secret and token, as
+/// `--write-profile`, aws-mfa or a hand edit leave it): handed out as it is,
+/// never used to sign.
+#[derive(Debug)]
+pub struct StoredSession {
+    pub credentials: Issued,
+    pub expiration: Recorded,
+}
+
+/// What the profile says about when a stored session ends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// No expiration key.
+    Nothing,
+    At(Timestamp),
+    /// A key awscred cannot read as a time, at this origin (file:line).
+    Unreadable(String),
+}
+
+/// The stored session of `profile`, if it holds one and its own keys are
+/// what the profile resolves to (not a role profile; without `--profile`,
+/// long-term keys in the environment come first, as in [`super::resolve`]).
+pub(super) fn stored_session(
+    files: &Files,
+    env: &Env,
+    profile: &str,
+    named: bool,
+) -> Result<Option<StoredSession>> {
+    if files.get(profile, "role_arn").is_some() {
+        return Ok(None);
+    }
+    if !named && matches!(env_keys(env)?, EnvKeys::LongTerm(_)) {
+        return Ok(None);
+    }
+    let token = files
+        .get(profile, "aws_session_token")
+        .or_else(|| files.get(profile, "aws_security_token"));
+    let (Some(id), Some(secret), Some(token)) = (
+        files.get(profile, "aws_access_key_id"),
+        files.get(profile, "aws_secret_access_key"),
+        token,
+    ) else {
+        return Ok(None);
+    };
+    let expiration = match EXPIRATION_KEYS.iter().find_map(|k| files.get(profile, k)) {
+        None => Recorded::Nothing,
+        Some(s) => match Timestamp::parse_recorded(s.value) {
+            Some((t, _)) if t.is_representable() => Recorded::At(t),
+            _ => Recorded::Unreadable(s.origin),
+        },
+    };
+    let credentials = Issued {
+        access_key_id: id.value.to_string(),
+        secret_access_key: secret.value.into(),
+        session_token: Some(token.value.into()),
+        expiration: match expiration {
+            Recorded::At(t) => Some(t),
+            _ => None,
+        },
+    };
+    credentials.validate().map_err(|why| {
+        fail(
+            Kind::Input,
+            format!(
+                "profile `{profile}` holds a session ({}) that cannot be used: {why}: write it again, e.g. with `awscred mfa --write-profile {profile}`",
+                id.origin
+            ),
+        )
+    })?;
+    Ok(Some(StoredSession {
+        credentials,
+        expiration,
+    }))
 }

@@ -11,6 +11,7 @@ mod roles;
 
 pub use crate::env::Env;
 pub use files::{File, Files, Hop, Setting, Source, Sources, MAX_FILE};
+pub use keys::{Recorded, StoredSession};
 pub use roles::default_session_name;
 
 use crate::credentials::LongTermKeys;
@@ -22,7 +23,7 @@ use crate::error::{fail, Kind};
 use crate::secret::Secret;
 use crate::validate;
 use anyhow::Result;
-use keys::{base_keys, credential_source_keys, KeysFrom};
+use keys::{base_keys, credential_source_keys, stored_session, KeysFrom};
 use roles::{role_chain, Base};
 use std::path::Path;
 
@@ -115,6 +116,13 @@ pub fn profile_name<'a>(
         Some((p, origin)) => Ok((validate::profile_name(p, origin)?, Some(origin))),
         None => Ok(("default", None)),
     }
+}
+
+/// The session the profile `opts` picks keeps in its own keys, if any: see
+/// [`StoredSession`]. Such a profile cannot be resolved (its keys sign nothing).
+pub fn stored(files: &Files, env: &Env, opts: &Options) -> Result<Option<StoredSession>> {
+    let (profile, _) = profile_name(opts, env)?;
+    stored_session(files, env, profile, opts.profile.is_some())
 }
 
 pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {

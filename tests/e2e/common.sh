@@ -11,8 +11,12 @@ E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 E2E_HELPER="$E2E_ROOT/tests/e2e/moto_helper.py"
 E2E_VENV=${AWSCRED_E2E_VENV:-$E2E_ROOT/target/e2e-venv}
 # What the venv holds (exact versions, as verified; changing them reinstalls).
-# moto 5 has the recorder and reset-auth APIs used here.
-E2E_REQUIREMENTS=("moto[server]==5.2.5" "boto3==1.44.5" "botocore==1.44.5" "awscli==1.46.3")
+# moto 5 has the recorder and reset-auth APIs used here; aws-mfa reads back what
+# --write-profile leaves in its sections.
+E2E_REQUIREMENTS=("moto[server]==5.2.5" "boto3==1.44.5" "botocore==1.44.5" "awscli==1.46.3" "aws-mfa==0.0.12")
+# The Node SDK v3's credential providers, in a node_modules beside the venv.
+E2E_NODE=${AWSCRED_E2E_NODE:-$(dirname "$E2E_VENV")/e2e-node}
+E2E_NODE_PACKAGES=("@aws-sdk/credential-provider-process@3.972.84" "@aws-sdk/credential-provider-env@3.972.84")
 E2E_PIDS=()    # processes we started, stopped by e2e_cleanup
 E2E_TMP=""     # scratch dir, removed by e2e_cleanup
 # Read by e2e_awscred: the HOME, the STS endpoint and (optional) cache dir awscred gets.
@@ -43,6 +47,27 @@ e2e_venv() {
     "$E2E_VENV/bin/python" -m pip install -q --disable-pip-version-check "${E2E_REQUIREMENTS[@]}"; } >"$log" 2>&1; then
     cat "$log" >&2
     e2e_log "e2e: pip install failed"
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# Install (once) the Node SDK packages into $E2E_NODE/node_modules, like e2e_venv.
+e2e_node() {
+  local stamp="$E2E_NODE/.awscred-e2e-stamp" want log
+  want=$(printf '%s\n' "${E2E_NODE_PACKAGES[@]}")
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  e2e_log "e2e: installing the Node SDK credential providers in $E2E_NODE"
+  rm -rf "$E2E_NODE"
+  mkdir -p "$E2E_NODE"
+  log=$(mktemp)
+  if ! npm install --prefix "$E2E_NODE" --no-audit --no-fund --loglevel=error "${E2E_NODE_PACKAGES[@]}" >"$log" 2>&1; then
+    cat "$log" >&2
+    e2e_log "e2e: npm install failed"
     rm -f "$log"
     return 1
   fi

@@ -432,6 +432,95 @@ check "first role export: one code, GetSessionToken + AssumeRole" role_first
 check "second role export: only AssumeRole, no code" role_second
 check "aws sts get-caller-identity with the exported role credentials: the assumed-role ARN" role_consumer
 
+# ---- 12. SDK consumers: refresh windows and account ids (issue 12) ----
+# boto3 refreshes credential_process credentials 15 minutes before they expire, and
+# would run awscred on every call if handed credentials already inside that window.
+# The admin role's cached credentials are set to 14 minutes left: awscred renews them
+# (AssumeRole with the cached MFA session, no code) before handing them out, so 20
+# boto3 calls cost one awscred run. boto3 and the Node SDK v3 read the account from
+# AccountId (credential_process) and AWS_ACCOUNT_ID (the environment).
+sdk_setup() {
+  printf '#!/bin/sh\necho run >>"%s/runs"\nexec "%s" credential-process --profile admin\n' \
+    "$ROLES_HOME" "$AWSCRED" >"$ROLES_HOME/runs.sh"
+  chmod +x "$ROLES_HOME/runs.sh"
+  printf '[profile via-admin]\nregion = us-east-1\ncredential_process = %s\n' \
+    "$ROLES_HOME/runs.sh" >>"$ROLES_HOME/.aws/config"
+}
+# Runs "$@" in the roles HOME with a clean environment and no terminal.
+in_roles_home() {
+  env -i HOME="$ROLES_HOME" PATH="$PATH" AWSCRED_CACHE_DIR="$ROLES_HOME/cache" \
+    AWS_ENDPOINT_URL_STS="$MOTO_URL" AWSCRED_TIMEOUT=20 AWSCRED="$AWSCRED" \
+    NODE_PATH="$E2E_NODE/node_modules" PY="$E2E_VENV/bin/python" setsid -w "$@" </dev/null
+}
+sdk_window() {
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  e2e_py expire-in "$ROLES_HOME/cache" admin 840 2>"$T/expire.err" ||
+    { REASON="cannot age the cache entry: $(show "$T/expire.err")"; return 1; }
+  local account runs rc=0
+  account=$(in_roles_home "$E2E_VENV/bin/python" "$E2E_HELPER" boto3-calls via-admin "$MOTO_URL" 20 2>"$T/boto3.err") || rc=$?
+  [ "$rc" = 0 ] || { REASON="boto3 exited $rc: $(show "$T/boto3.err")"; return 1; }
+  runs=$(wc -l <"$ROLES_HOME/runs")
+  [ "$runs" = 1 ] || { REASON="20 boto3 calls ran awscred $runs times, want 1"; return 1; }
+  [ "$(moto_count AssumeRole)" = 1 ] || { REASON="$(moto_count AssumeRole) AssumeRole calls, want 1 (the renewal)"; return 1; }
+  [ "$(moto_count GetSessionToken)" = 0 ] || { REASON="a GetSessionToken was made"; return 1; }
+  [ "$(asked)" = 1 ] || { REASON="asked for a code again: $(asked) in all"; return 1; }
+  [ "$account" = 123456789012 ] || { REASON="boto3's account_id from credential_process is '$account'"; return 1; }
+  echo "     20 calls, 1 awscred run, 1 AssumeRole; boto3 account_id $account"
+}
+sdk_accounts() {
+  e2e_node || { REASON="npm install failed (see above)"; return 1; }
+  local out rc=0
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  out=$(in_roles_home bash -c '
+    set -euo pipefail
+    eval "$("$AWSCRED" export --profile admin)"
+    "$PY" -c "import boto3; print(\"boto3-env\", boto3.Session().get_credentials().get_frozen_credentials().account_id)"
+    node -e "
+      const { fromProcess } = require(\"@aws-sdk/credential-provider-process\");
+      const { fromEnv } = require(\"@aws-sdk/credential-provider-env\");
+      (async () => {
+        console.log(\"node-env\", (await fromEnv()()).accountId);
+        console.log(\"node-process\", (await fromProcess({ profile: \"via-admin\" })()).accountId);
+      })().catch((e) => { console.error(String(e)); process.exit(1); });
+    "
+  ' 2>"$T/accounts.err") || rc=$?
+  [ "$rc" = 0 ] || { REASON="exited $rc: $(show "$T/accounts.err")"; return 1; }
+  local want
+  want=$(printf 'boto3-env 123456789012\nnode-env 123456789012\nnode-process 123456789012')
+  [ "$out" = "$want" ] || { REASON="read: $(echo "$out" | tr '\n' ' ')"; return 1; }
+  echo "     $(echo "$out" | tr '\n' ' ')"
+}
+check "SDK consumers: a credential_process profile over the admin role" sdk_setup
+check "20 boto3 calls with the role's cached credentials 14 minutes from expiry: one awscred run" sdk_window
+check "boto3 (environment) and the Node SDK v3 (environment, credential_process) read the account id" sdk_accounts
+
+# ---- 13. aws-mfa reads back what --write-profile wrote into its section ----
+# aws-mfa keeps its session in [NAME] with `expiration = YYYY-MM-DD HH:MM:SS` (UTC) and
+# parses it with strptime: awscred writing RFC 3339 there made aws-mfa crash. Here
+# awscred renews an expired aws-mfa section; aws-mfa (offline: it sees a valid session
+# and calls nothing) must then report it still valid.
+aws_mfa_section() {
+  local home="$T/home-aws-mfa" rc=0
+  mkdir -p "$home/.aws"
+  : >"$home/.aws/config"
+  printf '[work-long-term]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_mfa_device = %s\nmfa_serial = %s\n\n[work]\nassumed_role = False\naws_access_key_id = ASIAOLDSESSION000001\naws_secret_access_key = oldSecret\naws_session_token = oldToken\naws_security_token = oldToken\nexpiration = 2026-01-02 03:04:05\n' \
+    "$E2E_ACCESS_KEY_ID" "$E2E_SECRET_ACCESS_KEY" "$E2E_MFA_SERIAL" "$E2E_MFA_SERIAL" >"$home/.aws/credentials"
+  chmod 600 "$home/.aws/credentials"
+  E2E_HOME="$home" E2E_STS="$MOTO_URL" E2E_CACHE="$home/cache" \
+    e2e_awscred "$T/aws-mfa" mfa 123456 --profile work-long-term --write-profile work
+  want_rc "$T/aws-mfa" 0 || return 1
+  grep -Eq '^expiration = [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$' "$home/.aws/credentials" ||
+    { REASON="the section's format was not kept: $(grep expiration "$home/.aws/credentials")"; return 1; }
+  env -i HOME="$home" PATH="$PATH" setsid -w "$E2E_VENV/bin/aws-mfa" --profile work \
+    </dev/null >"$T/aws-mfa.said" 2>&1 || rc=$?
+  if [ "$rc" != 0 ] || ! grep -q 'still valid' "$T/aws-mfa.said"; then
+    REASON="aws-mfa exited $rc: $(tail -n 3 "$T/aws-mfa.said" | tr '\n' ' ')"
+    return 1
+  fi
+  echo "     aws-mfa: $(grep -o 'still valid for [0-9.]* seconds' "$T/aws-mfa.said")"
+}
+check "aws-mfa reads back the session awscred wrote into its section" aws_mfa_section
+
 # ---- 9. summary ----
 summary
 [ "$failed" -eq 0 ]

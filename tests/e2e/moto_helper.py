@@ -15,6 +15,10 @@ Runs inside the e2e venv (boto3, botocore and moto installed). Subcommands:
   reshape FILE                     the error body in FILE rewritten into the other shape
   serve PORTFILE BODYFILE          HTTP server on 127.0.0.1 answering every request with
                                    HTTP 403 and the bytes of BODYFILE (re-read per request)
+  expire-in DIR PROFILE SECONDS    set the Expiration of awscred's cache entry for PROFILE
+                                   in DIR to SECONDS from now (the file is rewritten in place)
+  boto3-calls PROFILE ENDPOINT N   N GetCallerIdentity calls with one boto3 session of
+                                   PROFILE; print the credentials' account_id
 """
 
 import base64
@@ -234,6 +238,38 @@ def serve(portfile, bodyfile):
     server.serve_forever()
 
 
+def expire_in(directory, profile, seconds):
+    import datetime
+
+    entries = [
+        n
+        for n in os.listdir(directory)
+        if n.startswith(profile + "-") and n.endswith(".json")
+    ]
+    if len(entries) != 1:
+        sys.exit(f"want one cache entry for {profile}, found {entries}")
+    path = os.path.join(directory, entries[0])
+    with open(path) as f:
+        entry = json.load(f)
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+        seconds=int(seconds)
+    )
+    entry["Credentials"]["Expiration"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(path, "r+") as f:  # in place: keeps the owner and the 0600 mode
+        f.truncate()
+        json.dump(entry, f)
+
+
+def boto3_calls(profile, endpoint, n):
+    import boto3
+
+    session = boto3.Session(profile_name=profile)
+    client = session.client("sts", endpoint_url=endpoint, region_name="us-east-1")
+    for _ in range(int(n)):
+        client.get_caller_identity()
+    print(session.get_credentials().get_frozen_credentials().account_id)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     {
@@ -247,6 +283,8 @@ def main():
         "error-shape": error_shape,
         "reshape": reshape,
         "serve": serve,
+        "expire-in": expire_in,
+        "boto3-calls": boto3_calls,
     }[cmd](*args)
 
 

@@ -199,3 +199,116 @@ fn killed_during_writes_the_credentials_file_is_never_torn() {
         "{completed} of 120 killed runs had finished first, {mid_write} were killed mid-write"
     );
 }
+
+/// A session kept in a profile's keys, as `--write-profile` and aws-mfa
+/// leave it, is handed out as it is by every command that hands out
+/// credentials, and still never signs a GetSessionToken.
+#[test]
+fn a_stored_session_is_handed_out_as_it_is() {
+    let (home, sts) = (home(), FakeSts::start());
+    run(home
+        .cmd(&sts)
+        .args(["mfa", "123456", "--write-profile", "lab"]))
+    .expect_ok();
+    let (id, secret, token) = issued(1);
+    let expiration = credentials(&home)
+        .lines()
+        .find_map(|l| l.strip_prefix("expiration = ").map(str::to_string))
+        .unwrap();
+
+    let r = run(home.cmd(&sts).args(["export", "--profile", "lab"]));
+    r.expect_ok();
+    assert_eq!(r.stderr, "");
+    let vars = eval_in_bash(
+        &r.stdout,
+        "",
+        &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "AWSCRED_PROFILE",
+        ],
+    );
+    assert_eq!(vars["AWS_ACCESS_KEY_ID"], id);
+    assert_eq!(vars["AWS_SECRET_ACCESS_KEY"], secret);
+    assert_eq!(vars["AWS_SESSION_TOKEN"], token);
+    assert_eq!(vars["AWS_CREDENTIAL_EXPIRATION"], expiration);
+    assert_eq!(vars["AWSCRED_PROFILE"], "lab");
+
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process"])
+        .env("AWS_PROFILE", "lab"));
+    r.expect_ok();
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["AccessKeyId"], id.as_str());
+    assert_eq!(json["SessionToken"], token.as_str());
+    assert_eq!(json["Expiration"], expiration.as_str());
+
+    let r = run(home.cmd(&sts).args([
+        "exec",
+        "--profile",
+        "lab",
+        "sh",
+        "-c",
+        "printf %s \"$AWS_SESSION_TOKEN\"",
+    ]));
+    r.expect_ok();
+    assert_eq!(r.stdout, token);
+
+    let r = run(home.cmd(&sts).args(["list"]));
+    r.expect_ok();
+    let row = r.stdout.lines().find(|l| l.contains(" lab ")).unwrap();
+    assert!(
+        row.contains(&format!("stored session, valid until {expiration}")),
+        "{}",
+        r.stdout
+    );
+
+    // Never a signing key: the only request is the first mfa's.
+    let r = run(home.cmd(&sts).args(["mfa", "--profile", "lab", "654321"]));
+    r.expect_failure(3, "false\n", "holds temporary credentials");
+    assert_eq!(sts.requests().len(), 1);
+}
+
+/// aws-mfa's own format, past its time: handed out, with a one-line warning
+/// that names the fix; an expiration awscred cannot read is said so.
+#[test]
+fn a_stale_stored_session_is_handed_out_with_a_warning() {
+    let file = "[old]\nassumed_role = False\naws_access_key_id = ASIAOLDSESSION000001\naws_secret_access_key = oldSecret\naws_session_token = oldToken\naws_security_token = oldToken\nexpiration = 2026-01-02 03:04:05\n\n[odd]\naws_access_key_id = ASIAODDSESSION000001\naws_secret_access_key = oddSecret\naws_session_token = oddToken\nexpiration = next tuesday\n";
+    let (home, sts) = (Home::with("", file), FakeSts::start());
+    let r = run(home
+        .cmd(&sts)
+        .args(["credential-process", "--profile", "old"]));
+    r.expect_ok();
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["AccessKeyId"], "ASIAOLDSESSION000001");
+    assert_eq!(json["Expiration"], "2026-01-02T03:04:05Z");
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: the session stored in profile old expired")
+            && r.stderr
+                .contains("`awscred mfa --write-profile old --profile"),
+        "{}",
+        r.stderr
+    );
+
+    let r = run(home.cmd(&sts).args(["export", "--profile", "odd"]));
+    r.expect_ok();
+    assert!(r.stdout.contains("ASIAODDSESSION000001"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("AWS_CREDENTIAL_EXPIRATION="),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr
+            .contains(".aws/credentials:13: the expiration is not a time awscred reads"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("tuesday"), "no config text is echoed");
+    assert_eq!(sts.requests().len(), 0);
+}
