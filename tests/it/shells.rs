@@ -524,6 +524,10 @@ fn init_wrappers_change_the_current_shell() {
         std::env::var("PATH").unwrap_or_default()
     );
     let wanted: Vec<&str> = shells().iter().map(|s| s.name).collect();
+    // Nushell sources only files named when the script is parsed (no eval).
+    let init_nu = run(home.cmd(&sts).args(["init", "nu"]));
+    init_nu.expect_ok();
+    std::fs::write(home.path().join("awscred.nu"), &init_nu.stdout).unwrap();
     let cases: &[(&str, &[&str], &str)] = &[
         (
             "bash",
@@ -539,6 +543,11 @@ fn init_wrappers_change_the_current_shell() {
             "fish",
             &["--no-config", "-c"],
             "awscred init fish | source; awscred mfa 123456; echo \"id=$AWS_ACCESS_KEY_ID\"; awscred unset; set -q AWS_ACCESS_KEY_ID; and echo after=set; or echo after=none; awscred mfa 12345; echo bad=$status; awscred export --format json | head -c 1; echo",
+        ),
+        (
+            "nu",
+            &["--no-config-file", "--no-std-lib", "-c"],
+            "source ~/awscred.nu; awscred mfa 123456; print $\"id=($env.AWS_ACCESS_KEY_ID)\"; awscred unset; print $\"after=(if 'AWS_ACCESS_KEY_ID' in $env { 'set' } else { 'none' })\"; try { awscred mfa 12345; print bad=0 } catch { print $\"bad=($env.LAST_EXIT_CODE)\" }; awscred export --format json | str substring 0..0 | print",
         ),
     ];
     for (shell, args, script) in cases {
