@@ -1,10 +1,12 @@
-//! Profiles awscred does not resolve itself (SSO, `credential_process`, web
-//! identity) go through the AWS SDK's own profile provider, so `export` and
-//! `credential-process` work for any profile (what aws-export-credentials did).
-//! Only this path loads aws-config; the MFA and cache paths never do.
+//! Profiles awscred does not resolve itself (SSO, `aws login`'s
+//! `login_session`, `credential_process`, web identity) go through the AWS
+//! SDK's own profile provider, so `export` and `credential-process` work for
+//! any profile (what aws-export-credentials did). Only this path loads
+//! aws-config; the MFA and cache paths never do.
 //!
 //! The SDK resolves only the profile at the end of the `source_profile` chain
-//! (the SSO portal, the `credential_process`, the web identity call); awscred
+//! (the SSO portal, the login cache and its sign-in refresh, the
+//! `credential_process`, the web identity call); awscred
 //! checks what comes back and assumes the roles above it with its own STS
 //! client. Left to the SDK, the next AssumeRole would be signed with unchecked
 //! credentials, and a control byte in a key id panics the SDK's signer.
@@ -244,6 +246,12 @@ fn unusable(files: &Files, base: &str, why: &str) -> anyhow::Error {
             Kind::Network,
             format!("the SSO portal answered for profile {base} with unusable credentials ({why}): retry; if it persists, check sso_region and the endpoint"),
         )
+    } else if files.get(base, "login_session").is_some() {
+        // From the login cache, or from the sign-in service that refreshed it.
+        fail(
+            Kind::Network,
+            format!("the AWS login of profile {base} gave unusable credentials ({why}): run `aws login --profile {base}`; if it persists, check the sign-in endpoint"),
+        )
     } else {
         fail(
             Kind::Network,
@@ -318,6 +326,28 @@ fn explain(
             ),
         );
     }
+    // `aws login` (the SDK tries SSO first, so not both): a missing, unreadable
+    // or expired login cache, or a refresh the sign-in service refused, needs a
+    // new login; its other failures (5xx, throttling) a retry.
+    if !req.sso && req.files.get(base, "login_session").is_some() {
+        let refused = all.contains("AccessDeniedException");
+        if all.contains("failed to refresh cached Login token") && !refused {
+            return fail(
+                Kind::Network,
+                format!(
+                    "cannot refresh the AWS login of profile {} ({detail}): retry; if it persists, run `aws login --profile {base}`",
+                    req.profile
+                ),
+            );
+        }
+        return fail(
+            Kind::NoSession,
+            format!(
+                "no valid AWS login for profile {} ({detail}): run `aws login --profile {base}`",
+                req.profile
+            ),
+        );
+    }
     fail(
         Kind::Input,
         format!(
@@ -363,6 +393,19 @@ mod tests {
         assert_eq!(plan(&f, "web").unwrap(), ("web", vec![]));
         let (base, roles) = plan(&f, "on-web").unwrap();
         assert_eq!((base, roles.len()), ("web", 1));
+    }
+
+    /// `aws login` writes `login_session`; before aws-config's
+    /// `credentials-login` feature such a profile fell through to awscred's
+    /// own "no keys" error.
+    #[test]
+    fn an_aws_login_profile_and_roles_on_it_go_to_the_sdk() {
+        let f = files("[profile console]\nlogin_session = arn:aws:iam::111111111111:user/me\nregion = eu-west-1\n[profile on-console]\nrole_arn = arn:aws:iam::222222222222:role/r\nsource_profile = console\n");
+        assert!(f.uses_sdk_chain("console") && f.uses_sdk_chain("on-console"));
+        assert!(!f.uses_sso("console"));
+        assert_eq!(plan(&f, "console").unwrap(), ("console", vec![]));
+        let (base, roles) = plan(&f, "on-console").unwrap();
+        assert_eq!((base, roles.len()), ("console", 1));
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub enum InitShell {
     Zsh,
     Fish,
     Powershell,
+    Nu,
 }
 
 #[derive(Debug, Args)]

@@ -195,7 +195,7 @@ impl Files {
 
 impl Files {
     /// A profile awscred leaves to the AWS SDK: its `source_profile` chain ends
-    /// in SSO, `credential_process` or web identity, and no profile on the way
+    /// in SSO, `aws login`, `credential_process` or web identity, and no profile on the way
     /// has long-term keys or an MFA device (those awscred serves itself).
     /// Covers a role assumed from an SSO profile and `role_arn` +
     /// `web_identity_token_file`. A loop is left to `resolve`, which names it.
@@ -209,6 +209,7 @@ impl Files {
             let sdk = [
                 "sso_session",
                 "sso_start_url",
+                "login_session",
                 "credential_process",
                 "web_identity_token_file",
             ];

@@ -8,6 +8,7 @@ mod dotenv;
 mod fish;
 mod github;
 pub mod json;
+mod nu;
 mod posix;
 mod powershell;
 
@@ -30,6 +31,8 @@ pub enum Format {
     Csh,
     /// PowerShell: `$Env:K = 'v'`
     Powershell,
+    /// Nushell: a JSON record for `from json | load-env` (null: hide the variable)
+    Nu,
     /// cmd.exe: `set "K=v"`
     WindowsCmd,
     /// `.env` files: `K=v`
@@ -50,6 +53,7 @@ impl Format {
             Format::Fish => Box::new(fish::Fish),
             Format::Csh => Box::new(csh::Csh),
             Format::Powershell => Box::new(powershell::PowerShell),
+            Format::Nu => Box::new(nu::Nu),
             Format::WindowsCmd => Box::new(cmd::Cmd),
             Format::Dotenv => Box::new(dotenv::Dotenv),
             Format::Json => Box::new(json::Json),
@@ -312,6 +316,7 @@ pub(crate) mod tests {
             Format::Fish,
             Format::Csh,
             Format::Powershell,
+            Format::Nu,
             Format::WindowsCmd,
             Format::Dotenv,
         ] {
@@ -351,6 +356,10 @@ pub(crate) mod tests {
             "throw 'awscred failed: see the message above'\n"
         );
         assert_eq!(fail(Format::WindowsCmd), "exit /b 1\n");
+        assert_eq!(
+            fail(Format::Nu),
+            "] awscred failed: see the message above\n"
+        );
         for f in [
             Format::Dotenv,
             Format::Json,

@@ -1,5 +1,6 @@
-//! Profiles without an MFA device: long-term keys, credential_process and SSO
-//! go out through `export` and `credential-process` (the SDK chain for the last two).
+//! Profiles without an MFA device: long-term keys, credential_process, SSO and
+//! `aws login` go out through `export` and `credential-process` (the SDK chain
+//! for all but the first).
 
 use crate::support::*;
 use std::fs;
@@ -246,4 +247,228 @@ fn a_web_identity_profile_goes_through_the_sdk_chain() {
     );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["AccessKeyId"], issued_role(1).0);
+}
+
+// `aws login` (AWS CLI 2.32+): a profile with `login_session` and a token
+// cache at ~/.aws/login/cache/<sha256 of the session ARN>.json, which the SDK
+// refreshes at the sign-in service (POST /v1/token, a DPoP proof signed with
+// the cache's key) when fewer than 5 minutes are left.
+
+const LOGIN_ARN: &str = "arn:aws:iam::111111111111:user/console-me";
+
+fn sha256_hex(text: &str) -> String {
+    let out = Command::new("sh")
+        .args(["-c", "printf %s \"$0\" | sha256sum", text])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn login_cache(home: &Home) -> std::path::PathBuf {
+    home.path()
+        .join(".aws/login/cache")
+        .join(format!("{}.json", sha256_hex(LOGIN_ARN)))
+}
+
+/// A profile `aws login` wrote, a role on it, and its login cache (as the AWS
+/// CLI writes it) with credentials expiring at `expires`, unless `None`.
+fn login_home(expires: Option<&str>) -> Home {
+    let config = format!(
+        "{CONFIG}\n[profile console]\nlogin_session = {LOGIN_ARN}\nregion = eu-west-3\n\n[profile on-console]\nrole_arn = arn:aws:iam::777777777777:role/deploy\nsource_profile = console\n"
+    );
+    let home = Home::with(&config, CREDENTIALS);
+    if let Some(expires) = expires {
+        let (id, secret, token) = login_cached();
+        let cache = serde_json::json!({
+            "accessToken": {
+                "accessKeyId": id,
+                "secretAccessKey": secret,
+                "sessionToken": token,
+                "accountId": "111111111111",
+                "expiresAt": expires,
+            },
+            "tokenType": "aws_sigv4",
+            "refreshToken": LOGIN_REFRESH_TOKEN,
+            "idToken": "eyJhbGciOiJub25lIn0.e30.",
+            "clientId": "arn:aws:signin:::devtools/same-device",
+            "dpopKey": LOGIN_DPOP_KEY,
+        });
+        let path = login_cache(&home);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, cache.to_string()).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    home
+}
+
+/// awscred with the sign-in service pointed at the fake (the SDK reads
+/// `AWS_ENDPOINT_URL_SIGNIN`, service id "Signin"), so no test can reach AWS.
+fn login_cmd(home: &Home, sts: &FakeSts) -> Command {
+    let mut c = home.cmd(sts);
+    c.env("AWS_ENDPOINT_URL_SIGNIN", sts.url());
+    c
+}
+
+#[test]
+fn an_aws_login_profile_hands_out_the_credentials_of_its_login_cache() {
+    let (home, sts) = (login_home(Some("2099-01-01T00:00:00Z")), FakeSts::start());
+    let (id, secret, token) = login_cached();
+    let r = run(login_cmd(&home, &sts).args(["export", "--profile", "console"]));
+    r.expect_ok();
+    for line in [
+        format!("export AWS_ACCESS_KEY_ID='{id}'\n"),
+        format!("export AWS_SECRET_ACCESS_KEY='{secret}'\n"),
+        format!("export AWS_SESSION_TOKEN='{token}'\n"),
+        "export AWS_CREDENTIAL_EXPIRATION='2099-01-01T00:00:00Z'\n".into(),
+        "export AWS_REGION='eu-west-3'\n".into(),
+    ] {
+        assert!(r.stdout.contains(&line), "{line} not in {}", r.stdout);
+    }
+    let r = run(login_cmd(&home, &sts).args(["credential-process", "--profile", "console"]));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (v["AccessKeyId"].as_str(), v["SessionToken"].as_str()),
+        (Some(id.as_str()), Some(token.as_str()))
+    );
+    let r = run(login_cmd(&home, &sts).args([
+        "exec",
+        "--profile",
+        "console",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$AWS_ACCESS_KEY_ID\"",
+    ]));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, format!("{id}\n").as_str()),
+        "{}",
+        r.stderr
+    );
+    assert!(sts.requests().is_empty(), "a fresh login needs no call");
+
+    // A role on it: the SDK reads the cache, awscred assumes the role with it.
+    let r = run(login_cmd(&home, &sts).args(["export", "--profile", "on-console"]));
+    r.expect_ok();
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].param("Action"), Some("AssumeRole"));
+    assert_eq!(
+        reqs[0].access_key_id, id,
+        "signed with the login's credentials"
+    );
+    assert_eq!(reqs[0].session_token.as_deref(), Some(token.as_str()));
+    assert!(r
+        .stdout
+        .contains(&format!("export AWS_ACCESS_KEY_ID='{}'", issued_role(1).0)));
+}
+
+#[test]
+fn an_expired_aws_login_is_refreshed_at_the_sign_in_service() {
+    let (home, sts) = (login_home(Some("2020-01-01T00:00:00Z")), FakeSts::start());
+    let r = run(login_cmd(&home, &sts).args(["export", "--profile", "console"]));
+    r.expect_ok();
+    let (id, secret, token) = issued_login();
+    assert!(
+        r.stdout
+            .contains(&format!("export AWS_ACCESS_KEY_ID='{id}'\n")),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .contains(&format!("export AWS_SECRET_ACCESS_KEY='{secret}'\n")));
+    assert!(r
+        .stdout
+        .contains(&format!("export AWS_SESSION_TOKEN='{token}'\n")));
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    let req = &reqs[0];
+    assert_eq!(req.param("Action"), Some("CreateOAuth2Token"));
+    assert_eq!(req.param("grantType"), Some("refresh_token"));
+    assert_eq!(req.param("refreshToken"), Some(LOGIN_REFRESH_TOKEN));
+    assert_eq!(
+        req.param("clientId"),
+        Some("arn:aws:signin:::devtools/same-device")
+    );
+    let proof = req.param("DPoP").expect("a DPoP proof");
+    assert_eq!(proof.split('.').count(), 3, "a JWT: {proof}");
+    // The SDK keeps the new refresh token in the cache, as the AWS CLI does.
+    let cache = fs::read_to_string(login_cache(&home)).unwrap();
+    assert!(cache.contains(LOGIN_NEW_REFRESH_TOKEN), "{cache}");
+}
+
+#[test]
+fn a_missing_or_refused_aws_login_says_to_run_aws_login() {
+    let want = "run `aws login --profile console`";
+    let (home, sts) = (login_home(None), FakeSts::start());
+    for (args, stdout) in [
+        (&["export", "--profile", "console"][..], "false\n"),
+        (&["credential-process", "--profile", "console"], ""),
+        (&["exec", "--profile", "console", "--", "true"], ""),
+        (&["export", "--profile", "on-console"], "false\n"),
+    ] {
+        let r = run(login_cmd(&home, &sts).args(args));
+        r.expect_failure(7, stdout, want);
+        assert!(
+            r.stderr
+                .starts_with("awscred: no valid AWS login for profile "),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(sts.requests().is_empty());
+
+    // Expired, and the sign-in service refuses the refresh token.
+    let refused = Reply::Raw {
+        status: 400,
+        body: "{\"__type\":\"AccessDeniedException\",\"error\":\"TOKEN_EXPIRED\",\"message\":\"expired\"}".into(),
+    };
+    let (home, sts) = (
+        login_home(Some("2020-01-01T00:00:00Z")),
+        FakeSts::with(vec![refused]),
+    );
+    let r = run(login_cmd(&home, &sts).args(["export", "--profile", "console"]));
+    r.expect_failure(7, "false\n", want);
+    assert_eq!(sts.calls("CreateOAuth2Token"), 1);
+}
+
+#[test]
+fn a_failing_or_hostile_sign_in_service_is_not_a_reason_to_log_in_again() {
+    let down = || Reply::Raw {
+        status: 500,
+        body: "{\"__type\":\"InternalServerException\",\"message\":\"down\"}".into(),
+    };
+    let (home, sts) = (
+        login_home(Some("2020-01-01T00:00:00Z")),
+        FakeSts::with(vec![down(), down(), down()]),
+    );
+    let r = run(login_cmd(&home, &sts).args(["export", "--profile", "console"]));
+    r.expect_failure(
+        6,
+        "false\n",
+        "cannot refresh the AWS login of profile console",
+    );
+    assert!(r.stderr.contains("retry"), "{}", r.stderr);
+
+    // An answer without credentials: refused by awscred's own check, no panic.
+    let empty = Reply::Raw {
+        status: 200,
+        body: "{}".into(),
+    };
+    let (home, sts) = (
+        login_home(Some("2020-01-01T00:00:00Z")),
+        FakeSts::with(vec![empty]),
+    );
+    let r = run(login_cmd(&home, &sts).args(["export", "--profile", "console"]));
+    r.expect_failure(
+        6,
+        "false\n",
+        "the AWS login of profile console gave unusable credentials",
+    );
 }

@@ -2,7 +2,7 @@
 //! files: every value must come back byte for byte and nothing in it may run.
 //!
 //! The shells come from `AWSCRED_TEST_SHELLS` (default: bash dash zsh mksh fish
-//! tcsh). A listed shell that is not installed fails the test; it is never skipped.
+//! tcsh nu). A listed shell that is not installed fails the test; it is never skipped.
 
 use crate::support::*;
 use awscred::credentials::{Issued, Timestamp};
@@ -48,11 +48,15 @@ const ALL: &[Sh] = &[
         name: "pwsh",
         format: Format::Powershell,
     },
+    Sh {
+        name: "nu",
+        format: Format::Nu,
+    },
 ];
 
 fn shells() -> Vec<Sh> {
     let list = std::env::var("AWSCRED_TEST_SHELLS")
-        .unwrap_or_else(|_| "bash dash zsh mksh fish tcsh".into());
+        .unwrap_or_else(|_| "bash dash zsh mksh fish tcsh nu".into());
     list.split_whitespace()
         .map(|n| {
             *ALL.iter()
@@ -74,6 +78,7 @@ fn driver(sh: Sh, dir: &Path) -> Command {
         "fish" => cmd("fish", &["--no-config", "-c"]),
         "tcsh" => cmd("tcsh", &["-f", "-e", "-c"]),
         "pwsh" => cmd("pwsh", &["-NoProfile", "-NonInteractive", "-Command"]),
+        "nu" => cmd("nu", &["--no-config-file", "--no-std-lib", "-c"]),
         other => panic!("no driver for {other}"),
     };
     let script = match sh.name {
@@ -81,6 +86,11 @@ fn driver(sh: Sh, dir: &Path) -> Command {
         "tcsh" => format!("eval \"`cat '{out}'`\"; {DUMP_ENV}"),
         "pwsh" => format!(
             "$ErrorActionPreference = 'Stop'; Invoke-Expression (Get-Content -Raw -LiteralPath '{out}'); Get-ChildItem Env: | ForEach-Object {{ [Console]::Out.Write($_.Name + '=' + $_.Value + [char]0) }}"
+        ),
+        // Nushell has no eval: each run prints one record on one line for
+        // `from json | load-env`, and these tests join the output of several.
+        "nu" => format!(
+            "for line in (open --raw '{out}' | lines) {{ $line | from json | load-env }}; {DUMP_ENV}"
         ),
         _ => format!("eval \"$(cat '{out}')\"; {DUMP_ENV}"),
     };
@@ -376,6 +386,7 @@ fn binary_output_sets_and_unsets_in_every_shell() {
             Format::Fish => "fish",
             Format::Csh => "csh",
             Format::Powershell => "powershell",
+            Format::Nu => "nu",
             _ => unreachable!(),
         };
         let set = run(home
@@ -513,6 +524,10 @@ fn init_wrappers_change_the_current_shell() {
         std::env::var("PATH").unwrap_or_default()
     );
     let wanted: Vec<&str> = shells().iter().map(|s| s.name).collect();
+    // Nushell sources only files named when the script is parsed (no eval).
+    let init_nu = run(home.cmd(&sts).args(["init", "nu"]));
+    init_nu.expect_ok();
+    std::fs::write(home.path().join("awscred.nu"), &init_nu.stdout).unwrap();
     let cases: &[(&str, &[&str], &str)] = &[
         (
             "bash",
@@ -528,6 +543,11 @@ fn init_wrappers_change_the_current_shell() {
             "fish",
             &["--no-config", "-c"],
             "awscred init fish | source; awscred mfa 123456; echo \"id=$AWS_ACCESS_KEY_ID\"; awscred unset; set -q AWS_ACCESS_KEY_ID; and echo after=set; or echo after=none; awscred mfa 12345; echo bad=$status; awscred export --format json | head -c 1; echo",
+        ),
+        (
+            "nu",
+            &["--no-config-file", "--no-std-lib", "-c"],
+            "source ~/awscred.nu; awscred mfa 123456; print $\"id=($env.AWS_ACCESS_KEY_ID)\"; awscred unset; print $\"after=(if 'AWS_ACCESS_KEY_ID' in $env { 'set' } else { 'none' })\"; try { awscred mfa 12345; print bad=0 } catch { print $\"bad=($env.LAST_EXIT_CODE)\" }; awscred export --format json | str substring 0..0 | print",
         ),
     ];
     for (shell, args, script) in cases {

@@ -166,6 +166,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut line = String::new();
     let mut request_line = String::new();
     let mut bearer = None;
+    let mut dpop = None;
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
@@ -185,6 +186,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             break;
         }
         let lower = l.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("dpop:") {
+            dpop = Some(l[l.len() - v.len()..].trim().to_string());
+        }
         if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         }
@@ -200,6 +204,44 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
+    // The AWS sign-in service (`aws login`'s refresh): POST /v1/token, JSON in and out.
+    if request_line.starts_with("POST /v1/token ") {
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let mut params = BTreeMap::new();
+        params.insert("Action".into(), "CreateOAuth2Token".into());
+        for key in ["clientId", "grantType", "refreshToken"] {
+            if let Some(v) = json[key].as_str() {
+                params.insert(key.into(), v.into());
+            }
+        }
+        if let Some(proof) = dpop {
+            params.insert("DPoP".into(), proof);
+        }
+        let request = Request {
+            params,
+            access_key_id: String::new(),
+            session_token: None,
+        };
+        // A scripted reply is for the sign-in service too; without one it hands out `issued_login()`.
+        let scripted = {
+            let mut st = state.lock().unwrap();
+            st.requests.push(request.clone());
+            st.script.pop_front()
+        };
+        if let Some(reply) = scripted {
+            return respond(stream, reply, &request, state);
+        }
+        let (id, secret, token) = issued_login();
+        let body = signin_json(&id, &secret, &token);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let mut stream = stream;
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body.as_bytes())?;
+        return stream.flush();
+    }
     // The IAM Identity Center portal: GET /federation/credentials?account_id=…&role_name=…
     if let Some(query) = request_line.strip_prefix("GET /federation/credentials?") {
         let mut params = form_decode(query.split(' ').next().unwrap_or(""));
@@ -455,6 +497,42 @@ pub fn issued_sso() -> (String, String, String) {
     )
 }
 
+/// The sign-in service's CreateOAuth2Token answer: new credentials for 15
+/// minutes and a new refresh token.
+fn signin_json(id: &str, secret: &str, token: &str) -> String {
+    format!(
+        "{{\"accessToken\":{{\"accessKeyId\":\"{id}\",\"secretAccessKey\":\"{secret}\",\"sessionToken\":\"{token}\"}},\"tokenType\":\"aws_sigv4\",\"expiresIn\":900,\"refreshToken\":\"{LOGIN_NEW_REFRESH_TOKEN}\"}}"
+    )
+}
+
+/// What the fake sign-in service hands out on a refresh.
+pub fn issued_login() -> (String, String, String) {
+    (
+        "ASIASIGNINREFRESH001".into(),
+        "s1gn/Rf7+Qz9xKey".into(),
+        "SgnTk3nRf8Wq==".into(),
+    )
+}
+
+/// What a test login cache (as `aws login` writes it) holds.
+pub fn login_cached() -> (String, String, String) {
+    (
+        "ASIALOGINCACHED00001".into(),
+        "l0g/Cch+9xWq2vK".into(),
+        "LgnTk3nCc7Pz==".into(),
+    )
+}
+
+/// The refresh token of a test login cache.
+pub const LOGIN_REFRESH_TOKEN: &str = "lrt-Q1w2E3r4T5y6";
+
+/// The refresh token the fake sign-in service hands out with [`issued_login`].
+pub const LOGIN_NEW_REFRESH_TOKEN: &str = "lrt-Z9x8C7v6B5n4";
+
+/// A throwaway P-256 key for the DPoP proofs of a test login cache (made for
+/// these tests; it signs nothing real).
+pub const LOGIN_DPOP_KEY: &str = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGHjrYPClLeMbS4gCIo46lpu/mZHGRVXxy98dbMFROn0oAoGCCqGSM49\nAwEHoUQDQgAEjfGS3/sqDRpngnH9dyHDxfXpoNjq1T73D1LsUkz0G/RLJ8za5j+b\n4/2CKnbprkMjCcAdpVloWxq+YjFNZnRXbg==\n-----END EC PRIVATE KEY-----\n";
+
 /// Role credentials: the same numbering as sessions, `ASIAROLE…` key ids.
 pub fn issued_role(n: u64) -> (String, String, String) {
     (
@@ -683,6 +761,16 @@ pub fn secret_fixtures() -> Vec<String> {
     }
     let (_, secret, token) = issued_sso();
     all.extend([secret, token]);
+    for (_, secret, token) in [issued_login(), login_cached()] {
+        all.extend([secret, token]);
+    }
+    all.extend([LOGIN_REFRESH_TOKEN, LOGIN_NEW_REFRESH_TOKEN].map(String::from));
+    all.extend(
+        LOGIN_DPOP_KEY
+            .lines()
+            .filter(|l| !l.starts_with('-'))
+            .map(String::from),
+    );
     all
 }
 
