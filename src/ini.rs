@@ -33,6 +33,9 @@ pub struct Property<'a> {
     pub more: Vec<usize>,
     /// A sub-property (`key.sub`) of the last property before it that is not.
     pub nested: bool,
+    /// An inline comment was dropped from the value, as the SDKs read it; the
+    /// AWS CLI keeps it as part of the value.
+    pub commented: bool,
 }
 
 /// Key and line only: a value may be a secret key.
@@ -265,10 +268,15 @@ fn scan<'a>(
     mode: Mode,
     mut each: impl FnMut(Event<'a>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    // A value as the grammar reads it; in check mode values are kept raw.
+    // A value as the grammar reads it, and whether an inline comment was
+    // dropped from it; in check mode values are kept raw.
     let value = |raw: &'a str| match mode {
-        Mode::Check => raw,
-        Mode::Read => strip_inline_comment(trim(raw)),
+        Mode::Check => (raw, false),
+        Mode::Read => {
+            let trimmed = trim(raw);
+            let value = strip_inline_comment(trimmed);
+            (value, value.len() != trimmed.len())
+        }
     };
     // The open section, where its body starts in `text`, its properties, and
     // (for a large section) its keys.
@@ -314,19 +322,23 @@ fn scan<'a>(
                     if has_key(properties, &mut keys, &full) {
                         return Err(err(format!("duplicate key `{full}`")));
                     }
+                    let (value, commented) = value(raw);
                     properties.push(Property {
                         key: full,
-                        value: Cow::Borrowed(value(raw)),
+                        value: Cow::Borrowed(value),
                         line: line_no,
                         more: Vec::new(),
                         nested: true,
+                        commented,
                     });
                 } else if mode == Mode::Read {
                     let parent = &mut properties[idx];
+                    let (more, commented) = value(trimmed);
                     let value = parent.value.to_mut();
                     value.push('\n');
-                    value.push_str(strip_inline_comment(trimmed));
+                    value.push_str(more);
                     parent.more.push(line_no);
+                    parent.commented |= commented;
                 }
                 continue;
             }
@@ -390,12 +402,14 @@ fn scan<'a>(
                 "duplicate key `{key}` (first at line {first})"
             )));
         }
+        let (value, commented) = value(raw);
         properties.push(Property {
             key,
-            value: Cow::Borrowed(value(raw)),
+            value: Cow::Borrowed(value),
             line: line_no,
             more: Vec::new(),
             nested: false,
+            commented,
         });
         last_prop = Some(properties.len() - 1);
     }
@@ -483,6 +497,8 @@ mod tests {
             ]
         );
         assert_eq!(s[1].properties[1].line, 8);
+        let commented: Vec<bool> = s[1].properties.iter().map(|p| p.commented).collect();
+        assert_eq!(commented, [false, true]);
     }
 
     #[test]

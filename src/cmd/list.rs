@@ -18,7 +18,11 @@ pub fn run(env: &Env) -> Result<String> {
         "REGION".into(),
         "SESSION".into(),
     ]];
+    let mut comments = Vec::new();
     for name in files.profile_names() {
+        for at in files.inline_comments(&name) {
+            comments.push(format!("{name}: {at}"));
+        }
         let get = |k: &str| files.get(&name, k).map(|s| s.value.to_string());
         // Each profile as `export --profile NAME` would see it, so roles show their own state.
         let opts = Options {
@@ -58,7 +62,16 @@ pub fn run(env: &Env) -> Result<String> {
             state,
         ]);
     }
-    Ok(table(&rows))
+    let mut out = table(&rows);
+    if !comments.is_empty() {
+        out.push_str("\nInline comments: awscred and the AWS SDKs drop them, the AWS CLI keeps them in the value:\n");
+        for line in comments {
+            out.push_str("  ");
+            out.push_str(&crate::error::one_line(&line));
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }
 
 /// The first clause of an error, for a table cell: "profile `x` has no long-term keys".

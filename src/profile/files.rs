@@ -159,6 +159,30 @@ impl Files {
         })
     }
 
+    /// The profile's settings that end in an inline comment (`region = x  # y`),
+    /// as `key (file:line)`: awscred and the SDKs drop the comment, the AWS
+    /// CLI keeps it in the value, so the two read different values.
+    pub fn inline_comments(&self, profile: &str) -> Vec<String> {
+        let sections = [
+            (&self.credentials, self.credentials.doc.position(profile)),
+            (&self.config, self.config_section(profile)),
+        ];
+        let mut found = Vec::new();
+        for (file, i) in sections {
+            let Some(i) = i else { continue };
+            for p in file
+                .doc
+                .section(i)
+                .properties
+                .iter()
+                .filter(|p| p.commented)
+            {
+                found.push(format!("{} ({}:{})", p.key, file.path.display(), p.line));
+            }
+        }
+        found
+    }
+
     pub fn has_profile(&self, name: &str) -> bool {
         self.config_section(name).is_some() || self.credentials.doc.position(name).is_some()
     }

@@ -462,6 +462,28 @@ fn list_shows_every_profile_with_its_session_state() {
     );
 }
 
+/// awscred reads `x  # note` as `x`, like the SDKs; the AWS CLI keeps the
+/// comment in the value. `list` names each such setting, never its text.
+#[test]
+fn list_flags_values_with_an_inline_comment() {
+    let config = "[default]\nregion = eu-west-1 # hunter2hunter2PASSWORD\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n[profile work]\nregion=eu-central-1;no-space-is-not-a-comment\n";
+    let (home, sts) = (Home::with(config, CREDENTIALS), FakeSts::start());
+    let r = run(home.cmd(&sts).arg("list"));
+    r.expect_ok();
+    let path = home.path().join(".aws/config");
+    let notes = r.stdout.split_once("\n\n").map(|(_, n)| n).unwrap_or("");
+    assert_eq!(
+        notes,
+        format!(
+            "Inline comments: awscred and the AWS SDKs drop them, the AWS CLI keeps them in the value:\n  default: region ({}:2)\n",
+            path.display()
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(" eu-west-1 ") && !r.stdout.contains("hunter2"));
+}
+
 #[test]
 fn clear_removes_one_profile_or_all() {
     let (home, sts) = (Home::new(), FakeSts::start());
