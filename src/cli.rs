@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
     name = "awscred",
     version,
     about = "AWS MFA session credentials for your shell: cached, locked, safely quoted",
+    long_about = "AWS MFA session credentials for your shell: cached, locked, safely quoted.\n\nawscred gets MFA sessions and role credentials from AWS STS for the profiles in your AWS CLI files, reuses them until 10 minutes before they expire, and prints them as shell code to eval, or as JSON for tools. Concurrent runs wait for one another: one code prompt, one STS call.",
     after_help = "Examples:\n  eval \"$(awscred mfa 123456)\"        start an MFA session (cached until it expires)\n  eval \"$(awscred export)\"            export the cached session again\n  awscred get-session-token > s.json  raw STS JSON\n  eval \"$(awscred unset)\"             clear the variables awscred set"
 )]
 pub struct Cli {
