@@ -3,17 +3,141 @@
 use crate::cli::{Cli, CompletionsArgs};
 use crate::env;
 use crate::error::Kind;
+use crate::profile::{Env, Files};
+use crate::validate;
 use anyhow::Result;
 use clap::CommandFactory;
+use clap_complete::Shell;
 use clap_mangen::roff::{bold, roman, Inline, Roff};
 use clap_mangen::Man;
 use std::io::Write;
 
+/// clap_complete's static script, plus (bash, zsh, fish) profile names after
+/// `-p`/`--profile`, which the script gets from `awscred __complete-profiles`
+/// on each <TAB>. clap_complete's own dynamic completion is still behind its
+/// `unstable-dynamic` feature.
 pub fn completions(args: &CompletionsArgs) -> Result<String> {
+    let mut cli = Cli::command();
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "awscred", &mut out);
-    Ok(String::from_utf8(out)?)
+    clap_complete::generate(args.shell, &mut cli, "awscred", &mut out);
+    let script = String::from_utf8(out)?;
+    Ok(match args.shell {
+        Shell::Bash => script + BASH_PROFILES,
+        Shell::Zsh => zsh_profiles(&script),
+        Shell::Fish => {
+            let commands: Vec<&str> = cli
+                .get_subcommands()
+                .filter(|s| s.get_arguments().any(|a| a.get_long() == Some("profile")))
+                .map(|s| s.get_name())
+                .collect();
+            script + &FISH_PROFILES.replace("COMMANDS", &commands.join(" "))
+        }
+        _ => script,
+    })
 }
+
+/// `awscred __complete-profiles` prints [`profile_names`] (see main.rs).
+pub const COMPLETE_PROFILES: &str = "__complete-profiles";
+
+/// The profile names of the AWS files (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE` or `~/.aws`), one a line: those awscred
+/// accepts as `--profile`. Completion must never print an error into the
+/// user's command line, so an unreadable environment or file gives none.
+pub fn profile_names(env: &Env) -> String {
+    if env.check().is_err() {
+        return String::new();
+    }
+    let Ok(files) = Files::load(env) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for name in files.profile_names() {
+        if validate::profile_name(&name, "").is_ok() {
+            out.push_str(&name);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Wraps clap's `_awscred`: after `-p`/`--profile` (not after `--`, where
+/// exec's command starts), the names from the AWS files, shell-quoted; no
+/// file names. `compgen -W` is not used: it would expand `$(…)` in a name.
+const BASH_PROFILES: &str = r#"
+_awscred_profiles() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} i name quoted
+    # bash splits `--profile=NA` at the `=`
+    if [[ $cur == = ]]; then
+        cur=
+    elif [[ $prev == = ]]; then
+        prev=${COMP_WORDS[COMP_CWORD-2]}
+    fi
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        [[ ${COMP_WORDS[i]} == -- ]] && break
+    done
+    if ((i < COMP_CWORD)) || [[ $prev != -p && $prev != --profile ]]; then
+        _awscred "$@"
+        return
+    fi
+    COMPREPLY=()
+    compopt +o default +o bashdefault 2>/dev/null
+    while IFS= read -r name; do
+        if [[ $name == "$cur"* ]]; then
+            printf -v quoted %q "$name"
+            COMPREPLY+=("$quoted")
+        fi
+    done < <(command awscred __complete-profiles 2>/dev/null)
+}
+
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _awscred_profiles -o nosort -o bashdefault -o default awscred
+else
+    complete -F _awscred_profiles -o bashdefault -o default awscred
+fi
+"#;
+
+/// The action of zsh's `-p`/`--profile` specs; `compadd` quotes the names.
+const ZSH_PROFILES: &str = r#"
+(( $+functions[_awscred_profiles] )) ||
+_awscred_profiles() {
+    local -a profiles
+    profiles=(${(f)"$(command awscred __complete-profiles 2>/dev/null)"})
+    _wanted profiles expl profile compadd -a profiles
+}
+"#;
+
+/// zsh's `_arguments` handles `-p NAME`, `-pNAME` and `--profile=NAME` itself,
+/// so the profile options' action (clap writes `_default`, which completes
+/// file names) becomes `_awscred_profiles`, defined after `#compdef`.
+fn zsh_profiles(script: &str) -> String {
+    let mut out = String::with_capacity(script.len() + ZSH_PROFILES.len());
+    for (i, line) in script.split_inclusive('\n').enumerate() {
+        // A spec is `'(EXCLUDED)-p+[HELP]:NAME:ACTION' \`; EXCLUDED is optional.
+        let spec = line.trim_start_matches('\'');
+        let spec = match spec.strip_prefix('(') {
+            Some(rest) => rest.split_once(')').map_or(spec, |(_, s)| s),
+            None => spec,
+        };
+        let profile = spec.starts_with("-p+[") || spec.starts_with("--profile=[");
+        match line.rsplit_once(":_default'") {
+            Some((head, tail)) if profile => {
+                out.push_str(head);
+                out.push_str(":_awscred_profiles'");
+                out.push_str(tail);
+            }
+            _ => out.push_str(line),
+        }
+        if i == 0 {
+            out.push_str(ZSH_PROFILES);
+        }
+    }
+    out
+}
+
+/// fish merges this with clap's line for the same option; `-f`: no file names.
+const FISH_PROFILES: &str = r#"
+complete -c awscred -n "__fish_seen_subcommand_from COMMANDS" -s p -l profile -r -f -a "(command awscred __complete-profiles 2>/dev/null)"
+"#;
 
 /// One page for everything: clap_mangen's title, NAME, SYNOPSIS, DESCRIPTION
 /// and OPTIONS, then each command with its options and examples (clap_mangen
