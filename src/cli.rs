@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
     name = "awscred",
     version,
     about = "AWS MFA session credentials for your shell: cached, locked, safely quoted",
+    long_about = "AWS MFA session credentials for your shell: cached, locked, safely quoted.\n\nawscred gets MFA sessions and role credentials from AWS STS for the profiles in your AWS CLI files, reuses them until 10 minutes before they expire, and prints them as shell code to eval, or as JSON for tools. Concurrent runs wait for one another: one code prompt, one STS call.",
     after_help = "Examples:\n  eval \"$(awscred mfa 123456)\"        start an MFA session (cached until it expires)\n  eval \"$(awscred export)\"            export the cached session again\n  awscred get-session-token > s.json  raw STS JSON\n  eval \"$(awscred unset)\"             clear the variables awscred set"
 )]
 pub struct Cli {
@@ -22,16 +23,42 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Call STS GetSessionToken and print its JSON, as `aws sts get-session-token` does
+    ///
+    /// Always calls STS, with the MFA device and a code when the profile has
+    /// a device (a role profile: its source's keys). The session is cached for
+    /// `mfa` and `export` unless --no-cache.
     #[command(
         after_help = "Examples:\n  awscred get-session-token > session.json\n  awscred get-session-token --serial-number arn:aws:iam::123456789012:mfa/me --token-code 123456\n  jq -r .Credentials.AccessKeyId session.json"
     )]
     GetSessionToken(GetSessionTokenArgs),
-    /// Print exports for an MFA session: the cached one if valid, else a new one from STS
+    /// Print exports for the profile's MFA session (a role profile: its role credentials), cached or new from STS
+    ///
+    /// Cached credentials with more than 10 minutes left are reused: no code,
+    /// no network. Otherwise awscred gets a code (the argument,
+    /// $AWS_MFA_TOKEN_CODE, the profile's mfa_process, else a prompt on the
+    /// terminal), calls STS GetSessionToken and caches the session. A role
+    /// profile's role is assumed with its source's MFA session (cached and
+    /// shared by every role with that source and device), or with the source's
+    /// keys when it has no device.
     #[command(
         after_help = "Examples:\n  eval \"$(awscred mfa 123456)\"\n  eval \"$(awscred mfa --profile work)\"   reuse the cached session, or ask for the code\n  eval \"$(awscred mfa --force 123456)\"  always get a new session"
     )]
     Mfa(MfaArgs),
-    /// Print exports for the profile's cached session (never prompts, never calls STS)
+    /// Print exports for the profile's credentials: its cached MFA session, role credentials or its own keys
+    ///
+    /// A profile with an MFA device: its cached session only. export never
+    /// asks for that profile's code and never calls STS for it; without a
+    /// valid session it fails with exit code 7 (run `awscred mfa`), and it
+    /// never exports the long-term keys of such a profile.
+    ///
+    /// A role profile: its cached role credentials, else new ones from STS
+    /// AssumeRole, signed with the source's MFA session (which may ask for a
+    /// code, as mfa does) or the source's keys.
+    ///
+    /// A profile without an MFA device: a session cached by get-session-token,
+    /// else its long-term keys. SSO, credential_process and web identity
+    /// profiles are resolved by the AWS SDK, which calls the SSO portal, runs
+    /// the command or calls STS.
     #[command(
         after_help = "Examples:\n  eval \"$(awscred export)\"\n  awscred export --profile work --format json"
     )]
@@ -45,27 +72,37 @@ pub enum Command {
     )]
     AssumeRole(AssumeRoleArgs),
     /// Print credential_process JSON (for `credential_process = awscred credential-process` in ~/.aws/config)
+    ///
+    /// The credentials export would print, except that a profile with an MFA
+    /// device and no valid session gets a new one: the code comes from
+    /// $AWS_MFA_TOKEN_CODE, mfa_process or a prompt on the terminal (not on
+    /// stdout, which carries only the JSON), so it works under any SDK.
     #[command(
         after_help = "Example, in ~/.aws/config:\n  [profile work-mfa]\n  credential_process = awscred credential-process --profile work"
     )]
     CredentialProcess(CredentialProcessArgs),
-    /// Run a command with the session's variables set (default: $SHELL)
+    /// Run a command with the profile's credentials in its environment (default: $SHELL)
+    ///
+    /// The credentials are those credential-process gets (asking for a code
+    /// when a new MFA session is needed). AWS_PROFILE and AWS_DEFAULT_PROFILE
+    /// are removed, and the command replaces awscred: its exit code is the
+    /// command's.
     #[command(
         after_help = "Examples:\n  awscred exec --profile work -- terraform plan\n  awscred exec              a shell with the session"
     )]
     Exec(ExecArgs),
     /// Show the session in this shell: profile, access key id, region, time left
     #[command(
-        after_help = "Examples:\n  awscred status\n  awscred status --check     also ask STS who these credentials are\nExit code: 0 valid, 8 expired, 7 none."
+        after_help = "Examples:\n  awscred status\n  awscred status --check     also ask STS who these credentials are\nExit code: 0 valid, 8 expired (10 minutes or less left), 7 none or long-term keys."
     )]
     Status(StatusArgs),
     /// List every profile with its MFA device, region and cached session
     #[command(after_help = "Example:\n  awscred list")]
     List,
-    /// Remove cached sessions
+    /// Remove the profile's cached sessions and role credentials, or with --all everything cached
     #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
     Clear(ClearArgs),
-    /// Print a shell completion script
+    /// Print a shell completion script (it completes --profile from your AWS files)
     #[command(
         after_help = "Examples:\n  awscred completions bash > ~/.local/share/bash-completion/completions/awscred\n  awscred completions zsh > \"${fpath[1]}/_awscred\"\n  awscred completions fish > ~/.config/fish/completions/awscred.fish"
     )]
@@ -106,10 +143,10 @@ pub struct AssumeRoleArgs {
     /// External id the role's trust policy requires
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
-    /// The 6-digit MFA code, when the source has an MFA device and no valid session
+    /// The 6-digit MFA code, when the source has an MFA device and no valid session [default: $AWS_MFA_TOKEN_CODE, the profile's mfa_process, then a prompt on the terminal]
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
-    /// Get new role credentials even if cached ones are valid
+    /// Get new role credentials even if cached ones are valid (and, when the source has an MFA device, a new MFA session: a code is needed)
     #[arg(long)]
     pub force: bool,
     /// Output format
@@ -175,7 +212,7 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct ProfileArg {
-    /// Profile to use [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, then `default`]
+    /// Profile to use [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, the awscred session's ($AWSCRED_PROFILE), then `default`]
     #[arg(short, long, value_name = "NAME")]
     pub profile: Option<String>,
 }
@@ -185,10 +222,10 @@ pub struct SessionArgs {
     /// MFA device ARN [default: $AWS_MFA_SERIAL_NUMBER, then the profile's mfa_serial]
     #[arg(long, value_name = "ARN")]
     pub serial_number: Option<String>,
-    /// Session length, 900 to 129600 seconds [default: the profile's duration_seconds, then STS's 12 h]
+    /// Session length, 900 to 129600 seconds [default: the profile's duration_seconds, then STS's 12 h]; for a role profile, the role's, 900 to 43200
     #[arg(long, value_name = "N")]
     pub duration_seconds: Option<u32>,
-    /// Region of the STS endpoint [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region, us-east-1]
+    /// Region of the STS endpoint; mfa also exports it [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region, us-east-1 (not exported)]
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 }
@@ -246,7 +283,7 @@ pub struct GetSessionTokenArgs {
     pub profile: ProfileArg,
     #[command(flatten)]
     pub session: SessionArgs,
-    /// The 6-digit MFA code [default: $AWS_MFA_TOKEN_CODE, then a prompt on the terminal]
+    /// The 6-digit MFA code, when the profile has an MFA device [default: $AWS_MFA_TOKEN_CODE, the profile's mfa_process, then a prompt on the terminal]
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
     /// Do not store the session in the cache
@@ -256,13 +293,13 @@ pub struct GetSessionTokenArgs {
 
 #[derive(Debug, Args)]
 pub struct MfaArgs {
-    /// The 6-digit MFA code [default: $AWS_MFA_TOKEN_CODE, then a prompt on the terminal; not needed while the cached session is valid]
+    /// The 6-digit MFA code [default: $AWS_MFA_TOKEN_CODE, the profile's mfa_process, then a prompt on the terminal]; not needed while the cached session is valid
     pub code: Option<String>,
     #[command(flatten)]
     pub profile: ProfileArg,
     #[command(flatten)]
     pub session: SessionArgs,
-    /// Get a new session even if the cached one is still valid
+    /// Get a new session from STS even if the cached one is valid (a role profile: new role credentials, and a new MFA session when it has a device)
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -287,8 +324,33 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct UnsetArgs {
-    #[command(flatten)]
-    pub format: FormatArg,
+    /// The shell syntax to write [default: $AWSCRED_FORMAT, then env]
+    #[arg(short, long, value_parser = unset_formats())]
+    pub format: Option<Format>,
+}
+
+impl UnsetArgs {
+    /// `--format` with `AWSCRED_FORMAT` and `env` as for every command (a
+    /// data format from the variable is refused by its renderer).
+    pub fn as_format_arg(&self) -> FormatArg {
+        FormatArg {
+            format: self.format,
+        }
+    }
+}
+
+/// `unset`'s `--format` values: the formats whose renderer can remove a
+/// variable, so clap refuses the others and `--help` lists only these.
+fn unset_formats() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    use clap::ValueEnum;
+    let can_unset = |f: &&Format| f.renderer(&Env::default()).unset(&[]).is_ok();
+    let values = Format::value_variants()
+        .iter()
+        .filter(can_unset)
+        .filter_map(ValueEnum::to_possible_value);
+    clap::builder::PossibleValuesParser::new(values)
+        .map(|name: String| Format::from_str(&name, false).expect("a value listed from Format"))
 }
 
 impl Command {
@@ -301,7 +363,7 @@ impl Command {
             Command::Mfa(a) => or_env(&a.format),
             Command::AssumeRole(a) => Some(a.format),
             Command::Export(a) => or_env(&a.format),
-            Command::Unset(a) => or_env(&a.format),
+            Command::Unset(a) => or_env(&a.as_format_arg()),
             Command::GetSessionToken(_)
             | Command::Init(_)
             | Command::CredentialProcess(_)
@@ -418,6 +480,71 @@ mod tests {
         assert!(man.starts_with(".ie") && man.contains(".SH NAME"));
         for n in &names {
             assert!(man.contains(n.as_str()), "man: {n} missing");
+        }
+    }
+
+    fn long_help(name: &str) -> String {
+        let mut cli = Cli::command();
+        let sub = cli.find_subcommand_mut(name).unwrap();
+        sub.render_long_help().to_string()
+    }
+
+    #[test]
+    fn unset_accepts_and_lists_only_the_formats_that_can_unset() {
+        use clap::ValueEnum;
+        let env = Env::default();
+        let help = long_help("unset");
+        for f in Format::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            let parsed = Cli::try_parse_from(["awscred", "unset", "--format", &name]);
+            if f.renderer(&env).unset(&["A"]).is_ok() {
+                assert_eq!(parsed.unwrap().command.format(&env), Some(*f));
+                assert!(help.contains(&format!("- {name}:")), "{name} not in {help}");
+            } else {
+                let e = parsed.unwrap_err();
+                assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue, "{name}");
+                assert!(!help.contains(&format!("- {name}:")), "{name} in {help}");
+            }
+        }
+    }
+
+    #[test]
+    fn export_help_tells_what_each_kind_of_profile_does() {
+        let help = long_help("export");
+        assert!(!help.contains("never prompts"), "{help}");
+        assert!(!help.contains("--force"), "{help}");
+        for what in [
+            "MFA device",
+            "role profile",
+            "AssumeRole",
+            "SSO",
+            "credential_process",
+        ] {
+            assert!(help.contains(what), "`{what}` not in {help}");
+        }
+    }
+
+    /// A code can come from four places; every code argument says so.
+    #[test]
+    fn every_code_argument_names_every_code_source() {
+        for sub in Cli::command().get_subcommands() {
+            for arg in sub.get_arguments() {
+                let is_code = arg
+                    .get_value_names()
+                    .is_some_and(|v| v.iter().any(|n| n == "CODE"));
+                if !is_code {
+                    continue;
+                }
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                for source in ["$AWS_MFA_TOKEN_CODE", "mfa_process", "prompt"] {
+                    assert!(
+                        help.contains(source),
+                        "{} {}: `{source}` not in {help:?}",
+                        sub.get_name(),
+                        arg.get_id()
+                    );
+                }
+            }
         }
     }
 

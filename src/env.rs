@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Declares each variable awscred reads, once: its name (a constant of the
-/// same name, for messages and for children), an accessor on [`Env`], and
-/// its place in [`READ`]. Nothing else can read the environment.
+/// same name, for messages and for children), an accessor on [`Env`], its
+/// place in [`READ`], and its doc comment in [`DOCS`]. Nothing else can read
+/// the environment.
 macro_rules! variables {
-    ($( $(#[$doc:meta])* $name:ident => $getter:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident => $getter:ident; )*) => {
         $( pub const $name: &str = stringify!($name); )*
 
         /// Every variable awscred reads. One of these whose value is not UTF-8
@@ -21,9 +22,14 @@ macro_rules! variables {
         /// AWS instead of the configured endpoint).
         pub const READ: &[&str] = &[$($name),*];
 
+        /// Every variable in [`READ`] with its doc comment, for the man page.
+        /// The comment's lines are joined as written (each starts with a
+        /// space): trim before use.
+        pub const DOCS: &[(&str, &str)] = &[$(($name, concat!($($doc),*))),*];
+
         impl Env {
             $(
-                $(#[$doc])*
+                $(#[doc = $doc])*
                 pub fn $getter(&self) -> Option<&str> {
                     self.get($name)
                 }
@@ -33,49 +39,85 @@ macro_rules! variables {
 }
 
 variables! {
-    /// Where sessions are cached (absolute, or `~/…`).
+    /// Where sessions are cached (absolute, or `~/…`) [default:
+    /// `$XDG_CACHE_HOME/awscred`, else the platform's cache directory:
+    /// `~/.cache/awscred`, on macOS `~/Library/Caches/awscred`].
     AWSCRED_CACHE_DIR => awscred_cache_dir;
     /// Debug builds only: `1` makes awscred panic, for the panic-hook test.
     AWSCRED_DEBUG_PANIC => awscred_debug_panic;
     /// Debug builds only: milliseconds each atomic write holds its complete
     /// temp file before the rename, for the kill-during-write tests.
     AWSCRED_DEBUG_SLOW_WRITE => awscred_debug_slow_write;
-    /// The output format when `--format` is not given.
+    /// The output format of `mfa`, `export` and `unset` when `--format` is not
+    /// given [default: `env`].
     AWSCRED_FORMAT => awscred_format;
     /// Seconds `mfa_process` may run (1–600, default 60).
     AWSCRED_MFA_PROCESS_TIMEOUT => awscred_mfa_process_timeout;
-    /// The profile of the awscred session in this shell (set by its exports).
+    /// The profile of the awscred session in this shell (set by its exports):
+    /// the profile commands use when neither `--profile`, `AWS_PROFILE` nor
+    /// `AWS_DEFAULT_PROFILE` is given; shown by `status` and `list`.
     AWSCRED_PROFILE => awscred_profile;
-    /// For `assume-role` exports: the role the credentials in this shell are.
-    AWSCRED_ROLE => awscred_role;
-    /// The profiles a `credential_process` loop has passed, one per line (chain.rs).
+    /// The profiles a chain of `credential_process` commands running awscred
+    /// has passed, one per line: awscred sets it for its children, to stop loops.
     AWSCRED_PROFILE_CHAIN => awscred_profile_chain;
+    /// Set by `assume-role` exports: the role the credentials in this shell are.
+    AWSCRED_ROLE => awscred_role;
     /// Seconds an STS call may take, retries included (1–600, default 10).
     AWSCRED_TIMEOUT => awscred_timeout;
+    /// With `AWS_SECRET_ACCESS_KEY`, long-term keys that sign the STS calls
+    /// instead of the profile's when no `--profile` is given (as for the SDKs;
+    /// not for role profiles), and for `credential_source = Environment`.
+    /// Session keys (with a token, or an `ASIA…` id) never sign. `status`
+    /// shows the key id.
     AWS_ACCESS_KEY_ID => aws_access_key_id;
-    /// The account of the credentials in the environment (set by exports).
+    /// The account of the credentials in the environment (set by exports
+    /// when it is known).
     AWS_ACCOUNT_ID => aws_account_id;
+    /// The config file [default: `~/.aws/config`].
     AWS_CONFIG_FILE => aws_config_file;
+    /// When the session in the environment expires (RFC 3339), for `status`.
     AWS_CREDENTIAL_EXPIRATION => aws_credential_expiration;
+    /// The profile when neither `--profile` nor `AWS_PROFILE` is given.
     AWS_DEFAULT_PROFILE => aws_default_profile;
+    /// The region when `AWS_REGION` is not set.
     AWS_DEFAULT_REGION => aws_default_region;
+    /// The endpoint of every AWS service, STS included, when
+    /// `AWS_ENDPOINT_URL_STS` is not set.
     AWS_ENDPOINT_URL => aws_endpoint_url;
+    /// The STS endpoint (before `AWS_ENDPOINT_URL` and the profile's
+    /// `services` and `endpoint_url` settings).
     AWS_ENDPOINT_URL_STS => aws_endpoint_url_sts;
+    /// `true` ignores every configured endpoint URL, in variables and files.
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS => aws_ignore_configured_endpoint_urls;
+    /// The MFA device ARN when `--serial-number` is not given (before the
+    /// profile's `mfa_serial`).
     AWS_MFA_SERIAL_NUMBER => aws_mfa_serial_number;
+    /// The MFA code when none is given on the command line (before
+    /// `mfa_process` and the prompt).
     AWS_MFA_TOKEN_CODE => aws_mfa_token_code;
+    /// The profile when `--profile` is not given [default: `default`].
     AWS_PROFILE => aws_profile;
+    /// The region of STS calls and of the exports (before `AWS_DEFAULT_REGION`
+    /// and the profile's `region`) [default for STS: `us-east-1`].
     AWS_REGION => aws_region;
+    /// The secret of `AWS_ACCESS_KEY_ID`.
     AWS_SECRET_ACCESS_KEY => aws_secret_access_key;
+    /// Marks the keys in the environment as a session: they never sign, and
+    /// `status` reports a session.
     AWS_SESSION_TOKEN => aws_session_token;
+    /// The credentials file [default: `~/.aws/credentials`].
     AWS_SHARED_CREDENTIALS_FILE => aws_shared_credentials_file;
-    /// The file GitHub Actions reads variables from.
+    /// The file GitHub Actions reads variables from (`--format github`
+    /// appends to it).
     GITHUB_ENV => github_env;
+    /// The home directory, where `~/` and `~/.aws` are.
     HOME => home_var;
-    /// The command `exec` runs without one.
+    /// The command `exec` runs without one [default: `/bin/sh`].
     SHELL => shell;
     /// Windows' `HOME`.
     USERPROFILE => userprofile;
+    /// The cache is in `$XDG_CACHE_HOME/awscred` when this is an absolute path
+    /// and `AWSCRED_CACHE_DIR` is not set.
     XDG_CACHE_HOME => xdg_cache_home;
 }
 
@@ -196,6 +238,21 @@ impl Env {
         match (path.strip_prefix("~/"), self.home()) {
             (Some(rest), Some(home)) => home.join(rest),
             _ => PathBuf::from(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variable_read_is_documented() {
+        let names: Vec<&str> = DOCS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, READ);
+        for (name, doc) in DOCS {
+            assert!(!doc.trim().is_empty(), "{name} has no doc comment");
+            assert!(!doc.contains("  "), "{name}: {doc:?}");
         }
     }
 }

@@ -7,12 +7,31 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-/// Exit codes, documented in the README. Stable: scripts may test for them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+/// Declares [`Kind`] and [`Kind::DOCS`] from one list, so the man page's
+/// EXIT STATUS is the variants' doc comments.
+macro_rules! kinds {
+    ($( $(#[doc = $doc:literal])* $name:ident = $code:literal, )*) => {
+        /// Exit codes, documented in the README and the man page. Stable: scripts
+        /// may test for them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Kind {
+            $( $(#[doc = $doc])* $name = $code, )*
+        }
+
+        impl Kind {
+            /// Every kind with its doc comment (lines joined as written, each
+            /// starting with a space: trim before use).
+            pub const DOCS: &[(Kind, &str)] = &[$((Kind::$name, concat!($($doc),*))),*];
+        }
+    };
+}
+
+kinds! {
     /// Unexpected internal or OS error.
     Internal = 1,
-    /// Bad command line (clap uses 2 as well).
+    /// Bad command line: an unknown flag or a value clap refuses (clap exits
+    /// with 2 too), or a format that cannot do what was asked (`unset` with a
+    /// data format from `AWSCRED_FORMAT`).
     Usage = 2,
     /// Bad configuration or input: unknown profile, malformed code, broken config line.
     Input = 3,
@@ -22,13 +41,16 @@ pub enum Kind {
     StsRejected = 5,
     /// STS could not be reached or did not answer usefully: refused, timeout, 5xx, throttling, garbage.
     Network = 6,
-    /// `export`, `status`: there is no valid session.
+    /// There is no valid session: `export` for a profile with an MFA device and
+    /// no cached session, an SSO profile without a valid `aws sso login`,
+    /// `status` without session credentials in the environment.
     NoSession = 7,
     /// `status`: the session in the environment has expired (or has 10 minutes or less left).
     Expired = 8,
     /// `exec`: the command could not be started (not found, not executable).
     Exec = 127,
-    /// Ctrl-C at the MFA prompt (128 + SIGINT, as shells report it).
+    /// Ctrl-C at the MFA prompt or while `mfa_process` runs (128 + SIGINT, as
+    /// shells report it).
     Interrupted = 130,
 }
 

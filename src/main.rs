@@ -9,6 +9,12 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(on_panic));
     let args: Vec<_> = std::env::args_os().collect();
     let env = Env::from_process();
+    // The completion scripts' query for profile names: not a clap subcommand,
+    // which clap_complete would offer even hidden. It never fails.
+    if args.len() == 2 && args[1] == awscred::cmd::docs::COMPLETE_PROFILES {
+        print(&awscred::cmd::docs::profile_names(&env));
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {

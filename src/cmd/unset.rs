@@ -4,5 +4,5 @@ use crate::shell::ALL_VARS;
 use anyhow::Result;
 
 pub fn run(args: &UnsetArgs, env: &Env) -> Result<String> {
-    args.format.get(env)?.renderer(env).unset(ALL_VARS)
+    args.as_format_arg().get(env)?.renderer(env).unset(ALL_VARS)
 }

@@ -9,7 +9,14 @@
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 E2E_HELPER="$E2E_ROOT/tests/e2e/moto_helper.py"
-E2E_VENV=${AWSCRED_E2E_VENV:-$E2E_ROOT/target/e2e-venv}
+# Cargo's target directory, as cargo finds it from the repository (where these
+# scripts run it): CARGO_TARGET_DIR, relative to the repository if relative, else target/.
+E2E_TARGET=${CARGO_TARGET_DIR:-target}
+case $E2E_TARGET in
+  /*) ;;
+  *) E2E_TARGET=$E2E_ROOT/$E2E_TARGET ;;
+esac
+E2E_VENV=${AWSCRED_E2E_VENV:-$E2E_TARGET/e2e-venv}
 # What the venv holds (exact versions, as verified; changing them reinstalls).
 # moto 5 has the recorder and reset-auth APIs used here; aws-mfa reads back what
 # --write-profile leaves in its sections.
@@ -25,8 +32,9 @@ E2E_HOME="" E2E_STS="" E2E_CACHE=""
 
 e2e_log() { printf '%s\n' "$*" >&2; }
 
-# Create (once) and reuse the venv under target/ (gitignored). A stamp file written
-# after a successful install marks it complete; a half-built venv is rebuilt.
+# Create (once) and reuse the venv in the target directory (target/ is gitignored). A
+# stamp file written after a successful install marks it complete; a half-built venv
+# is rebuilt.
 e2e_venv() {
   local stamp="$E2E_VENV/.awscred-e2e-stamp" want
   want=$(printf '%s\n' "${E2E_REQUIREMENTS[@]}")
@@ -83,7 +91,7 @@ e2e_build() {
     AWSCRED=$AWSCRED_BIN
   else
     (cd "$E2E_ROOT" && cargo build --quiet) || return 1
-    AWSCRED="$E2E_ROOT/target/debug/awscred"
+    AWSCRED="$E2E_TARGET/debug/awscred"
   fi
   [ -x "$AWSCRED" ] || { e2e_log "e2e: $AWSCRED is not an executable"; return 1; }
 }

@@ -4,7 +4,8 @@
 #   tests/e2e/moto.sh            (from any directory; builds awscred unless AWSCRED_BIN is set)
 #
 # Needs python3 with venv (Debian: python3-venv), curl and cargo. The venv with moto,
-# boto3 and the AWS CLI v1 lives in ${AWSCRED_E2E_VENV:-target/e2e-venv} and is reused.
+# boto3 and the AWS CLI v1 lives in ${AWSCRED_E2E_VENV:-TARGET/e2e-venv} and is reused
+# (TARGET: $CARGO_TARGET_DIR, else target/).
 # AWSCRED_E2E_KEEP=1 keeps the scratch dir (moto.log, outputs) for a look afterwards.
 # Each check prints PASS/FAIL; the last line is "N passed, M failed"; exit 1 if M > 0.
 set -euo pipefail
