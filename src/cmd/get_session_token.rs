@@ -1,5 +1,6 @@
 use crate::cli::GetSessionTokenArgs;
 use crate::cmd;
+use crate::error::{fail, Kind};
 use crate::profile::Env;
 use crate::prompt::{self, CodeSource};
 use crate::session::{self, Deps};
@@ -8,6 +9,19 @@ use anyhow::Result;
 
 pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
     let (_, res) = cmd::resolve(env, args.profile.profile.as_deref(), Some(&args.session))?;
+    // GetSessionToken is the IAM user's call; a role's credentials cannot make
+    // it, and the source's session is not the role's (nor cached as it).
+    if !res.roles.is_empty() {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "profile {} assumes a role, and GetSessionToken gets an IAM user's session: run `{}` for the session of its source, or `{}` for the role's credentials",
+                res.profile,
+                cmd::command_for(env, "get-session-token", &res.base_profile),
+                cmd::command_for(env, "export", &res.profile),
+            ),
+        ));
+    }
     let (cache, sts) = (cmd::cache(env)?, cmd::sts(env)?);
     // With a known MFA device the session is an MFA session: a plain one would
     // be refused by any policy that requires MFA, which is why the device is set.

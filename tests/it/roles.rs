@@ -306,3 +306,24 @@ fn exports_name_the_role_and_the_account() {
         r.stdout
     );
 }
+
+/// GetSessionToken is the IAM user's call: on a role profile it is refused
+/// before any request, and nothing is cached as the role's credentials.
+#[test]
+fn get_session_token_refuses_a_role_profile() {
+    let (home, sts) = (roles_home(""), FakeSts::start());
+    let r = run(home.cmd(&sts).args([
+        "get-session-token",
+        "--profile",
+        "admin",
+        "--token-code",
+        "123456",
+    ]));
+    r.expect_failure(
+        3,
+        "",
+        "profile admin assumes a role, and GetSessionToken gets an IAM user's session: run `awscred get-session-token` for the session of its source, or `awscred export --profile admin` for the role's credentials",
+    );
+    assert_eq!(sts.requests().len(), 0);
+    assert!(home.cache_entries().is_empty());
+}
