@@ -344,10 +344,9 @@ impl UnsetArgs {
 fn unset_formats() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
     use clap::ValueEnum;
-    let can_unset = |f: &&Format| f.renderer(&Env::default()).unset(&[]).is_ok();
     let values = Format::value_variants()
         .iter()
-        .filter(can_unset)
+        .filter(|f| f.is_shell())
         .filter_map(ValueEnum::to_possible_value);
     clap::builder::PossibleValuesParser::new(values)
         .map(|name: String| Format::from_str(&name, false).expect("a value listed from Format"))
@@ -497,7 +496,7 @@ mod tests {
         for f in Format::value_variants() {
             let name = f.to_possible_value().unwrap().get_name().to_string();
             let parsed = Cli::try_parse_from(["awscred", "unset", "--format", &name]);
-            if f.renderer(&env).unset(&["A"]).is_ok() {
+            if f.renderer(&env).unset(&[("A", None)]).is_ok() {
                 assert_eq!(parsed.unwrap().command.format(&env), Some(*f));
                 assert!(help.contains(&format!("- {name}:")), "{name} not in {help}");
             } else {

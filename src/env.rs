@@ -62,6 +62,10 @@ variables! {
     AWSCRED_PROFILE_CHAIN => awscred_profile_chain;
     /// Set by `assume-role` exports: the role the credentials in this shell are.
     AWSCRED_ROLE => awscred_role;
+    /// Set by exports in a shell format: the values `AWS_REGION` and
+    /// `AWS_DEFAULT_REGION` had before awscred first set them in this shell
+    /// (JSON, `null` for none), which `unset` puts back.
+    AWSCRED_SAVED => awscred_saved;
     /// Seconds an STS call may take, retries included (1–600, default 10).
     AWSCRED_TIMEOUT => awscred_timeout;
     /// With `AWS_SECRET_ACCESS_KEY`, long-term keys that sign the STS calls
@@ -144,6 +148,8 @@ pub const SET: &[&str] = &[
     AWS_ACCESS_KEY,
     AWS_SECRET_KEY,
     AWS_DELEGATION_TOKEN,
+    // Not an export of the session: the record of what `unset` restores.
+    AWSCRED_SAVED,
 ];
 
 /// A snapshot of the environment. Empty values count as unset, as they do for

@@ -4,7 +4,7 @@
 use crate::cli::AssumeRoleArgs;
 use crate::cmd;
 use crate::profile::{default_session_name, Env, Role};
-use crate::shell::{About, Exports};
+use crate::shell::{self, About, Exports};
 use crate::validate;
 use anyhow::Result;
 
@@ -53,7 +53,7 @@ pub fn run(args: &AssumeRoleArgs, env: &Env) -> Result<String> {
         account_id: account.as_deref(),
         legacy: args.legacy.legacy_vars,
     };
-    args.format.renderer(env).set(&Exports::new(&creds, &about))
+    shell::set(args.format, env, Exports::new(&creds, &about))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::cli::ExecArgs;
 use crate::cmd;
 use crate::error::{fail, Kind};
 use crate::profile::{profile_name, Env, Options};
-use crate::shell::{check, Exports, ALL_VARS};
+use crate::shell::{check, Exports};
 use anyhow::Result;
 use std::process::Command;
 
@@ -39,7 +39,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     let mut child = Command::new(&program);
     child.args(&rest);
     // SDKs prefer a named profile over the variables: drop it, and any stale session names.
-    for name in ALL_VARS
+    for name in crate::env::SET
         .iter()
         .chain(&[crate::env::AWS_PROFILE, crate::env::AWS_DEFAULT_PROFILE])
     {

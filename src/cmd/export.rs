@@ -1,7 +1,7 @@
 use crate::cli::ExportArgs;
 use crate::cmd;
 use crate::profile::Env;
-use crate::shell::Exports;
+use crate::shell::{self, Exports};
 use anyhow::Result;
 
 /// Exports the profile's credentials (see [`cmd::handout`]). An MFA-session
@@ -10,5 +10,5 @@ pub fn run(args: &ExportArgs, env: &Env) -> Result<String> {
     let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Fail)?;
     cmd::write_profile(env, args.write.write_profile.as_deref(), &h.credentials)?;
     let exports = Exports::new(&h.credentials, &h.about(args.legacy.legacy_vars));
-    args.format.get(env)?.renderer(env).set(&exports)
+    shell::set(args.format.get(env)?, env, exports)
 }

@@ -2,7 +2,7 @@ use crate::cli::MfaArgs;
 use crate::cmd;
 use crate::profile::{tilde, Env};
 use crate::session;
-use crate::shell::{About, Exports};
+use crate::shell::{self, About, Exports};
 use anyhow::Result;
 
 pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
@@ -22,8 +22,5 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
         account_id: account.as_deref(),
         legacy: args.legacy.legacy_vars,
     };
-    args.format
-        .get(env)?
-        .renderer(env)
-        .set(&Exports::new(&creds, &about))
+    shell::set(args.format.get(env)?, env, Exports::new(&creds, &about))
 }

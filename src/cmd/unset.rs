@@ -1,8 +1,8 @@
 use crate::cli::UnsetArgs;
 use crate::profile::Env;
-use crate::shell::ALL_VARS;
+use crate::shell;
 use anyhow::Result;
 
 pub fn run(args: &UnsetArgs, env: &Env) -> Result<String> {
-    args.as_format_arg().get(env)?.renderer(env).unset(ALL_VARS)
+    shell::unset(args.as_format_arg().get(env)?, env)
 }

@@ -57,7 +57,7 @@ mod tests {
         assert_eq!(
             Format::WindowsCmd
                 .renderer(&Env::default())
-                .unset(&["A"])
+                .unset(&[("A", None)])
                 .unwrap(),
             "set \"A=\"\n"
         );

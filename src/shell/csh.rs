@@ -48,7 +48,10 @@ mod tests {
             assert!(e.to_string().starts_with("cannot write K for csh"), "{e}");
         }
         assert_eq!(
-            Format::Csh.renderer(&Env::default()).unset(&["A"]).unwrap(),
+            Format::Csh
+                .renderer(&Env::default())
+                .unset(&[("A", None)])
+                .unwrap(),
             "unsetenv A;\n"
         );
     }

@@ -36,7 +36,7 @@ impl Render for Dotenv {
         Ok(out)
     }
 
-    fn unset(&self, _names: &[&str]) -> Result<String> {
+    fn unset(&self, _vars: &super::Vars) -> Result<String> {
         Err(no_unset("dotenv"))
     }
 

@@ -47,7 +47,7 @@ mod tests {
         assert_eq!(
             Format::Fish
                 .renderer(&Env::default())
-                .unset(&["A"])
+                .unset(&[("A", None)])
                 .unwrap(),
             "set -e A; or true\n"
         );

@@ -79,7 +79,7 @@ impl Render for Github {
         Ok(stdout)
     }
 
-    fn unset(&self, _names: &[&str]) -> Result<String> {
+    fn unset(&self, _vars: &super::Vars) -> Result<String> {
         Err(no_unset("github"))
     }
 

@@ -80,7 +80,7 @@ impl Render for Json {
         sts_json(exports.credentials)
     }
 
-    fn unset(&self, _names: &[&str]) -> Result<String> {
+    fn unset(&self, _vars: &super::Vars) -> Result<String> {
         Err(no_unset("json"))
     }
 
@@ -97,7 +97,7 @@ impl Render for Process {
         )
     }
 
-    fn unset(&self, _names: &[&str]) -> Result<String> {
+    fn unset(&self, _vars: &super::Vars) -> Result<String> {
         Err(no_unset("process"))
     }
 

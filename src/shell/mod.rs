@@ -11,6 +11,7 @@ pub mod json;
 mod nu;
 mod posix;
 mod powershell;
+mod saved;
 
 use crate::credentials::Issued;
 use crate::env;
@@ -46,6 +47,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Output evaluated in the user's shell, which `unset` can undo (the
+    /// others are data: files, JSON, a CI runner's variables).
+    pub fn is_shell(self) -> bool {
+        !matches!(
+            self,
+            Format::Dotenv | Format::Json | Format::Process | Format::Github
+        )
+    }
+
     pub fn renderer(self, env: &Env) -> Box<dyn Render> {
         match self {
             Format::Env => Box::new(posix::Posix { export: true }),
@@ -64,6 +74,9 @@ impl Format {
         }
     }
 }
+
+/// Variables to write, in order: `Some` sets one, `None` removes it.
+pub type Vars = [(&'static str, Option<String>)];
 
 /// The variables a session sets, in the order they are printed. `None`
 /// removes the variable: long-term keys have no token, and a stale token left
@@ -138,13 +151,30 @@ impl<'a> Exports<'a> {
     }
 }
 
-pub use crate::env::SET as ALL_VARS;
+/// The output that sets `exports` in `format`. In a shell format it also
+/// records (in `AWSCRED_SAVED`) the user's own settings it replaces, which
+/// [`unset`] puts back.
+pub fn set(format: Format, env: &Env, mut exports: Exports) -> Result<String> {
+    if format.is_shell() {
+        if let Some(record) = saved::record(env, &exports.vars) {
+            exports.vars.push((env::AWSCRED_SAVED, Some(record)));
+        }
+    }
+    format.renderer(env).set(&exports)
+}
+
+/// The output that ends awscred's session in this shell: every variable a
+/// session sets is removed, except the settings `AWSCRED_SAVED` recorded,
+/// which get their earlier values back.
+pub fn unset(format: Format, env: &Env) -> Result<String> {
+    format.renderer(env).unset(&saved::plan(env))
+}
 
 pub trait Render {
     /// Output that establishes the session.
     fn set(&self, exports: &Exports) -> Result<String>;
-    /// Output that removes the named variables.
-    fn unset(&self, names: &[&str]) -> Result<String>;
+    /// Output that sets or removes `vars` (what `unset` restores, or removes).
+    fn unset(&self, vars: &Vars) -> Result<String>;
     /// What stdout carries when the command fails: for shells, a line whose
     /// evaluation fails (so `eval "$(awscred …)"` and `set -e` stop); for data, nothing.
     fn failure(&self) -> &'static str;
@@ -161,8 +191,12 @@ pub trait Shell {
 
 impl<S: Shell> Render for S {
     fn set(&self, exports: &Exports) -> Result<String> {
+        self.unset(&exports.vars)
+    }
+
+    fn unset(&self, vars: &Vars) -> Result<String> {
         let mut out = String::new();
-        for (name, value) in &exports.vars {
+        for (name, value) in vars {
             match value {
                 Some(value) => {
                     check(name, value)?;
@@ -173,16 +207,6 @@ impl<S: Shell> Render for S {
                     out.push_str(&self.remove(name));
                 }
             }
-            out.push('\n');
-        }
-        Ok(out)
-    }
-
-    fn unset(&self, names: &[&str]) -> Result<String> {
-        let mut out = String::new();
-        for name in names {
-            check(name, "")?;
-            out.push_str(&self.remove(name));
             out.push('\n');
         }
         Ok(out)
@@ -279,9 +303,10 @@ pub(crate) mod tests {
                 .map(|v| v.0)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(None, false), &ALL_VARS[..7]);
-        assert_eq!(names(Some("eu-west-1"), false), &ALL_VARS[..9]);
-        assert_eq!(names(Some("eu-west-1"), true), ALL_VARS);
+        let all = &env::SET[..env::SET.len() - 1];
+        assert_eq!(names(None, false), &all[..7]);
+        assert_eq!(names(Some("eu-west-1"), false), &all[..9]);
+        assert_eq!(names(Some("eu-west-1"), true), all);
         let e = Exports::new(&c, &about(None, true));
         assert_eq!(e.value("AWS_SECURITY_TOKEN"), Some("to'ken"));
         assert_eq!(e.value("AWS_DELEGATION_TOKEN"), Some("to'ken"));
@@ -322,7 +347,7 @@ pub(crate) mod tests {
         ] {
             assert!(one(f, "A", "x\0y").is_err(), "{f:?}");
             assert!(
-                f.renderer(&Env::default()).unset(&["A B"]).is_err(),
+                f.renderer(&Env::default()).unset(&[("A B", None)]).is_err(),
                 "{f:?}"
             );
         }

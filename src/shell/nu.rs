@@ -32,11 +32,11 @@ fn record<'a>(vars: impl Iterator<Item = (&'a str, Option<&'a str>)>) -> Result<
 
 impl Render for Nu {
     fn set(&self, exports: &Exports) -> Result<String> {
-        record(exports.vars.iter().map(|(n, v)| (*n, v.as_deref())))
+        self.unset(&exports.vars)
     }
 
-    fn unset(&self, names: &[&str]) -> Result<String> {
-        record(names.iter().map(|n| (*n, None)))
+    fn unset(&self, vars: &super::Vars) -> Result<String> {
+        record(vars.iter().map(|(n, v)| (*n, v.as_deref())))
     }
 
     fn failure(&self) -> &'static str {
@@ -87,7 +87,10 @@ mod tests {
         };
         let r = Format::Nu.renderer(&Env::default());
         assert_eq!(r.set(&e).unwrap(), "{\"A\":\"1\",\"B\":null}\n");
-        assert_eq!(r.unset(&["A", "B"]).unwrap(), "{\"A\":null,\"B\":null}\n");
-        assert!(r.unset(&["A B"]).is_err());
+        assert_eq!(
+            r.unset(&[("A", None), ("B", None)]).unwrap(),
+            "{\"A\":null,\"B\":null}\n"
+        );
+        assert!(r.unset(&[("A B", None)]).is_err());
     }
 }

@@ -54,7 +54,7 @@ mod tests {
         assert_eq!(
             Format::Env
                 .renderer(&Env::default())
-                .unset(&["A", "B"])
+                .unset(&[("A", None), ("B", None)])
                 .unwrap(),
             "unset A\nunset B\n"
         );

@@ -60,7 +60,7 @@ mod tests {
         assert_eq!(
             Format::Powershell
                 .renderer(&Env::default())
-                .unset(&["A"])
+                .unset(&[("A", None)])
                 .unwrap(),
             "Remove-Item -LiteralPath Env:A -ErrorAction SilentlyContinue\n"
         );

@@ -45,7 +45,9 @@ fn first_mfa_calls_sts_with_serial_and_code_and_exports_the_session() {
             "export AWSCRED_PROFILE='default'",
             "unset AWSCRED_ROLE",
             "export AWS_REGION='eu-west-1'",
-            "export AWS_DEFAULT_REGION='eu-west-1'"
+            "export AWS_DEFAULT_REGION='eu-west-1'",
+            // Neither was set before: `unset` removes both.
+            r#"export AWSCRED_SAVED='{"AWS_DEFAULT_REGION":null,"AWS_REGION":null}'"#
         ]
     );
 
@@ -257,17 +259,32 @@ fn export_json_is_the_sts_shape() {
 #[test]
 fn unset_clears_everything_awscred_sets() {
     let home = Home::new();
-    let r = run(home.cmd_url("http://127.0.0.1:9").arg("unset"));
-    r.expect_ok();
     let pre: String = VARS.iter().map(|v| format!("export {v}=x\n")).collect();
-    let after = eval_in_bash(
-        &r.stdout,
-        &format!("{pre}export OTHER=keep"),
-        &[VARS, &["OTHER"]].concat(),
-    );
+    let pre = format!("{pre}export OTHER=keep");
+    let names = [VARS, &["OTHER"]].concat();
+    // The record of the user's own settings: AWS_REGION is restored,
+    // AWS_DEFAULT_REGION (which did not exist) removed.
+    let r = run(home.cmd_url("http://127.0.0.1:9").arg("unset").env(
+        "AWSCRED_SAVED",
+        r#"{"AWS_REGION":"us-west-2","AWS_DEFAULT_REGION":null}"#,
+    ));
+    r.expect_ok();
+    let after = eval_in_bash(&r.stdout, &pre, &names);
     assert_eq!(
         after.into_iter().collect::<Vec<_>>(),
-        [("OTHER".to_string(), "keep".to_string())]
+        [
+            ("AWS_REGION".to_string(), "us-west-2".to_string()),
+            ("OTHER".to_string(), "keep".to_string())
+        ]
+    );
+    // Without a record (a session from an older awscred), the region
+    // settings are left: they may be the user's own.
+    let r = run(home.cmd_url("http://127.0.0.1:9").arg("unset"));
+    r.expect_ok();
+    let after = eval_in_bash(&r.stdout, &pre, &names);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        ["AWS_DEFAULT_REGION", "AWS_REGION", "OTHER"]
     );
     let r = run(home
         .cmd_url("http://127.0.0.1:9")

@@ -403,7 +403,11 @@ fn binary_output_sets_and_unsets_in_every_shell() {
         assert_eq!(got["AWS_SECRET_KEY"], secret);
         assert_eq!(got["AWS_REGION"], "eu-west-1");
 
-        let unset = run(home.cmd(&sts).args(["unset", "--format", fmt]));
+        // As `eval "$(awscred unset)"` runs it in that shell: with its record.
+        let unset = run(home
+            .cmd(&sts)
+            .args(["unset", "--format", fmt])
+            .env("AWSCRED_SAVED", &got["AWSCRED_SAVED"]));
         assert_eq!(unset.code, 0, "{}", unset.stderr);
         let got = eval(
             sh,
@@ -576,6 +580,81 @@ fn init_wrappers_change_the_current_shell() {
         assert!(
             stdout.ends_with("{\n"),
             "{shell}: --format passes through: {stdout}"
+        );
+    }
+}
+
+/// `unset` puts back the user's own region settings that awscred's exports
+/// replaced, and removes everything else a session set, in each shell with
+/// its `init` wrapper (the record travels in the shell's own environment).
+#[test]
+fn unset_restores_the_users_own_region_in_every_shell() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_awscred")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let init_nu = run(home.cmd(&sts).args(["init", "nu"]));
+    std::fs::write(home.path().join("awscred.nu"), &init_nu.stdout).unwrap();
+    let dump = "env | grep -E '^(AWS_REGION|AWS_DEFAULT_REGION|AWS_ACCESS_KEY_ID|AWSCRED_[A-Z]+)=' | sort; echo --";
+    // Set twice (the second must not overwrite the record), then unset.
+    let steps = "awscred mfa 123456 --region eu-west-1; awscred export";
+    let cases: Vec<(&str, Vec<&str>, String)> = vec![
+        (
+            "bash",
+            vec!["--noprofile", "--norc", "-c"],
+            format!("eval \"$(awscred init bash)\"; {steps}; sh -c \"{dump}\"; awscred unset; sh -c \"{dump}\""),
+        ),
+        (
+            "zsh",
+            vec!["-f", "-c"],
+            format!("eval \"$(awscred init zsh)\"; {steps}; sh -c \"{dump}\"; awscred unset; sh -c \"{dump}\""),
+        ),
+        (
+            "fish",
+            vec!["--no-config", "-c"],
+            format!("awscred init fish | source; {steps}; sh -c \"{dump}\"; awscred unset; sh -c \"{dump}\""),
+        ),
+        (
+            "nu",
+            vec!["--no-config-file", "--no-std-lib", "-c"],
+            format!("source ~/awscred.nu; awscred mfa 123456 --region eu-west-1; awscred export; ^sh -c \"{dump}\"; awscred unset; ^sh -c \"{dump}\""),
+        ),
+    ];
+    let wanted: Vec<&str> = shells().iter().map(|s| s.name).collect();
+    for (shell, args, script) in cases {
+        if !wanted.contains(&shell) {
+            continue;
+        }
+        let out = Command::new(shell)
+            .args(&args)
+            .arg(&script)
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", home.path())
+            .env("AWSCRED_CACHE_DIR", home.cache_dir())
+            .env("AWS_ENDPOINT_URL_STS", sts.url())
+            // The user's own setting, from before awscred.
+            .env("AWS_DEFAULT_REGION", "ap-south-1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let parts: Vec<&str> = stdout.split("--\n").collect();
+        assert_eq!(parts.len(), 3, "{shell}: {stdout} {stderr}");
+        assert!(
+            parts[0].contains("AWS_REGION=eu-west-1\n")
+                && parts[0].contains("AWS_DEFAULT_REGION=eu-west-1\n")
+                && parts[0].contains(&format!("AWS_ACCESS_KEY_ID={}\n", issued(1).0)),
+            "{shell}, during the session: {}",
+            parts[0]
+        );
+        assert_eq!(
+            parts[1], "AWS_DEFAULT_REGION=ap-south-1\n",
+            "{shell}, after unset ({stderr})"
         );
     }
 }
