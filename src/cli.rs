@@ -112,7 +112,7 @@ pub enum Command {
     Man,
     /// Print shell code that lets `awscred mfa/export/unset` change the shell without eval
     #[command(
-        after_help = "Examples:\n  eval \"$(awscred init bash)\"      in ~/.bashrc\n  eval \"$(awscred init zsh)\"       in ~/.zshrc\n  awscred init fish | source        in ~/.config/fish/config.fish\n  Invoke-Expression (& awscred init powershell | Out-String)   in $PROFILE"
+        after_help = "Examples:\n  eval \"$(awscred init bash)\"      in ~/.bashrc\n  eval \"$(awscred init zsh)\"       in ~/.zshrc\n  awscred init fish | source        in ~/.config/fish/config.fish\n  Invoke-Expression (& awscred init powershell | Out-String)   in $PROFILE\n  awscred init nu | save -f ($nu.user-autoload-dirs | first | path join awscred.nu)   once, from Nushell (mkdir the directory first)\nAn alias cannot do this: `awscred mfa 123456` needs the code as an argument and must change this shell."
     )]
     Init(InitArgs),
 }
