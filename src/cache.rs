@@ -93,6 +93,16 @@ struct Entry {
     key: Key,
     #[serde(rename = "Credentials")]
     credentials: Credentials,
+    /// When this run got the credentials, by the local clock: with the
+    /// expiration, how long they last (see `session::due_for_renewal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    obtained: Option<Timestamp>,
+}
+
+/// A cached session and when it was obtained (unknown for older entries).
+pub struct Cached {
+    pub credentials: Credentials,
+    pub obtained: Option<Timestamp>,
 }
 
 /// Version 2: the key covers the endpoint and the whole role chain. Entries of
@@ -164,18 +174,28 @@ impl Cache {
     /// The cached session for `key` if it is still fresh at `now`. Anything odd
     /// (missing, corrupt, another key, expired) is a miss; odd ones say so on stderr.
     pub fn load(&self, key: &Key, now: Timestamp) -> Option<Credentials> {
-        self.read(key).filter(|c| c.is_fresh(now))
+        self.load_cached(key, now).map(|c| c.credentials)
+    }
+
+    /// [`Cache::load`], with when the session was obtained.
+    pub fn load_cached(&self, key: &Key, now: Timestamp) -> Option<Cached> {
+        self.read_cached(key)
+            .filter(|c| c.credentials.is_fresh(now))
     }
 
     /// The cached session for `key`, fresh or not.
     pub fn read(&self, key: &Key) -> Option<Credentials> {
-        let (stored, credentials) = self.read_entry(&Self::name(key, "json"), true)?;
-        (stored == *key).then_some(credentials)
+        self.read_cached(key).map(|c| c.credentials)
+    }
+
+    fn read_cached(&self, key: &Key) -> Option<Cached> {
+        let (stored, cached) = self.read_entry(&Self::name(key, "json"), true)?;
+        (stored == *key).then_some(cached)
     }
 
     /// The entry `name`, if it is a readable, valid entry of this version; with
     /// `tell`, says on stderr why one that exists is not.
-    fn read_entry(&self, name: &str, tell: bool) -> Option<(Key, Credentials)> {
+    fn read_entry(&self, name: &str, tell: bool) -> Option<(Key, Cached)> {
         let dir = self.dir.get()?;
         let path = dir.path().join(name);
         let bytes = match dir.read(name, MAX_ENTRY) {
@@ -197,7 +217,13 @@ impl Cache {
         let problem = match serde_json::from_slice::<Entry>(&bytes) {
             Ok(e) if e.version != ENTRY_VERSION => return None,
             Ok(e) => match e.credentials.validate() {
-                Ok(()) => return Some((e.key, e.credentials)),
+                Ok(()) => {
+                    let cached = Cached {
+                        credentials: e.credentials,
+                        obtained: e.obtained,
+                    };
+                    return Some((e.key, cached));
+                }
                 Err(why) => why,
             },
             // serde's message may quote file content, which may be a secret: the position only.
@@ -226,7 +252,8 @@ impl Cache {
                 entry: name
                     .ends_with(".json")
                     .then(|| self.read_entry(&name, false))
-                    .flatten(),
+                    .flatten()
+                    .map(|(key, cached)| (key, cached.credentials)),
                 name,
             })
             .collect()
@@ -238,9 +265,9 @@ impl Cache {
         let dir = self.ensure_dir()?;
         let lock_file = dir.stat(name)?.is_some_and(|e| e.regular && e.own);
         if name.ends_with(".lock") && lock_file {
-            return match dir.lock(name, Duration::ZERO, "the cache") {
-                Ok(_held) => dir.remove(name),
-                Err(_) => Ok(()),
+            return match dir.try_lock(name) {
+                Ok(Some(_held)) => dir.remove(name),
+                _ => Ok(()),
             };
         }
         dir.remove(name)
@@ -253,6 +280,11 @@ impl Cache {
             .is_some_and(|(p, _)| p == readable(profile))
     }
 
+    /// The lock for `key` if it is free now (for work that may be skipped).
+    pub fn try_lock(&self, key: &Key) -> Result<Option<Lock>> {
+        self.ensure_dir()?.try_lock(&Self::name(key, "lock"))
+    }
+
     /// Takes the exclusive lock for `key`, waiting up to [`LOCK_WAIT`].
     pub fn lock(&self, key: &Key) -> Result<Lock> {
         let what = format!("profile `{}`", key.profile);
@@ -260,14 +292,16 @@ impl Cache {
             .lock(&Self::name(key, "lock"), LOCK_WAIT, &what)
     }
 
-    /// Writes the entry atomically (the caller holds the key's lock). Whatever
-    /// else sits at its name (a planted directory, FIFO or link) is removed first.
-    pub fn store(&self, key: &Key, credentials: &Credentials) -> Result<()> {
+    /// Writes the entry atomically (the caller holds the key's lock), with the
+    /// time the credentials were `obtained`. Whatever else sits at its name (a
+    /// planted directory, FIFO or link) is removed first.
+    pub fn store(&self, key: &Key, credentials: &Credentials, obtained: Timestamp) -> Result<()> {
         let dir = self.ensure_dir()?;
         let entry = Entry {
             version: ENTRY_VERSION,
             key: key.clone(),
             credentials: credentials.clone(),
+            obtained: Some(obtained),
         };
         let json = serde_json::to_vec_pretty(&entry)?;
         let name = Self::name(key, "json");
@@ -456,7 +490,7 @@ mod tests {
         let now = Timestamp(1_000_000);
         let k = key("w", "AKIA1");
         let _lock = cache.lock(&k).unwrap();
-        cache.store(&k, &creds(now.0 + 3600)).unwrap();
+        cache.store(&k, &creds(now.0 + 3600), now).unwrap();
         assert_eq!(cache.load(&k, now), Some(creds(now.0 + 3600)));
         assert_eq!(cache.load(&key("w", "AKIA2"), now), None);
         assert_eq!(
@@ -477,6 +511,7 @@ mod tests {
             version: ENTRY_VERSION,
             key: k.clone(),
             credentials: creds(4_000_000_000),
+            obtained: None,
         })
         .unwrap();
         std::fs::write(&path, &valid).unwrap();

@@ -64,7 +64,8 @@ variables! {
     AWSCRED_ROLE => awscred_role;
     /// Set by exports in a shell format: the values `AWS_REGION` and
     /// `AWS_DEFAULT_REGION` had before awscred first set them in this shell
-    /// (JSON, `null` for none), which `unset` puts back.
+    /// (`AWS_REGION=eu-north-1,AWS_DEFAULT_REGION=`, empty for none), which
+    /// `unset` puts back.
     AWSCRED_SAVED => awscred_saved;
     /// Seconds an STS call may take, retries included (1–600, default 10).
     AWSCRED_TIMEOUT => awscred_timeout;

@@ -83,6 +83,19 @@ impl Dir {
             .collect())
     }
 
+    /// Takes the exclusive lock `name` if it is free now: `None` when another
+    /// run holds it.
+    pub fn try_lock(&self, name: &str) -> Result<Option<Lock>> {
+        let file = self.open_lock_file(Self::component(name)?)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Lock { _file: file })),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", self.path.join(name).display()))
+            }
+        }
+    }
+
     /// Takes the exclusive lock `name`, polling up to `wait`. `what` says what the
     /// lock guards, for the messages ("profile `work`").
     pub fn lock(&self, name: &str, wait: Duration, what: &str) -> Result<Lock> {

@@ -9,8 +9,10 @@
 //! - `[name]` opens a section; a duplicate section or a duplicate key within a
 //!   section is an error (the CLI refuses such files too).
 //! - `key = value` or `key: value`; keys are case-insensitive (lower-cased),
-//!   spaces around key and value are trimmed. Like the AWS SDKs, a `#` or `;`
-//!   preceded by white space ends the value (an inline comment).
+//!   spaces around key and value are trimmed. Like the Rust and JavaScript
+//!   SDKs (not the AWS CLI), a `#` or `;` preceded by white space ends the
+//!   value of a property line (an inline comment); continuation lines and
+//!   sub-properties keep it, as both read them.
 //! - An indented line after `key =` with an empty value is a sub-property
 //!   (`[services]`, `s3 =` blocks); it is stored as `key.sub`. An indented line
 //!   after a non-empty value continues that value.
@@ -268,14 +270,15 @@ fn scan<'a>(
     mode: Mode,
     mut each: impl FnMut(Event<'a>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
-    // A value as the grammar reads it, and whether an inline comment was
-    // dropped from it; in check mode values are kept raw.
+    // A property's value as the grammar reads it, and whether an inline
+    // comment was dropped from it; in check mode values are kept raw.
+    // Continuation lines and sub-properties keep their comments, as the Rust
+    // SDK and the AWS CLI read them.
     let value = |raw: &'a str| match mode {
         Mode::Check => (raw, false),
         Mode::Read => {
-            let trimmed = trim(raw);
-            let value = strip_inline_comment(trimmed);
-            (value, value.len() != trimmed.len())
+            let kept = before_inline_comment(raw);
+            (trim(kept), kept.len() != raw.len())
         }
     };
     // The open section, where its body starts in `text`, its properties, and
@@ -310,7 +313,7 @@ fn scan<'a>(
                 let properties: &mut Vec<Property> = properties;
                 let parent = &properties[idx];
                 let empty = match mode {
-                    Mode::Check => strip_inline_comment(trim(&parent.value)).is_empty(),
+                    Mode::Check => trim(before_inline_comment(&parent.value)).is_empty(),
                     Mode::Read => parent.value.is_empty(),
                 };
                 if empty || parent.key.contains('.') {
@@ -322,23 +325,24 @@ fn scan<'a>(
                     if has_key(properties, &mut keys, &full) {
                         return Err(err(format!("duplicate key `{full}`")));
                     }
-                    let (value, commented) = value(raw);
+                    let value = match mode {
+                        Mode::Check => raw,
+                        Mode::Read => trim(raw),
+                    };
                     properties.push(Property {
                         key: full,
                         value: Cow::Borrowed(value),
                         line: line_no,
                         more: Vec::new(),
                         nested: true,
-                        commented,
+                        commented: false,
                     });
                 } else if mode == Mode::Read {
                     let parent = &mut properties[idx];
-                    let (more, commented) = value(trimmed);
                     let value = parent.value.to_mut();
                     value.push('\n');
-                    value.push_str(more);
+                    value.push_str(trimmed);
                     parent.more.push(line_no);
-                    parent.commented |= commented;
                 }
                 continue;
             }
@@ -461,16 +465,21 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// Drops a `#` or `;` comment that follows white space. Shared with the
+/// `raw`, the text after a property's `=`, up to a `#` or `;` that follows
+/// white space: the rest is an inline comment, as the AWS SDKs read a
+/// property line (`a = # c` is empty, `a=#c` is `#c`). Shared with the
 /// credentials-file writer, which must read values exactly as this reader does.
-pub(crate) fn strip_inline_comment(value: &str) -> &str {
-    let bytes = value.as_bytes();
-    for i in memchr::memchr2_iter(b'#', b';', bytes) {
-        if i > 0 && matches!(bytes[i - 1], b' ' | b'\t') {
-            return value[..i].trim_end();
+pub(crate) fn before_inline_comment(raw: &str) -> &str {
+    for i in memchr::memchr2_iter(b'#', b';', raw.as_bytes()) {
+        if raw[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_whitespace)
+        {
+            return &raw[..i];
         }
     }
-    value
+    raw
 }
 
 #[cfg(test)]
@@ -499,6 +508,28 @@ mod tests {
         assert_eq!(s[1].properties[1].line, 8);
         let commented: Vec<bool> = s[1].properties.iter().map(|p| p.commented).collect();
         assert_eq!(commented, [false, true]);
+    }
+
+    /// Inline comments as the Rust SDK reads them: after white space (any
+    /// Unicode white space) on a property's own line, even right after `=`;
+    /// continuation lines and sub-properties keep theirs, as the AWS CLI does.
+    #[test]
+    fn inline_comments_as_the_sdks_read_them() {
+        let text = "[p]\na = # pick one\nb=#not\nc = x\u{a0}# nbsp\nd = x\n  more # kept\ns =\n  k = v # kept\n";
+        let s = parse(text).unwrap();
+        assert_eq!(
+            props(&s[0]),
+            [
+                ("a", ""),
+                ("b", "#not"),
+                ("c", "x"),
+                ("d", "x\nmore # kept"),
+                ("s", ""),
+                ("s.k", "v # kept")
+            ]
+        );
+        let commented: Vec<bool> = s[0].properties.iter().map(|p| p.commented).collect();
+        assert_eq!(commented, [true, false, true, false, false, false]);
     }
 
     #[test]

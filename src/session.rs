@@ -1,7 +1,7 @@
 //! Getting a session: the cache check, the lock, the STS call and the write,
 //! in the order that makes concurrent runs share one STS call.
 
-use crate::cache::{self, Cache, Key, RoleKey};
+use crate::cache::{self, Cache, Cached, Key, RoleKey};
 use crate::credentials::{Credentials, Issued, Timestamp, RENEW_AHEAD_SECS};
 use crate::error::{fail, kind_of, Kind};
 use crate::profile::Resolved;
@@ -47,8 +47,6 @@ pub fn require_serial<'a>(res: &'a Resolved, config_path: &str) -> Result<&'a st
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Reuse {
     Cached,
-    /// New role credentials, assumed with the cached MFA session.
-    Source,
     Never,
 }
 
@@ -82,17 +80,14 @@ pub fn obtain(
 ) -> Result<Credentials> {
     let key = key(res);
     if reuse == Reuse::Cached {
-        if let Some(c) = deps.cache.load(&key, (deps.now)()) {
-            return Ok(renewed_ahead(res, deps, c));
+        if let Some(c) = deps.cache.load_cached(&key, (deps.now)()) {
+            return Ok(renewed_if_due(res, deps, c));
         }
     }
     let lock = lock_or_warn(deps.cache, &key)?;
-    if lock.is_some() {
-        match deps.cache.load(&key, (deps.now)()) {
-            Some(c) if reuse == Reuse::Cached => return Ok(c),
-            // Another run renewed them while this one waited for the lock.
-            Some(c) if reuse == Reuse::Source && !due_for_renewal(res, &c, deps) => return Ok(c),
-            _ => {}
+    if reuse == Reuse::Cached && lock.is_some() {
+        if let Some(c) = deps.cache.load(&key, (deps.now)()) {
+            return Ok(c);
         }
     }
     let creds = if res.roles.is_empty() {
@@ -103,52 +98,95 @@ pub fn obtain(
         assume_roles(res, deps, reuse, code)?
     };
     if lock.is_some() {
-        store_or_warn(deps.cache, &key, &creds);
+        store_or_warn(deps.cache, &key, &creds, deps);
     }
     Ok(creds)
 }
 
 /// Whether cached role credentials are renewed ahead of their expiry (see
-/// [`RENEW_AHEAD_SECS`]). Roles asked for 40 minutes or less are not: new
-/// ones would be due again at once, and every call would assume the role.
-fn due_for_renewal(res: &Resolved, creds: &Credentials, deps: &Deps) -> bool {
-    let lasts = res.roles.last().map_or(0, |r| {
-        i64::from(r.duration_seconds.unwrap_or(ROLE_DEFAULT_DURATION))
-    });
-    lasts > 2 * RENEW_AHEAD_SECS && creds.expiration.due_for_renewal_at((deps.now)())
+/// [`RENEW_AHEAD_SECS`]): they are due, and they last (from when they were
+/// obtained, by the local clock) more than twice that, so renewed ones are
+/// not due at once. A failed renewal stores them again as just obtained,
+/// which ends renewing them: one attempt per credentials.
+fn due_for_renewal(cached: &Cached, now: Timestamp) -> bool {
+    let expiration = cached.credentials.expiration;
+    cached
+        .obtained
+        .is_some_and(|obtained| expiration.0 - obtained.0 > 2 * RENEW_AHEAD_SECS)
+        && expiration.due_for_renewal_at(now)
 }
 
-/// `creds` (cached, still valid), or role credentials renewed ahead when they
-/// are due and that needs no code. A renewal that would need a code is not
-/// tried (the cached ones serve until the margin); one that fails is reported
-/// and the cached ones are used.
-fn renewed_ahead(res: &Resolved, deps: &Deps, creds: Credentials) -> Credentials {
-    if !due_for_renewal(res, &creds, deps) {
-        return creds;
+/// The cached credentials of `res`, never new ones but role credentials
+/// renewed ahead (see [`renewed_if_due`]). If another run is getting them
+/// right now (it holds the lock), wait for it and take its result.
+pub fn cached(res: &Resolved, deps: &Deps) -> Option<Credentials> {
+    let key = key(res);
+    let found = deps.cache.load_cached(&key, (deps.now)()).or_else(|| {
+        let _lock = deps.cache.lock(&key).ok()?;
+        deps.cache.load_cached(&key, (deps.now)())
+    })?;
+    Some(renewed_if_due(res, deps, found))
+}
+
+/// `found` (cached, valid), or role credentials renewed ahead of expiry when
+/// they are due and that needs no code: no MFA device, or a valid cached MFA
+/// session of the source. Renewing is optional, so it never waits for
+/// another run's lock and never asks for a code; when it fails, `found` is
+/// used, with a warning.
+fn renewed_if_due(res: &Resolved, deps: &Deps, found: Cached) -> Credentials {
+    let (key, now) = (key(res), (deps.now)());
+    if res.roles.is_empty() || !due_for_renewal(&found, now) {
+        return found.credentials;
     }
-    let needs_code = std::cell::Cell::new(false);
+    let needs_code = res.mfa_serial.is_some()
+        && (assumed_directly(res)
+            || deps
+                .cache
+                .load(&self::key(&res.base_session()), now)
+                .is_none());
+    if needs_code {
+        return found.credentials;
+    }
+    let Ok(Some(_lock)) = deps.cache.try_lock(&key) else {
+        return found.credentials;
+    };
+    if let Some(c) = deps.cache.load_cached(&key, now) {
+        if !due_for_renewal(&c, now) {
+            return c.credentials; // renewed by another run meanwhile
+        }
+    }
     let no_code = |_: &str| {
-        needs_code.set(true);
         Err(fail(
             Kind::MfaNeeded,
             "renewing ahead never asks for a code",
         ))
     };
-    match obtain(res, deps, Reuse::Source, no_code) {
-        Ok(renewed) => renewed,
-        Err(_) if needs_code.get() => creds,
+    match assume_roles(res, deps, Reuse::Cached, no_code) {
+        Ok(renewed) => {
+            store_or_warn(deps.cache, &key, &renewed, deps);
+            renewed
+        }
         Err(e) => {
             cache::warn(&format!(
-                "could not renew the role credentials ahead of expiry ({e:#}); using the cached ones until {}",
-                creds.expiration
+                "could not renew the role credentials ahead of expiry ({e:#}); using the cached ones, valid until {}",
+                found.credentials.expiration
             ));
-            creds
+            store_or_warn(deps.cache, &key, &found.credentials, deps);
+            found.credentials
         }
     }
 }
 
-/// What AssumeRole grants without `duration_seconds`.
-const ROLE_DEFAULT_DURATION: u32 = 3600;
+/// A single role asked for more than an hour: STS refuses to chain it from a
+/// session, so it is assumed with the long-term keys, the serial and a code.
+fn assumed_directly(res: &Resolved) -> bool {
+    res.roles.len() == 1
+        && res
+            .roles
+            .last()
+            .and_then(|r| r.duration_seconds)
+            .is_some_and(|d| d > ROLE_CHAINING_LIMIT)
+}
 
 /// STS refuses to chain roles (assume with a session's credentials) for longer than this.
 pub const ROLE_CHAINING_LIMIT: u32 = 3600;
@@ -165,23 +203,12 @@ fn assume_roles(
     reuse: Reuse,
     code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
-    let outer = res
-        .roles
-        .last()
-        .ok_or_else(|| fail(Kind::Internal, "no role to assume"))?;
     // What signs the next call, and where it came from (for messages).
     let long_term = (Issued::from(&res.keys), res.keys.origin.clone());
-    let direct = res.roles.len() == 1
-        && outer
-            .duration_seconds
-            .is_some_and(|d| d > ROLE_CHAINING_LIMIT);
+    let direct = assumed_directly(res);
     let ((mut signer, mut origin), mut mfa) = match res.mfa_serial.as_deref() {
         Some(serial) if direct => (long_term, Some((serial, code(serial)?))),
         Some(_) => {
-            let reuse = match reuse {
-                Reuse::Never => Reuse::Never,
-                Reuse::Cached | Reuse::Source => Reuse::Cached,
-            };
             let session = obtain(&res.base_session(), deps, reuse, code)?;
             let origin = format!("the MFA session of profile {}", res.base_profile);
             ((session.into(), origin), None)
@@ -215,16 +242,6 @@ fn assume_roles(
     creds.ok_or_else(|| fail(Kind::Internal, "no role to assume"))
 }
 
-/// The cached session, never a new one. If another run is getting one right
-/// now (it holds the lock), wait for it and take its result.
-pub fn cached(res: &Resolved, cache: &Cache, now: &dyn Fn() -> Timestamp) -> Option<Credentials> {
-    let key = key(res);
-    cache.load(&key, now()).or_else(|| {
-        let _lock = cache.lock(&key).ok()?;
-        cache.load(&key, now())
-    })
-}
-
 /// A new session from STS, always (get-session-token). Cached unless `cache` is false.
 pub fn fresh(
     res: &Resolved,
@@ -237,7 +254,7 @@ pub fn fresh(
     if cache {
         let key = key(res);
         if let Some(_lock) = lock_or_warn(deps.cache, &key)? {
-            store_or_warn(deps.cache, &key, &creds);
+            store_or_warn(deps.cache, &key, &creds, deps);
         }
     }
     Ok(creds)
@@ -290,8 +307,9 @@ fn lock_or_warn(cache: &Cache, key: &Key) -> Result<Option<cache::Lock>> {
     }
 }
 
-fn store_or_warn(cache: &Cache, key: &Key, creds: &Credentials) {
-    if let Err(e) = cache.store(key, creds) {
+/// Stores `creds` as obtained now.
+fn store_or_warn(cache: &Cache, key: &Key, creds: &Credentials, deps: &Deps) {
+    if let Err(e) = cache.store(key, creds, (deps.now)()) {
         cache::warn(&format!("{e:#}; the session was not cached"));
     }
 }
@@ -309,6 +327,10 @@ mod tests {
         /// AssumeRole calls, and the time they are made at (for expirations).
         role_calls: Cell<usize>,
         clock: Cell<i64>,
+        /// How long role credentials last, when not as asked (0: as asked).
+        role_lasts: Cell<i64>,
+        /// AssumeRole fails (STS unreachable).
+        role_fails: Cell<bool>,
     }
 
     impl FakeSts {
@@ -318,6 +340,8 @@ mod tests {
                 expires_in: Cell::new(secs),
                 role_calls: Cell::new(0),
                 clock: Cell::new(NOW),
+                role_lasts: Cell::new(0),
+                role_fails: Cell::new(false),
             }
         }
     }
@@ -342,7 +366,13 @@ mod tests {
                 "signed with the MFA session"
             );
             self.role_calls.set(self.role_calls.get() + 1);
-            let lasts = i64::from(req.duration_seconds.unwrap_or(3600));
+            if self.role_fails.get() {
+                return Err(fail(Kind::Network, "cannot reach STS"));
+            }
+            let lasts = match self.role_lasts.get() {
+                0 => i64::from(req.duration_seconds.unwrap_or(3600)),
+                n => n,
+            };
             Ok(Credentials {
                 access_key_id: format!("ASIAROLE{:012}", self.role_calls.get()),
                 secret_access_key: "s".into(),
@@ -528,5 +558,52 @@ mod tests {
         // left: renewing would need a code, so the cached ones serve.
         assert_eq!(get(&role(None), 6060 - 1140), renewed);
         assert_eq!(calls(), (1, 3));
+    }
+
+    /// Role credentials that last 15 minutes, whatever was asked (an STS
+    /// stand-in, or a clock 45 minutes fast), are never renewed ahead; a
+    /// failed renewal is tried once, not on every run; another run holding
+    /// the lock means no renewal now, not a wait.
+    #[test]
+    fn renewing_ahead_never_storms_retries_or_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(43_200));
+        let get = |t: i64| {
+            sts.clock.set(NOW + t);
+            let now = move || Timestamp(NOW + t);
+            let deps = Deps {
+                cache: &cache,
+                sts: &sts,
+                now: &now,
+            };
+            obtain(&role(None), &deps, Reuse::Cached, |_| Ok("123456".into())).unwrap()
+        };
+        sts.role_lasts.set(900);
+        let short = get(0);
+        assert_eq!(get(10), short);
+        assert_eq!(get(200), short);
+        assert_eq!(
+            sts.role_calls.get(),
+            1,
+            "15-minute credentials are not renewed ahead"
+        );
+
+        // Expired at 900 s (10-minute margin: at 300 s they count as expired): new ones.
+        sts.role_lasts.set(0);
+        let hour = get(400);
+        assert_eq!(sts.role_calls.get(), 2);
+
+        // Due at 400 + 2400: another run holds the lock, so they are handed out as they are.
+        let held = cache.lock(&key(&role(None))).unwrap();
+        assert_eq!(get(2900), hour);
+        drop(held);
+        assert_eq!(sts.role_calls.get(), 2);
+
+        // STS fails: one attempt, the cached credentials meanwhile, and no more attempts.
+        sts.role_fails.set(true);
+        assert_eq!(get(2910), hour);
+        assert_eq!(get(2920), hour);
+        assert_eq!(get(3000), hour);
+        assert_eq!(sts.role_calls.get(), 3);
     }
 }

@@ -45,7 +45,12 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     {
         child.env_remove(name);
     }
-    for (name, value) in Exports::new(&h.credentials, &h.about(false)).vars {
+    let mut vars = Exports::new(&h.credentials, &h.about(false)).vars;
+    // So that `unset` in the command's shell puts back this shell's settings.
+    if let Some(record) = crate::shell::saved::record(env, &vars) {
+        vars.push((crate::env::AWSCRED_SAVED, Some(record)));
+    }
+    for (name, value) in vars {
         if let Some(value) = value {
             check(name, &value)?;
             child.env(name, value);

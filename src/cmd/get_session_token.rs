@@ -12,12 +12,19 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
     // GetSessionToken is the IAM user's call; a role's credentials cannot make
     // it, and the source's session is not the role's (nor cached as it).
     if !res.roles.is_empty() {
+        // With `credential_source = Environment` the source is no profile.
+        let source = match res.base_profile != res.profile {
+            true => format!(
+                "run `{}` for the session of its source, or ",
+                cmd::command_for(env, "get-session-token", &res.base_profile)
+            ),
+            false => "run ".to_string(),
+        };
         return Err(fail(
             Kind::Input,
             format!(
-                "profile {} assumes a role, and GetSessionToken gets an IAM user's session: run `{}` for the session of its source, or `{}` for the role's credentials",
+                "profile {} assumes a role, and GetSessionToken gets an IAM user's session: {source}`{}` for the role's credentials",
                 res.profile,
-                cmd::command_for(env, "get-session-token", &res.base_profile),
                 cmd::command_for(env, "export", &res.profile),
             ),
         ));

@@ -64,7 +64,7 @@ pub fn run(env: &Env) -> Result<String> {
     }
     let mut out = table(&rows);
     if !comments.is_empty() {
-        out.push_str("\nInline comments: awscred and the AWS SDKs drop them, the AWS CLI keeps them in the value:\n");
+        out.push_str("\nInline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:\n");
         for line in comments {
             out.push_str("  ");
             out.push_str(&crate::error::one_line(&line));

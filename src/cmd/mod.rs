@@ -177,27 +177,32 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
         });
     }
     let res = profile::resolve(&files, env, &opts)?;
-    // Roles go through `obtain`, which renews cached role credentials ahead of expiry.
-    let credentials: Issued =
-        if !res.roles.is_empty() || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) {
+    let (cache, sts) = (cache(env)?, sts(env)?);
+    let deps = Deps {
+        cache: &cache,
+        sts: &sts,
+        now: &now,
+    };
+    let credentials: Issued = match session::cached(&res, &deps) {
+        Some(c) => c.into(),
+        None if !res.roles.is_empty()
+            || (no_session == NoSession::Obtain && res.mfa_serial.is_some()) =>
+        {
             let hint = code_hint_without_argument(env, &res.profile);
             obtain(env, &res, Reuse::Cached, None, hint)?.into()
-        } else {
-            match session::cached(&res, &cache(env)?, &now) {
-                Some(c) => c.into(),
-                None if res.mfa_serial.is_none() => Issued::from(&res.keys),
-                None => {
-                    return Err(fail(
-                        Kind::NoSession,
-                        format!(
-                            "no valid session for profile {}: run `{}`",
-                            res.profile,
-                            command_for(env, "mfa", &res.profile)
-                        ),
-                    ))
-                }
-            }
-        };
+        }
+        None if res.mfa_serial.is_none() => Issued::from(&res.keys),
+        None => {
+            return Err(fail(
+                Kind::NoSession,
+                format!(
+                    "no valid session for profile {}: run `{}`",
+                    res.profile,
+                    command_for(env, "mfa", &res.profile)
+                ),
+            ))
+        }
+    };
     let region = res.region_configured.then(|| res.region.clone());
     let account_id = res.account_id();
     Ok(Handout {
@@ -228,7 +233,14 @@ fn warn_if_stale(profile: &str, expiration: &profile::Recorded) {
 pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued) -> Result<()> {
     let Some(name) = name else { return Ok(()) };
     let (Some(token), Some(expiration)) = (&creds.session_token, creds.expiration) else {
-        return Err(fail(Kind::Input, "there is no session to write (these are long-term keys): --write-profile writes sessions only"));
+        let what = match creds.session_token {
+            Some(_) => "these credentials record no expiration",
+            None => "these are long-term keys",
+        };
+        return Err(fail(
+            Kind::Input,
+            format!("there is no session to write ({what}): --write-profile writes sessions with an expiration only"),
+        ));
     };
     let session = Credentials {
         access_key_id: creds.access_key_id.clone(),

@@ -429,7 +429,8 @@ fn rewrite(content: &str, value: &str) -> String {
     let at = content.find(['=', ':']).unwrap_or(content.len());
     let rest = content.get(at + 1..).unwrap_or("");
     let start = content.len() - rest.trim_start().len();
-    let old = ini::strip_inline_comment(rest.trim());
+    let kept = ini::before_inline_comment(rest);
+    let old = kept.trim();
     let mut line = content[..start].to_string();
     // `key =` with nothing after it: write `key = value`, not `key =value`.
     if old.is_empty()
@@ -439,6 +440,10 @@ fn rewrite(content: &str, value: &str) -> String {
         line.push(' ');
     }
     line.push_str(value);
+    // `key = # note`: the comment needs white space before it to stay one.
+    if old.is_empty() && kept.len() < rest.len() {
+        line.push(' ');
+    }
     line.push_str(&content[start + old.len()..]);
     line
 }

@@ -95,7 +95,8 @@ pub(super) fn base_keys(
             ),
         ));
     };
-    if files.get(profile, "aws_session_token").is_some() || is_temporary_key_id(id.value) {
+    let token = |k: &str| files.get(profile, k).is_some();
+    if token("aws_session_token") || token("aws_security_token") || is_temporary_key_id(id.value) {
         return Err(fail(
             Kind::Input,
             format!(
@@ -176,7 +177,7 @@ pub(super) fn stored_session(
         fail(
             Kind::Input,
             format!(
-                "profile `{profile}` holds a session ({}) that cannot be used: {why}: write it again, e.g. with `awscred mfa --write-profile {profile}`",
+                "profile `{profile}` holds a session ({}) that cannot be used: {why}: write it again, e.g. with `awscred mfa --write-profile {profile} --profile <the profile with your keys>`",
                 id.origin
             ),
         )

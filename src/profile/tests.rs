@@ -180,6 +180,14 @@ fn only_temporary_credentials_is_an_error() {
     .unwrap_err();
     assert!(e.to_string().contains("holds temporary credentials"), "{e}");
     assert_eq!(kind_of(&e), Kind::Input);
+    // botocore's older name for the token marks a session too, whatever the key id.
+    let legacy = "[old]\naws_access_key_id = AKIAOLD0000000000000\naws_secret_access_key = s\naws_security_token = tok\n";
+    let opts = Options {
+        profile: Some("old"),
+        ..Default::default()
+    };
+    let e = resolve(&files("", legacy), &Env::default(), &opts).unwrap_err();
+    assert!(e.to_string().contains("holds temporary credentials"), "{e}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ pub mod json;
 mod nu;
 mod posix;
 mod powershell;
-mod saved;
+pub mod saved;
 
 use crate::credentials::Issued;
 use crate::env;
@@ -156,7 +156,7 @@ impl<'a> Exports<'a> {
 /// [`unset`] puts back.
 pub fn set(format: Format, env: &Env, mut exports: Exports) -> Result<String> {
     if format.is_shell() {
-        if let Some(record) = saved::record(env, &exports.vars) {
+        if let Some(record) = saved::changed(env, &exports.vars) {
             exports.vars.push((env::AWSCRED_SAVED, Some(record)));
         }
     }

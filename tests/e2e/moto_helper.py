@@ -15,8 +15,8 @@ Runs inside the e2e venv (boto3, botocore and moto installed). Subcommands:
   reshape FILE                     the error body in FILE rewritten into the other shape
   serve PORTFILE BODYFILE          HTTP server on 127.0.0.1 answering every request with
                                    HTTP 403 and the bytes of BODYFILE (re-read per request)
-  expire-in DIR PROFILE SECONDS    set the Expiration of awscred's cache entry for PROFILE
-                                   in DIR to SECONDS from now (the file is rewritten in place)
+  expire-in DIR PROFILE SECONDS    age awscred's cache entry for PROFILE in DIR: one-hour
+                                   credentials that expire SECONDS from now (rewritten in place)
   boto3-calls PROFILE ENDPOINT N   N GetCallerIdentity calls with one boto3 session of
                                    PROFILE; print the credentials' account_id
 """
@@ -255,6 +255,8 @@ def expire_in(directory, profile, seconds):
         seconds=int(seconds)
     )
     entry["Credentials"]["Expiration"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    obtained = when - datetime.timedelta(hours=1)
+    entry["obtained"] = obtained.strftime("%Y-%m-%dT%H:%M:%SZ")
     with open(path, "r+") as f:  # in place: keeps the owner and the 0600 mode
         f.truncate()
         json.dump(entry, f)

@@ -47,7 +47,7 @@ fn first_mfa_calls_sts_with_serial_and_code_and_exports_the_session() {
             "export AWS_REGION='eu-west-1'",
             "export AWS_DEFAULT_REGION='eu-west-1'",
             // Neither was set before: `unset` removes both.
-            r#"export AWSCRED_SAVED='{"AWS_DEFAULT_REGION":null,"AWS_REGION":null}'"#
+            "export AWSCRED_SAVED='AWS_REGION=,AWS_DEFAULT_REGION='"
         ]
     );
 
@@ -264,10 +264,10 @@ fn unset_clears_everything_awscred_sets() {
     let names = [VARS, &["OTHER"]].concat();
     // The record of the user's own settings: AWS_REGION is restored,
     // AWS_DEFAULT_REGION (which did not exist) removed.
-    let r = run(home.cmd_url("http://127.0.0.1:9").arg("unset").env(
-        "AWSCRED_SAVED",
-        r#"{"AWS_REGION":"us-west-2","AWS_DEFAULT_REGION":null}"#,
-    ));
+    let r = run(home
+        .cmd_url("http://127.0.0.1:9")
+        .arg("unset")
+        .env("AWSCRED_SAVED", "AWS_REGION=us-west-2,AWS_DEFAULT_REGION="));
     r.expect_ok();
     let after = eval_in_bash(&r.stdout, &pre, &names);
     assert_eq!(

@@ -475,7 +475,7 @@ fn list_flags_values_with_an_inline_comment() {
     assert_eq!(
         notes,
         format!(
-            "Inline comments: awscred and the AWS SDKs drop them, the AWS CLI keeps them in the value:\n  default: region ({}:2)\n",
+            "Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:\n  default: region ({}:2)\n",
             path.display()
         ),
         "{}",

@@ -658,3 +658,38 @@ fn unset_restores_the_users_own_region_in_every_shell() {
         );
     }
 }
+
+/// Every format writes a whole session, region and `unset`'s record
+/// included (cmd.exe refuses quotes, so the record has none).
+#[test]
+fn every_format_writes_a_session_with_a_region() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    run(home.cmd(&sts).args(["mfa", "123456"])).expect_ok();
+    for format in [
+        "env",
+        "env-no-export",
+        "fish",
+        "csh",
+        "powershell",
+        "nu",
+        "windows-cmd",
+        "dotenv",
+        "json",
+        "process",
+    ] {
+        let r = run(home
+            .cmd(&sts)
+            .args(["export", "--format", format])
+            .env("AWS_DEFAULT_REGION", "ap-south-1"));
+        r.expect_ok();
+        assert!(r.stdout.contains(&issued(1).0), "{format}: {}", r.stdout);
+        let shell = !["dotenv", "json", "process"].contains(&format);
+        assert_eq!(
+            r.stdout
+                .contains("AWS_REGION=,AWS_DEFAULT_REGION=ap-south-1"),
+            shell,
+            "{format}: {}",
+            r.stdout
+        );
+    }
+}

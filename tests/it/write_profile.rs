@@ -100,7 +100,12 @@ fn long_term_keys_are_not_a_session_to_write() {
         .cmd(&sts)
         .args(["export", "--profile", "plain", "--write-profile", "copy"]));
     r.expect_code(3);
-    assert!(r.stderr.contains("writes sessions only"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("(these are long-term keys): --write-profile writes sessions"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(credentials(&home), FILE);
 }
 
