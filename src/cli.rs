@@ -86,11 +86,25 @@ pub enum Command {
     /// The credentials are those credential-process gets (asking for a code
     /// when a new MFA session is needed). AWS_PROFILE and AWS_DEFAULT_PROFILE
     /// are removed, and the command replaces awscred: its exit code is the
-    /// command's.
+    /// command's. With --server the command gets no keys but the address of a
+    /// credential server that awscred runs until the command ends, renewing
+    /// the credentials whenever its SDK asks: for commands that outlast them.
     #[command(
-        after_help = "Examples:\n  awscred exec --profile work -- terraform plan\n  awscred exec              a shell with the session"
+        after_help = "Examples:\n  awscred exec --profile work -- terraform plan\n  awscred exec --server --profile admin -- terraform apply   runs for hours\n  awscred exec              a shell with the session"
     )]
     Exec(ExecArgs),
+    /// Run a credential server in the foreground and print the variables that point SDKs at it
+    ///
+    /// The server answers on 127.0.0.1 only, to requests that carry its
+    /// random token, with the profile's credentials in the container format
+    /// every AWS SDK reads (and, with --imds, as an EC2 instance's metadata
+    /// service). It renews them before they expire, asking for a new MFA code
+    /// on this terminal (or through mfa_process) when the MFA session ends.
+    /// Ctrl-C stops it.
+    #[command(
+        after_help = "Examples:\n  awscred serve --profile admin > ~/.aws/admin.env     then, in other shells: . ~/.aws/admin.env\n  awscred serve --port 9911 --format fish"
+    )]
+    Serve(ServeArgs),
     /// Show the session in this shell: profile, access key id, region, time left
     #[command(
         after_help = "Examples:\n  awscred status\n  awscred status --check     also ask STS who these credentials are\nExit code: 0 valid, 8 expired (10 minutes or less left), 7 none or long-term keys."
@@ -171,6 +185,12 @@ pub struct ExecArgs {
     /// Run even inside an awscred session for another profile
     #[arg(long)]
     pub force: bool,
+    /// Give the command a credential server (renewing credentials) instead of static keys
+    #[arg(long)]
+    pub server: bool,
+    /// With --server: also answer as an EC2 metadata service (IMDSv2)
+    #[arg(long, requires = "server")]
+    pub imds: bool,
     /// The command and its arguments (`--` before it is optional, as in aws-vault)
     #[arg(
         trailing_var_arg = true,
@@ -178,6 +198,21 @@ pub struct ExecArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Port on 127.0.0.1 [default: a free one]
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Also answer as an EC2 metadata service (IMDSv2); prints AWS_EC2_METADATA_SERVICE_ENDPOINT too
+    #[arg(long)]
+    pub imds: bool,
+    /// The shell syntax to print [default: $AWSCRED_FORMAT, then env]
+    #[arg(short, long, value_parser = shell_formats())]
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Args)]
@@ -325,7 +360,7 @@ pub struct ExportArgs {
 #[derive(Debug, Args)]
 pub struct UnsetArgs {
     /// The shell syntax to write [default: $AWSCRED_FORMAT, then env]
-    #[arg(short, long, value_parser = unset_formats())]
+    #[arg(short, long, value_parser = shell_formats())]
     pub format: Option<Format>,
 }
 
@@ -339,9 +374,9 @@ impl UnsetArgs {
     }
 }
 
-/// `unset`'s `--format` values: the formats whose renderer can remove a
-/// variable, so clap refuses the others and `--help` lists only these.
-fn unset_formats() -> impl clap::builder::TypedValueParser<Value = Format> {
+/// `unset`'s and `serve`'s `--format` values: the formats whose renderer can
+/// remove a variable, so clap refuses the others and `--help` lists only these.
+fn shell_formats() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
     use clap::ValueEnum;
     let values = Format::value_variants()
@@ -363,6 +398,7 @@ impl Command {
             Command::AssumeRole(a) => Some(a.format),
             Command::Export(a) => or_env(&a.format),
             Command::Unset(a) => or_env(&a.as_format_arg()),
+            Command::Serve(a) => or_env(&FormatArg { format: a.format }),
             Command::GetSessionToken(_)
             | Command::Init(_)
             | Command::CredentialProcess(_)

@@ -76,9 +76,14 @@ impl Timestamp {
         }
     }
 
+    /// True while more than `secs` are left at `now`.
+    pub fn lasts_beyond(self, now: Timestamp, secs: i64) -> bool {
+        self.0 - now.0 > secs
+    }
+
     /// True when [`RENEW_AHEAD_SECS`] or less are left at `now`.
     pub fn due_for_renewal_at(self, now: Timestamp) -> bool {
-        self.0 - now.0 <= RENEW_AHEAD_SECS
+        !self.lasts_beyond(now, RENEW_AHEAD_SECS)
     }
 
     /// Within years 0000–9999, the range RFC 3339 can write.
@@ -89,7 +94,7 @@ impl Timestamp {
     /// True while more than [`EXPIRY_MARGIN_SECS`] are left before this
     /// expiration at `now`: the one rule for "still valid", everywhere.
     pub fn fresh_at(self, now: Timestamp) -> bool {
-        self.0 - now.0 > EXPIRY_MARGIN_SECS
+        self.lasts_beyond(now, EXPIRY_MARGIN_SECS)
     }
 }
 
@@ -133,6 +138,11 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// A session is treated as expired when this little time, or less, is left.
 pub const EXPIRY_MARGIN_SECS: i64 = 600;
+
+/// The credential server hands out nothing with this little time, or less,
+/// left: the longest refresh window among the SDKs (boto3 and the AWS CLI
+/// refresh 15 minutes before expiry), and a minute for the request.
+pub const SERVE_MIN_SECS: i64 = 960;
 
 /// Role credentials with this little time, or less, left are renewed ahead
 /// when that needs no code: consumers refresh before expiry (boto3 and the

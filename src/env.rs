@@ -126,6 +126,20 @@ variables! {
     XDG_CACHE_HOME => xdg_cache_home;
 }
 
+// Set for a command that uses the credential server (`server/`), never read.
+pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+pub const AWS_CONTAINER_AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+pub const AWS_EC2_METADATA_SERVICE_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+
+/// What points a command at a credential server (`serve` prints them,
+/// `exec --server` sets them). `unset` removes them and plain `exec` clears
+/// them, as it does the session's variables.
+pub const SERVER: &[&str] = &[
+    AWS_CONTAINER_CREDENTIALS_FULL_URI,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN,
+    AWS_EC2_METADATA_SERVICE_ENDPOINT,
+];
+
 // Set by a session (see `shell::Exports`), never read: the older names some
 // tools still use (boto 2, the EC2 API tools).
 pub const AWS_SECURITY_TOKEN: &str = "AWS_SECURITY_TOKEN";
@@ -193,6 +207,13 @@ impl Env {
                 .collect(),
             not_utf8: Vec::new(),
         }
+    }
+
+    /// This environment without `name` (the credential server uses
+    /// `AWS_MFA_TOKEN_CODE` once: a code is good for one session).
+    pub fn without(mut self, name: &str) -> Env {
+        self.vars.remove(name);
+        self
     }
 
     /// Fails (exit 3) when a variable awscred reads is not valid UTF-8.

@@ -13,6 +13,7 @@ pub mod ini;
 pub mod profile;
 pub mod prompt;
 pub mod secret;
+pub mod server;
 pub mod session;
 pub mod shell;
 pub mod sts;
@@ -33,6 +34,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::Unset(a) => cmd::unset::run(a, env)?.into(),
         Command::CredentialProcess(a) => cmd::credential_process::run(a, env)?.into(),
         Command::Exec(a) => cmd::exec::run(a, env)?.into(),
+        Command::Serve(a) => cmd::serve::run(a, env)?.into(),
         Command::Status(a) => cmd::status::run(a, env)?,
         Command::List => cmd::list::run(env)?.into(),
         Command::Clear(a) => cmd::clear::run(a, env)?.into(),

@@ -2,7 +2,7 @@
 //! in the order that makes concurrent runs share one STS call.
 
 use crate::cache::{self, Cache, Cached, Key, RoleKey};
-use crate::credentials::{Credentials, Issued, Timestamp, RENEW_AHEAD_SECS};
+use crate::credentials::{Credentials, Issued, Timestamp, EXPIRY_MARGIN_SECS, RENEW_AHEAD_SECS};
 use crate::error::{fail, kind_of, Kind};
 use crate::profile::Resolved;
 use crate::secret::Secret;
@@ -78,15 +78,32 @@ pub fn obtain(
     reuse: Reuse,
     code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
+    obtain_lasting(res, deps, reuse, EXPIRY_MARGIN_SECS, code)
+}
+
+/// [`obtain`], with more than `min_left` seconds left (the credential server
+/// asks for more than the margin). Never long-term keys: a profile without
+/// an MFA device gets a session without MFA.
+pub fn obtain_lasting(
+    res: &Resolved,
+    deps: &Deps,
+    reuse: Reuse,
+    min_left: i64,
+    code: impl FnOnce(&str) -> Result<Secret>,
+) -> Result<Credentials> {
     let key = key(res);
+    let lasts = |c: &Credentials| c.expiration.lasts_beyond((deps.now)(), min_left);
     if reuse == Reuse::Cached {
         if let Some(c) = deps.cache.load_cached(&key, (deps.now)()) {
-            return Ok(renewed_if_due(res, deps, c));
+            let c = renewed_if_due(res, deps, c);
+            if lasts(&c) {
+                return Ok(c);
+            }
         }
     }
     let lock = lock_or_warn(deps.cache, &key)?;
     if reuse == Reuse::Cached && lock.is_some() {
-        if let Some(c) = deps.cache.load(&key, (deps.now)()) {
+        if let Some(c) = deps.cache.load(&key, (deps.now)()).filter(lasts) {
             return Ok(c);
         }
     }

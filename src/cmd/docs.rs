@@ -173,7 +173,7 @@ pub fn man() -> Result<String> {
     }
     roff.control("SH", ["EXIT STATUS"]);
     roff.text(code_spans(
-        "Once its command runs, `exec` exits with that command's code. Otherwise:",
+        "Once its command runs, `exec` exits with that command's code (with `--server`, a command ended by a signal ends awscred by the same signal). Otherwise:",
     ));
     roff.control("TP", []).text([bold("0")]).text([roman(
         "Success (status: the session in the environment is valid).",

@@ -2,9 +2,10 @@
 //! read variables work without touching the calling shell.
 
 use crate::cli::ExecArgs;
-use crate::cmd;
+use crate::cmd::{self, serve};
 use crate::error::{fail, Kind};
 use crate::profile::{profile_name, Env, Options};
+use crate::server;
 use crate::shell::{check, Exports};
 use anyhow::Result;
 use std::process::Command;
@@ -25,8 +26,6 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
             ));
         }
     }
-    let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?;
-
     let (program, rest) = match args.command.split_first() {
         Some((p, rest)) => (p.clone(), rest.to_vec()),
         None => (
@@ -38,14 +37,26 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     };
     let mut child = Command::new(&program);
     child.args(&rest);
-    // SDKs prefer a named profile over the variables: drop it, and any stale session names.
+    // SDKs prefer a named profile over the variables: drop it, and any stale
+    // session or server names.
     for name in crate::env::SET
         .iter()
+        .chain(crate::env::SERVER)
         .chain(&[crate::env::AWS_PROFILE, crate::env::AWS_DEFAULT_PROFILE])
     {
         child.env_remove(name);
     }
-    let mut vars = Exports::new(&h.credentials, &h.about(false)).vars;
+    let (mut vars, server) = if args.server {
+        let options = server::Options {
+            port: 0,
+            imds: args.imds,
+        };
+        let started = serve::start(env, args.profile.profile.as_deref(), options)?;
+        (serve::variables(&started), Some(started))
+    } else {
+        let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?;
+        (Exports::new(&h.credentials, &h.about(false)).vars, None)
+    };
     // So that `unset` in the command's shell puts back this shell's settings.
     if let Some(record) = crate::shell::saved::record(env, &vars) {
         vars.push((crate::env::AWSCRED_SAVED, Some(record)));
@@ -56,7 +67,47 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
             child.env(name, value);
         }
     }
-    run_replacing(child, &program)
+    match server {
+        // The server lives in this process: run the command beside it.
+        Some(_server) => run_beside(child, &program),
+        None => run_replacing(child, &program),
+    }
+}
+
+fn cannot_run(program: &str, e: &std::io::Error) -> anyhow::Error {
+    fail(
+        Kind::Exec,
+        format!("cannot run `{program}`: {e}: check the command name and PATH"),
+    )
+}
+
+/// Runs the command as a child and ends as it does: its exit code, or its
+/// signal raised again, so the caller sees 128 + signal as if it ran alone.
+/// Signals sent to awscred are passed on to the command (see [`forward`]).
+#[cfg(unix)]
+fn run_beside(mut child: Command, program: &str) -> Result<String> {
+    use std::os::unix::process::ExitStatusExt;
+    let guard = forward::Forwarding::install();
+    let mut running = child.spawn().map_err(|e| cannot_run(program, &e))?;
+    guard.to(running.id());
+    let status = running.wait().map_err(|e| cannot_run(program, &e))?;
+    drop(guard);
+    // A prompt for a new code may be on the terminal: put it back.
+    crate::prompt::stop::undo();
+    if let Some(sig) = status.signal() {
+        // SAFETY: restores the default action of a valid signal number and
+        // raises it; the process is meant to end here.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+#[cfg(not(unix))]
+fn run_beside(child: Command, program: &str) -> Result<String> {
+    run_replacing(child, program)
 }
 
 /// On Unix the command replaces awscred (signals and exit status are its own).
@@ -64,19 +115,92 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
 fn run_replacing(mut child: Command, program: &str) -> Result<String> {
     use std::os::unix::process::CommandExt;
     let err = child.exec();
-    Err(fail(
-        Kind::Exec,
-        format!("cannot run `{program}`: {err}: check the command name and PATH"),
-    ))
+    Err(cannot_run(program, &err))
 }
 
 #[cfg(not(unix))]
 fn run_replacing(mut child: Command, program: &str) -> Result<String> {
-    let status = child.status().map_err(|e| {
-        fail(
-            Kind::Exec,
-            format!("cannot run `{program}`: {e}: check the command name and PATH"),
-        )
-    })?;
+    let status = child.status().map_err(|e| cannot_run(program, &e))?;
     std::process::exit(status.code().unwrap_or(1));
+}
+
+/// Passing signals on to the command: those another process sent to awscred
+/// (`kill`, a CI runner's timeout) go to the command too. Those the terminal
+/// sends (Ctrl-C, Ctrl-\\, a hangup) reach the whole foreground group, the
+/// command included, so they are not sent twice; awscred itself waits for the
+/// command to end either way.
+#[cfg(unix)]
+mod forward {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    const SIGNALS: [libc::c_int; 6] = [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+    ];
+
+    /// The command's pid, once it runs.
+    static CHILD: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+        let code = unsafe { (*info).si_code };
+        let child = CHILD.load(Ordering::Acquire);
+        // si_code <= 0: sent by a process (SI_USER, SI_QUEUE, SI_TKILL).
+        if code <= 0 && child > 0 {
+            // SAFETY: kill() is async-signal-safe.
+            unsafe {
+                libc::kill(child, sig);
+            }
+        }
+    }
+
+    /// The handlers while it lives; the earlier dispositions after. Installed
+    /// before the command starts, so no signal in between ends awscred and
+    /// leaves the command without its server.
+    pub struct Forwarding {
+        previous: Vec<(libc::c_int, libc::sigaction)>,
+    }
+
+    impl Forwarding {
+        pub fn install() -> Forwarding {
+            let mut previous = Vec::new();
+            for sig in SIGNALS {
+                // SAFETY: a zeroed sigaction is valid; the handler only loads
+                // an atomic and calls kill().
+                unsafe {
+                    let mut action: libc::sigaction = std::mem::zeroed();
+                    action.sa_sigaction = on_signal
+                        as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                        as libc::sighandler_t;
+                    action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+                    libc::sigemptyset(&mut action.sa_mask);
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(sig, &action, &mut old) == 0 {
+                        previous.push((sig, old));
+                    }
+                }
+            }
+            Forwarding { previous }
+        }
+
+        pub fn to(&self, pid: u32) {
+            CHILD.store(pid as i32, Ordering::Release);
+        }
+    }
+
+    impl Drop for Forwarding {
+        fn drop(&mut self) {
+            CHILD.store(0, Ordering::Release);
+            for (sig, old) in &self.previous {
+                // SAFETY: puts back the disposition sigaction() returned.
+                unsafe {
+                    libc::sigaction(*sig, old, std::ptr::null_mut());
+                }
+            }
+        }
+    }
 }

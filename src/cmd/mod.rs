@@ -12,6 +12,7 @@ pub mod get_session_token;
 pub mod init;
 pub mod list;
 pub mod mfa;
+pub mod serve;
 pub mod status;
 pub mod unset;
 
@@ -136,47 +137,72 @@ pub enum NoSession {
     Obtain,
 }
 
-/// The credentials of a profile, in order: its valid cached session; for a
-/// role profile, role credentials (asking for a code only if the source has no
-/// valid MFA session); a new MFA session or a failure, as `no_session` says;
-/// for a profile without an MFA device, its own credentials (long-term keys, or
-/// what the SDK chain resolves for SSO, credential_process, web identity). A
-/// profile with an MFA device never hands out its long-term keys.
-pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Result<Handout> {
+/// Where a profile's credentials come from, before any session is looked at.
+enum Source {
+    /// SSO, `aws login`, credential_process, web identity, or a stored
+    /// session: what the AWS SDK or the profile itself gives, as it is.
+    Given(Handout),
+    /// Long-term keys, an MFA device, roles: awscred's own sessions.
+    Resolved(Resolved),
+}
+
+fn source(env: &Env, profile: Option<&str>) -> Result<Source> {
     let files = Files::load(env)?;
     let opts = Options {
         profile,
         ..Options::default()
     };
     let (name, _) = profile::profile_name(&opts, env)?;
-    if files.uses_sdk_chain(name) {
+    let given = |credentials| -> Result<Source> {
         let (region, configured) = profile::region(&files, env, name, None)?;
-        let credentials = crate::chain::profile_credentials(&crate::chain::Request {
+        Ok(Source::Given(Handout {
+            credentials,
+            profile: name.to_string(),
+            region: configured.then_some(region),
+            account_id: profile::sdk_account_id(&files, name)?,
+        }))
+    };
+    if files.uses_sdk_chain(name) {
+        let (region, _) = profile::region(&files, env, name, None)?;
+        return given(crate::chain::profile_credentials(&crate::chain::Request {
             files: &files,
             env,
             profile: name,
             region: &region,
             sso: files.uses_sso(name),
             timeout: timeout(env)?,
-        })?;
-        return Ok(Handout {
-            credentials,
-            profile: name.to_string(),
-            region: configured.then_some(region),
-            account_id: profile::sdk_account_id(&files, name)?,
-        });
+        })?);
     }
     if let Some(stored) = profile::stored(&files, env, &opts)? {
         warn_if_stale(name, &stored.expiration);
-        let (region, configured) = profile::region(&files, env, name, None)?;
-        return Ok(Handout {
-            credentials: stored.credentials,
-            profile: name.to_string(),
-            region: configured.then_some(region),
-            account_id: profile::sdk_account_id(&files, name)?,
-        });
+        return given(stored.credentials);
     }
-    let res = profile::resolve(&files, env, &opts)?;
+    Ok(Source::Resolved(profile::resolve(&files, env, &opts)?))
+}
+
+impl Handout {
+    fn of(res: Resolved, credentials: Issued) -> Handout {
+        Handout {
+            credentials,
+            region: res.region_configured.then(|| res.region.clone()),
+            account_id: res.account_id(),
+            profile: res.profile,
+        }
+    }
+}
+
+/// The credentials of a profile, in order: what the AWS SDK resolves (SSO,
+/// `aws login`, credential_process, web identity) or a session stored in the
+/// profile, as they are; its valid cached session; for a role profile, role
+/// credentials (renewed ahead, and asking for a code only if the source has no
+/// valid MFA session); a new MFA session or a failure, as `no_session` says;
+/// for a profile without an MFA device, its long-term keys. A profile with an
+/// MFA device never hands out its long-term keys.
+pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Result<Handout> {
+    let res = match source(env, profile)? {
+        Source::Given(h) => return Ok(h),
+        Source::Resolved(res) => res,
+    };
     let (cache, sts) = (cache(env)?, sts(env)?);
     let deps = Deps {
         cache: &cache,
@@ -203,14 +229,40 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
             ))
         }
     };
-    let region = res.region_configured.then(|| res.region.clone());
-    let account_id = res.account_id();
-    Ok(Handout {
-        credentials,
-        profile: res.profile,
-        region,
-        account_id,
-    })
+    Ok(Handout::of(res, credentials))
+}
+
+/// What the credential server hands out: like [`handout`], but always a
+/// session (a profile without an MFA device gets one without MFA, never its
+/// long-term keys) with more than `min_left` seconds left when awscred can
+/// get one: new role credentials from the cached MFA session, or a new MFA
+/// session with a code from `code` (the first time), `mfa_process` or the
+/// terminal. What the SDK or a stored session gives is handed out as it is.
+pub fn lasting(
+    env: &Env,
+    profile: Option<&str>,
+    min_left: i64,
+    code: Option<&str>,
+) -> Result<Handout> {
+    let res = match source(env, profile)? {
+        Source::Given(h) => return Ok(h),
+        Source::Resolved(res) => res,
+    };
+    let source = CodeSource {
+        preset: prompt::preset_code(code, env)?,
+        mfa_process: res.mfa_process.as_ref(),
+        hint: code_hint_without_argument(env, &res.profile),
+    };
+    let (cache, sts) = (cache(env)?, sts(env)?);
+    let deps = Deps {
+        cache: &cache,
+        sts: &sts,
+        now: &now,
+    };
+    let credentials = session::obtain_lasting(&res, &deps, Reuse::Cached, min_left, |serial| {
+        source.get(serial)
+    })?;
+    Ok(Handout::of(res, credentials.into()))
 }
 
 /// One line when a profile's stored session has passed its expiration, or

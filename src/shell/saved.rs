@@ -99,7 +99,8 @@ fn full(env: &Env, vars: &Vars) -> Option<(Record, bool)> {
 /// What `unset` writes: each restored setting the record holds gets its
 /// earlier value back (or is removed if it had none); one it does not hold is
 /// left alone (it was never awscred's to change, or a session from before
-/// records existed set it); every other variable a session sets is removed.
+/// records existed set it); every other variable a session sets is removed,
+/// and so are the credential server's.
 pub fn plan(env: &Env) -> Vec<(&'static str, Option<String>)> {
     let record = read(env);
     let mut vars = Vec::new();
@@ -110,6 +111,7 @@ pub fn plan(env: &Env) -> Vec<(&'static str, Option<String>)> {
             vars.push((name, earlier.clone()));
         }
     }
+    vars.extend(env::SERVER.iter().map(|&name| (name, None)));
     vars
 }
 
@@ -191,7 +193,11 @@ mod tests {
             }
             let plan = plan(&env(&pairs));
             assert_eq!(restored(&plan), [], "{raw:?}");
-            assert!(plan.iter().all(|(n, _)| env::SET.contains(n)), "{raw:?}");
+            assert!(
+                plan.iter()
+                    .all(|(n, _)| env::SET.contains(n) || env::SERVER.contains(n)),
+                "{raw:?}"
+            );
         }
     }
 }

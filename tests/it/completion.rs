@@ -257,8 +257,8 @@ fn zsh_completes_profile_options_with_the_names() {
         .lines()
         .filter(|l| l.contains("-p+[") || l.contains("--profile=["))
         .collect();
-    // get-session-token, mfa, export, assume-role, credential-process, exec, clear
-    assert_eq!(specs.len(), 14, "{specs:#?}");
+    // get-session-token, mfa, export, assume-role, credential-process, exec, serve, clear
+    assert_eq!(specs.len(), 16, "{specs:#?}");
     for spec in specs {
         assert!(spec.ends_with(":NAME:_awscred_profiles' \\"), "{spec}");
     }

@@ -12,6 +12,7 @@ mod core;
 mod everyday;
 mod faults;
 mod roles;
+mod server;
 mod shells;
 mod trust_files;
 mod trust_input;

@@ -1,0 +1,134 @@
+//! `serve`, and the profile behind every credential server (`exec --server`
+//! too): each time the server needs credentials it gets them as
+//! [`cmd::lasting`] does, from the cache, STS, or one new MFA code.
+
+use crate::cli::ServeArgs;
+use crate::cmd;
+use crate::credentials::SERVE_MIN_SECS;
+use crate::profile::Env;
+use crate::server::{self, Provide, Served, Server};
+use anyhow::Result;
+use std::io::Write;
+use std::sync::Mutex;
+
+/// A profile as the server's source of credentials.
+struct Profile {
+    /// `AWS_MFA_TOKEN_CODE` is in it for the first call only: a code gets
+    /// one session, and a later one must come from mfa_process or the terminal.
+    env: Mutex<Env>,
+    profile: Option<String>,
+    /// What the last credentials were for (profile, configured region).
+    about: Mutex<Option<(String, Option<String>)>>,
+}
+
+impl Provide for Profile {
+    fn provide(&self) -> Result<Served> {
+        let mut env = self.env.lock().unwrap_or_else(|e| e.into_inner());
+        let handout = cmd::lasting(&env, self.profile.as_deref(), SERVE_MIN_SECS, None);
+        *env = std::mem::take(&mut *env).without(crate::env::AWS_MFA_TOKEN_CODE);
+        let h = handout?;
+        *self.about.lock().unwrap_or_else(|e| e.into_inner()) = Some((h.profile, h.region));
+        Ok(Served {
+            credentials: h.credentials,
+            account_id: h.account_id,
+        })
+    }
+}
+
+/// A running server for `profile`, and the profile and configured region of
+/// its first credentials (for the command's environment).
+pub struct Started {
+    pub server: Server,
+    pub profile: String,
+    pub region: Option<String>,
+}
+
+/// Starts a server for `profile`; it has its first credentials when this returns.
+pub fn start(env: &Env, profile: Option<&str>, options: server::Options) -> Result<Started> {
+    let provider = std::sync::Arc::new(Profile {
+        env: Mutex::new(env.clone()),
+        profile: profile.map(str::to_string),
+        about: Mutex::new(None),
+    });
+    let server = Server::start(options, std::sync::Arc::clone(&provider))?;
+    let (profile, region) = provider
+        .about
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_default();
+    Ok(Started {
+        server,
+        profile,
+        region,
+    })
+}
+
+/// The variables that point a command at `started`'s server, and remove the
+/// static ones a session sets (SDKs prefer those).
+pub fn variables(started: &Started) -> Vec<(&'static str, Option<String>)> {
+    let mut vars: Vec<_> = crate::env::SET.iter().map(|&name| (name, None)).collect();
+    let set = |vars: &mut Vec<(&'static str, Option<String>)>, name, value| {
+        if let Some(v) = vars.iter_mut().find(|(n, _)| *n == name) {
+            v.1 = value;
+        }
+    };
+    set(
+        &mut vars,
+        crate::env::AWSCRED_PROFILE,
+        Some(started.profile.clone()),
+    );
+    // The user's own region settings stay; a configured one is set.
+    vars.retain(|(n, _)| ![crate::env::AWS_REGION, crate::env::AWS_DEFAULT_REGION].contains(n));
+    if let Some(region) = &started.region {
+        vars.push((crate::env::AWS_REGION, Some(region.clone())));
+        vars.push((crate::env::AWS_DEFAULT_REGION, Some(region.clone())));
+    }
+    vars.extend(started.server.variables());
+    vars
+}
+
+/// Serves until Ctrl-C: prints the variables, closes stdout (so a reader of
+/// a pipe or a file gets all of it at once) and waits.
+pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
+    let format = crate::cli::FormatArg {
+        format: args.format,
+    }
+    .get(env)?;
+    let options = server::Options {
+        port: args.port.unwrap_or(0),
+        imds: args.imds,
+    };
+    let started = start(env, args.profile.profile.as_deref(), options)?;
+    let text = format.renderer(env).unset(&variables(&started))?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write the variables to stdout: {e}"))?;
+    drop(out);
+    close_stdout();
+    crate::error::report(&format!(
+        "serving profile {} on {} until Ctrl-C",
+        started.profile, started.server.addr
+    ));
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Points stdout at /dev/null, so `awscred serve > file &` and
+/// `awscred serve | …` see the end of the output while the server runs.
+#[cfg(unix)]
+fn close_stdout() {
+    use std::os::fd::AsRawFd;
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 onto fd 1 with a descriptor that is open; stdout was
+        // flushed and its lock released above.
+        unsafe {
+            libc::dup2(null.as_raw_fd(), 1);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn close_stdout() {}

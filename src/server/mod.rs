@@ -1,0 +1,411 @@
+//! The credential server of `exec --server` and `serve`: a loopback HTTP
+//! server that hands out a profile's credentials in the container-credentials
+//! format every SDK reads (`AWS_CONTAINER_CREDENTIALS_FULL_URI`), and with
+//! `--imds` the IMDSv2 protocol, so a long command gets new credentials
+//! whenever its SDK asks, instead of static variables that expire under it.
+//!
+//! What it trusts: nothing but its own answers. Every container request must
+//! carry the per-run token (256 random bits, compared in constant time) and
+//! name the server's own address in `Host` (a DNS-rebinding page cannot);
+//! IMDS requests, which carry no token of the caller's own, must come from a
+//! socket of this user (Linux: `/proc/net/tcp`). Requests are bounded in size
+//! and time, only the credential paths answer, and nothing is logged but one
+//! line per failure to get credentials.
+
+mod http;
+#[cfg(target_os = "linux")]
+mod peer;
+
+use crate::credentials::{Issued, Timestamp, EXPIRY_MARGIN_SECS, SERVE_MIN_SECS};
+use crate::error::{fail, kind_of, one_line, Kind};
+use crate::secret::Secret;
+use anyhow::{Context, Result};
+use http::{Bad, Request};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The path of the container-credentials endpoint.
+pub const CREDENTIALS_PATH: &str = "/credentials";
+
+/// IMDS: the role name the instance "has" (any name does; SDKs list, then fetch it).
+const IMDS_ROLE: &str = "awscred";
+const IMDS_TOKEN_PATH: &str = "/latest/api/token";
+const IMDS_ROLES_PATH: &str = "/latest/meta-data/iam/security-credentials/";
+
+/// Connections served at once; more are answered 503 at once. SDKs make one
+/// request at a time per client.
+const MAX_CONNECTIONS: usize = 64;
+
+/// Credentials as the server hands them out.
+#[derive(Clone)]
+pub struct Served {
+    pub credentials: Issued,
+    pub account_id: Option<String>,
+}
+
+/// Where the server's credentials come from. Called with the server's lock
+/// held, so one refresh (and one MFA prompt) serves every waiting request.
+pub trait Provide: Send + Sync {
+    fn provide(&self) -> Result<Served>;
+}
+
+impl<P: Provide + ?Sized> Provide for Arc<P> {
+    fn provide(&self) -> Result<Served> {
+        (**self).provide()
+    }
+}
+
+pub struct Options {
+    /// 0: any free port.
+    pub port: u16,
+    pub imds: bool,
+}
+
+/// A running server: its address and token, for the environment of the
+/// command that uses it. It serves until the process ends.
+pub struct Server {
+    pub addr: SocketAddr,
+    token: Secret,
+    imds: bool,
+}
+
+impl Server {
+    /// Binds 127.0.0.1, gets the first credentials now (so a code prompt comes
+    /// before the command takes the terminal, and a broken profile fails
+    /// before it starts), and serves from a thread of its own.
+    pub fn start(options: Options, provider: impl Provide + 'static) -> Result<Server> {
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).with_context(|| {
+                format!(
+                    "cannot listen on 127.0.0.1:{}: choose another --port",
+                    options.port
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            host: addr.to_string(),
+            token: random_token()?,
+            imds_token: options.imds.then(random_token).transpose()?,
+            addr,
+            current: Mutex::new(Current::default()),
+            provider: Box::new(provider),
+            active: AtomicUsize::new(0),
+        });
+        state.current(false)?;
+        let server = Server {
+            addr,
+            token: state.token.clone(),
+            imds: options.imds,
+        };
+        std::thread::Builder::new()
+            .name("awscred-server".into())
+            .spawn(move || accept(listener, state))
+            .context("cannot start the credential server")?;
+        Ok(server)
+    }
+
+    /// The variables a command needs to use the server (and no others: the
+    /// caller removes the static credential variables).
+    pub fn variables(&self) -> Vec<(&'static str, Option<String>)> {
+        let mut vars = vec![
+            (
+                crate::env::AWS_CONTAINER_CREDENTIALS_FULL_URI,
+                Some(format!("http://{}{CREDENTIALS_PATH}", self.addr)),
+            ),
+            (
+                crate::env::AWS_CONTAINER_AUTHORIZATION_TOKEN,
+                Some(self.token.expose().to_string()),
+            ),
+        ];
+        vars.push((
+            crate::env::AWS_EC2_METADATA_SERVICE_ENDPOINT,
+            self.imds.then(|| format!("http://{}/", self.addr)),
+        ));
+        vars
+    }
+}
+
+/// 256 bits from the OS, as hex: fit for a header and a variable.
+fn random_token() -> Result<Secret> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("cannot get random bytes from the OS: {e}"))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Secret::new(hex))
+}
+
+/// Whether `given` is `ours`, in time that depends on the lengths only
+/// (which are public: every token is 64 hex digits): every byte pair is
+/// compared, with `subtle`'s constant-time equality and no early exit, so
+/// how long a refusal takes says nothing about how much of a guess was right.
+fn same_secret(given: &str, ours: &Secret) -> bool {
+    let (given, ours) = (given.as_bytes(), ours.expose().as_bytes());
+    same_bytes(given.iter().zip(ours), given.len() == ours.len())
+}
+
+fn same_bytes<'a>(pairs: impl Iterator<Item = (&'a u8, &'a u8)>, same_len: bool) -> bool {
+    use subtle::{Choice, ConstantTimeEq};
+    let mut same = Choice::from(u8::from(same_len));
+    for (a, b) in pairs {
+        same &= a.ct_eq(b);
+    }
+    same.into()
+}
+
+/// How long a failure to get credentials is the answer, without trying
+/// again: an SDK retrying at once must not make a prompt, an `mfa_process` or
+/// an STS call per request.
+const FAILURE_HOLD: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Current {
+    /// The credentials last handed out, and whether they lasted more than
+    /// [`SERVE_MIN_SECS`] when they came.
+    served: Option<(Served, bool)>,
+    /// The last failure: when, what kind and what message.
+    failed: Option<(Instant, Kind, String)>,
+}
+
+struct State {
+    /// `127.0.0.1:PORT`: the only `Host` accepted.
+    host: String,
+    addr: SocketAddr,
+    token: Secret,
+    imds_token: Option<Secret>,
+    current: Mutex<Current>,
+    provider: Box<dyn Provide>,
+    active: AtomicUsize,
+}
+
+impl State {
+    /// Credentials with more than [`SERVE_MIN_SECS`] left, so no SDK gets
+    /// them already inside its refresh window; credentials that never lasted
+    /// that long (a short role duration) until the usual margin. A refresh
+    /// holds the lock: requests that arrive meanwhile wait for its result.
+    /// A new failure is also reported on stderr, once, when `report`.
+    fn current(&self, report: bool) -> Result<Served> {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Timestamp::now();
+        if let Some((served, long)) = current.served.as_ref() {
+            let left = if *long {
+                SERVE_MIN_SECS
+            } else {
+                EXPIRY_MARGIN_SECS
+            };
+            if served
+                .credentials
+                .expiration
+                .is_some_and(|e| e.lasts_beyond(now, left))
+            {
+                return Ok(served.clone());
+            }
+        }
+        if let Some((at, kind, message)) = &current.failed {
+            if at.elapsed() < FAILURE_HOLD {
+                return Err(fail(*kind, message.clone()));
+            }
+        }
+        let got = self.provider.provide().and_then(|served| {
+            let Some(expiration) = served.credentials.expiration else {
+                return Err(fail(
+                    Kind::Input,
+                    "these credentials record no expiration (long-term keys?): the credential server hands out sessions only",
+                ));
+            };
+            Ok((served, expiration.lasts_beyond(now, SERVE_MIN_SECS)))
+        });
+        match got {
+            Ok((served, long)) => {
+                current.served = Some((served.clone(), long));
+                current.failed = None;
+                Ok(served)
+            }
+            Err(e) => {
+                let message = one_line(&format!("{e:#}"));
+                if report {
+                    crate::error::report(&format!("credential server: {message}"));
+                }
+                current.failed = Some((Instant::now(), kind_of(&e), message));
+                Err(e)
+            }
+        }
+    }
+}
+
+fn accept(listener: TcpListener, state: Arc<State>) {
+    for stream in listener.incoming() {
+        let Ok(mut stream) = stream else { continue };
+        if state.active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            state.active.fetch_sub(1, Ordering::AcqRel);
+            http::respond(&mut stream, 503, "text/plain", "busy\n");
+            continue;
+        }
+        let worker = Arc::clone(&state);
+        let spawned = std::thread::Builder::new().spawn(move || {
+            handle(&mut stream, &worker);
+            worker.active.fetch_sub(1, Ordering::AcqRel);
+        });
+        if spawned.is_err() {
+            state.active.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+fn handle(stream: &mut TcpStream, state: &State) {
+    let request = match http::read_request(stream) {
+        Ok(r) => r,
+        Err(Bad::Timeout) => return,
+        Err(Bad::TooLarge) => {
+            http::respond(stream, 413, "text/plain", "request too large\n");
+            return http::linger(stream);
+        }
+        Err(_) => return http::respond(stream, 400, "text/plain", "bad request\n"),
+    };
+    let (status, content_type, body) = answer(&request, state, stream.peer_addr().ok());
+    http::respond(stream, status, content_type, &body);
+}
+
+type Answer = (u16, &'static str, String);
+
+fn text(status: u16, body: &str) -> Answer {
+    (status, "text/plain", format!("{body}\n"))
+}
+
+/// The answer to one request. Checks first the address it names (DNS
+/// rebinding), then the path, then the caller's proof.
+fn answer(request: &Request, state: &State, peer: Option<SocketAddr>) -> Answer {
+    if request.header("host") != Some(state.host.as_str()) {
+        return text(
+            403,
+            "wrong Host: this server answers only to its own address",
+        );
+    }
+    let path = request.path.as_str();
+    if path == CREDENTIALS_PATH {
+        if request.method != "GET" {
+            return text(405, "GET only");
+        }
+        let authorized = request
+            .header("authorization")
+            .is_some_and(|t| same_secret(t, &state.token));
+        if !authorized {
+            return text(401, "missing or wrong authorization token");
+        }
+        return credentials(state, container_json);
+    }
+    match &state.imds_token {
+        Some(token) if path.starts_with("/latest/") => imds(request, state, token, peer),
+        _ => text(404, "not found"),
+    }
+}
+
+/// IMDSv2: a token from `PUT /latest/api/token`, then the role's credentials
+/// with it. IMDSv1 (no token) is refused, and so is a proxied token request
+/// (`X-Forwarded-For`), as EC2 does.
+fn imds(request: &Request, state: &State, token: &Secret, peer: Option<SocketAddr>) -> Answer {
+    if !peer.is_some_and(|p| own_user(p, state.addr)) {
+        return text(403, "only processes of this user may use this server");
+    }
+    imds_checked(request, state, token)
+}
+
+/// [`imds`] for a caller of this user.
+fn imds_checked(request: &Request, state: &State, token: &Secret) -> Answer {
+    let path = request.path.as_str();
+    if path == IMDS_TOKEN_PATH {
+        if request.method != "PUT" {
+            return text(405, "PUT only");
+        }
+        if request.has_header("x-forwarded-for") {
+            return text(403, "forwarded token requests are refused");
+        }
+        let ttl = request
+            .header("x-aws-ec2-metadata-token-ttl-seconds")
+            .and_then(|v| v.parse::<u32>().ok())
+            .filter(|t| (1..=21_600).contains(t));
+        return match ttl {
+            Some(_) => (200, "text/plain", token.expose().to_string()),
+            None => text(
+                400,
+                "X-aws-ec2-metadata-token-ttl-seconds must be 1 to 21600",
+            ),
+        };
+    }
+    if request.method != "GET" {
+        return text(405, "GET only");
+    }
+    let authorized = request
+        .header("x-aws-ec2-metadata-token")
+        .is_some_and(|t| same_secret(t, token));
+    if !authorized {
+        return text(401, "missing or wrong metadata token (IMDSv2 only)");
+    }
+    match path.strip_prefix(IMDS_ROLES_PATH) {
+        Some("") => (200, "text/plain", IMDS_ROLE.to_string()),
+        Some(IMDS_ROLE) => credentials(state, imds_json),
+        _ => text(404, "not found"),
+    }
+}
+
+/// The current credentials in `shape`, or why there are none, in the
+/// answer (which SDKs show; awscred's stderr has it once, see [`State::current`]).
+fn credentials(state: &State, shape: fn(&Served) -> serde_json::Value) -> Answer {
+    match state.current(true) {
+        Ok(served) => (200, "application/json", shape(&served).to_string()),
+        Err(e) => {
+            let message = one_line(&format!("{e:#}"));
+            let body = serde_json::json!({
+                "Code": format!("{:?}", kind_of(&e)),
+                "Message": format!("awscred: {message}"),
+            });
+            (503, "application/json", body.to_string())
+        }
+    }
+}
+
+/// The container-credentials shape (what ECS serves, and SDKs read from
+/// `AWS_CONTAINER_CREDENTIALS_FULL_URI`).
+fn container_json(served: &Served) -> serde_json::Value {
+    let c = &served.credentials;
+    let mut json = serde_json::json!({
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key.expose(),
+        "Token": c.session_token.as_ref().map(Secret::expose),
+        "Expiration": c.expiration.map(|e| e.to_rfc3339()),
+    });
+    if let Some(account) = &served.account_id {
+        json["AccountId"] = account.as_str().into();
+    }
+    json
+}
+
+/// The instance-metadata shape.
+fn imds_json(served: &Served) -> serde_json::Value {
+    let c = &served.credentials;
+    serde_json::json!({
+        "Code": "Success",
+        "LastUpdated": Timestamp::now().to_rfc3339(),
+        "Type": "AWS-HMAC",
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key.expose(),
+        "Token": c.session_token.as_ref().map(Secret::expose),
+        "Expiration": c.expiration.map(|e| e.to_rfc3339()),
+    })
+}
+
+/// Whether the socket at `peer` (connected to `local`) belongs to this user.
+#[cfg(target_os = "linux")]
+fn own_user(peer: SocketAddr, local: SocketAddr) -> bool {
+    peer::uid_of(peer, local) == Some(rustix::process::geteuid().as_raw())
+}
+
+/// Elsewhere there is no cheap way to tell; the IMDS token still applies.
+#[cfg(not(target_os = "linux"))]
+fn own_user(_peer: SocketAddr, _local: SocketAddr) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests;

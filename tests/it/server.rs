@@ -1,0 +1,548 @@
+//! The credential server (`exec --server`, `serve`): what the command gets,
+//! who is refused, renewal, failures, signals and exit status.
+
+use crate::support::*;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+fn roles_home() -> Home {
+    let config = format!(
+        "{CONFIG}\n[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/admin\nsource_profile = default\nmfa_serial = {SERIAL}\n"
+    );
+    Home::with(&config, CREDENTIALS)
+}
+
+/// A command for `exec --server` that writes its environment to `dir/env`,
+/// then waits for `dir/done` and exits with `code`.
+fn waiting_child(dir: &Path, code: i32) -> Vec<String> {
+    let script = format!(
+        "env > '{d}/env.tmp' && mv '{d}/env.tmp' '{d}/env'; while [ ! -e '{d}/done' ]; do sleep 0.02; done; exit {code}",
+        d = dir.display()
+    );
+    vec!["sh".into(), "-c".into(), script]
+}
+
+fn wait_for(path: &Path, child: &mut Child) {
+    let start = Instant::now();
+    while !path.exists() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(e) = child.stderr.as_mut() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("awscred ended early ({status}): {err}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no {path:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read_env(path: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The server's address (`127.0.0.1:PORT`) from its URI.
+fn addr_of(uri: &str) -> String {
+    uri.strip_prefix("http://")
+        .and_then(|r| r.strip_suffix("/credentials"))
+        .unwrap_or_else(|| panic!("not a server URI: {uri}"))
+        .to_string()
+}
+
+/// One raw request; the status and body of the answer.
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap();
+    (status, body)
+}
+
+/// What an SDK does: GET the URI with the token.
+fn credentials(env: &BTreeMap<String, String>) -> (u16, serde_json::Value) {
+    let uri = &env["AWS_CONTAINER_CREDENTIALS_FULL_URI"];
+    let addr = addr_of(uri);
+    let (status, body) = request(
+        &addr,
+        "GET",
+        "/credentials",
+        &[
+            ("Host", &addr),
+            ("Authorization", &env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]),
+        ],
+    );
+    (status, serde_json::from_str(&body).unwrap_or_default())
+}
+
+struct Running {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Running {
+    fn start(mut cmd: Command, args: &[&str], code: i32) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        cmd.args(args)
+            .arg("--")
+            .args(waiting_child(dir.path(), code))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        wait_for(&dir.path().join("env"), &mut child);
+        Running { child, dir }
+    }
+
+    fn env(&self) -> BTreeMap<String, String> {
+        read_env(&self.dir.path().join("env"))
+    }
+
+    fn done_path(&self) -> PathBuf {
+        self.dir.path().join("done")
+    }
+
+    /// Lets the command end; awscred's exit status, stdout and stderr.
+    fn finish(mut self) -> (std::process::ExitStatus, String, String) {
+        std::fs::write(self.done_path(), "").unwrap();
+        let status = self.child.wait().unwrap();
+        let (mut out, mut err) = (String::new(), String::new());
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_no_secret(&err);
+        (status, out, err)
+    }
+}
+
+#[test]
+fn exec_server_gives_the_command_a_server_and_no_keys() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456")
+        .env("AWS_PROFILE", "default")
+        .env("AWS_SECURITY_TOKEN", "stale")
+        .env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds");
+    let running = Running::start(cmd, &["exec", "--server"], 7);
+    let env = running.env();
+    for gone in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    ] {
+        assert!(!env.contains_key(gone), "{gone} in {env:?}");
+    }
+    assert_eq!(env["AWSCRED_PROFILE"], "default");
+    assert_eq!(env["AWS_REGION"], "eu-west-1");
+    let token = &env["AWS_CONTAINER_AUTHORIZATION_TOKEN"];
+    assert!(
+        token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "256 bits: {token}"
+    );
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+
+    let (status, json) = credentials(&env);
+    assert_eq!(status, 200, "{json}");
+    let (id, secret, session_token) = issued(1);
+    assert_eq!(json["AccessKeyId"], id);
+    assert_eq!(json["SecretAccessKey"], secret);
+    assert_eq!(json["Token"], session_token);
+    assert!(json["Expiration"].as_str().unwrap().ends_with('Z'));
+
+    let wrong = format!(
+        "{}{}",
+        &token[..63],
+        if token.ends_with('0') { "1" } else { "0" }
+    );
+    for (path, headers, want) in [
+        ("/credentials", vec![("Host", addr.as_str())], 401),
+        (
+            "/credentials",
+            vec![("Host", addr.as_str()), ("Authorization", wrong.as_str())],
+            401,
+        ),
+        (
+            "/credentials",
+            vec![
+                ("Host", "attacker.example"),
+                ("Authorization", token.as_str()),
+            ],
+            403,
+        ),
+        (
+            "/credentials",
+            vec![("Host", "localhost"), ("Authorization", token.as_str())],
+            403,
+        ),
+        (
+            "/",
+            vec![("Host", addr.as_str()), ("Authorization", token.as_str())],
+            404,
+        ),
+        (
+            "/latest/api/token",
+            vec![
+                ("Host", addr.as_str()),
+                ("X-aws-ec2-metadata-token-ttl-seconds", "60"),
+            ],
+            404,
+        ),
+    ] {
+        let (status, body) = request(&addr, "GET", path, &headers);
+        assert_eq!(status, want, "{path} {headers:?}: {body}");
+        assert!(
+            !body.contains(&secret)
+                && !body.contains(&session_token)
+                && !body.contains(token.as_str()),
+            "{body}"
+        );
+    }
+    // An oversized request is cut off.
+    let big = "x".repeat(10_000);
+    let (status, _) = request(&addr, "GET", "/credentials", &[("X-Big", &big)]);
+    assert_eq!(status, 413);
+
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status.code(), Some(7), "the command's exit code: {stderr}");
+    assert_eq!(stdout, "");
+    assert!(!stderr.contains(token.as_str()), "{stderr}");
+    assert_eq!(sts.session_calls(), 1);
+}
+
+/// Role credentials that end soon are renewed from the cached MFA session
+/// before they enter any SDK's refresh window (15 minutes for boto3 and the
+/// CLI): one GetSessionToken, one AssumeRole per renewal, no error.
+#[test]
+fn role_credentials_are_renewed_before_any_sdk_would_refresh() {
+    let home = roles_home();
+    // The first role credentials last 963 s: 3 s before the server's limit.
+    let sts = FakeSts::with(vec![session(), Reply::Session { shift: 963 - 3600 }]);
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server", "--profile", "admin"], 0);
+    let env = running.env();
+    let mut seen = Vec::new();
+    let until = Instant::now() + Duration::from_secs(6);
+    while Instant::now() < until {
+        let (status, json) = credentials(&env);
+        assert_eq!(status, 200, "{json}");
+        let expiration = json["Expiration"].as_str().unwrap().to_string();
+        let left = parse_rfc3339(&expiration) - now();
+        assert!(
+            left > 900,
+            "handed out with {left} s left: inside boto3's window"
+        );
+        let id = json["AccessKeyId"].as_str().unwrap().to_string();
+        if seen.last() != Some(&id) {
+            seen.push(id);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(seen, [issued_role(2).0, issued_role(3).0], "renewed once");
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(sts.session_calls(), 1, "no extra GetSessionToken");
+    assert_eq!(sts.calls("AssumeRole"), 2);
+    assert_eq!(stderr, "", "no error, no warning");
+}
+
+/// When the MFA session ends and there is no way to get a code (no
+/// terminal, no mfa_process), the SDK gets an error that says what to do,
+/// and repeated requests do not hammer STS.
+#[test]
+fn without_a_way_to_get_a_code_the_answer_says_so_and_nothing_loops() {
+    let home = Home::new();
+    // The MFA session lasts 963 s: renewing it needs a new code in 3 s.
+    let sts = FakeSts::with(vec![Reply::Session {
+        shift: 963 - 43_200,
+    }]);
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server"], 0);
+    let env = running.env();
+    assert_eq!(credentials(&env).0, 200);
+    std::thread::sleep(Duration::from_secs(4));
+    let start = Instant::now();
+    for _ in 0..50 {
+        let (status, json) = credentials(&env);
+        assert_eq!(status, 503, "{json}");
+        let message = json["Message"].as_str().unwrap();
+        assert!(message.starts_with("awscred: "), "{message}");
+        assert!(
+            message.contains("awscred mfa"),
+            "says what to run: {message}"
+        );
+        assert_eq!(json["Code"], "MfaNeeded");
+    }
+    assert!(start.elapsed() < Duration::from_secs(5), "answers at once");
+    let (status, _, stderr) = running.finish();
+    assert!(status.success());
+    assert_eq!(sts.session_calls(), 1, "the spent code is not sent again");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("credential server"))
+            .count(),
+        1,
+        "one line, not one per request: {stderr}"
+    );
+}
+
+#[test]
+fn exec_server_fails_before_the_command_when_the_profile_cannot_be_served() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let r = run(home
+        .cmd(&sts)
+        .args(["exec", "--server", "--", "touch", marker.to_str().unwrap()]));
+    r.expect_failure(4, "", "run `awscred mfa` in a terminal first");
+    assert!(!marker.exists(), "the command never ran");
+    assert_eq!(sts.requests().len(), 0);
+}
+
+#[test]
+fn signals_sent_to_awscred_reach_the_command_and_its_end_is_awscreds() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let script = format!(
+        "trap 'exit 42' TERM; touch '{}'; while :; do sleep 0.02; done",
+        ready.display()
+    );
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .args(["exec", "--server", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    wait_for(&ready, &mut child);
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(42), "forwarded, and the command's code");
+
+    // A command killed by a signal: awscred ends by the same signal.
+    let status = home
+        .cmd(&sts)
+        .args(["exec", "--server", "--", "sh", "-c", "kill -USR1 $$"])
+        .status()
+        .unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGUSR1), "{status}");
+}
+
+/// `serve` prints the variables, closes stdout, serves the container and
+/// IMDSv2 protocols, and Ctrl-C ends it.
+#[test]
+fn serve_prints_the_variables_and_answers_until_interrupted() {
+    let (home, sts) = (roles_home(), FakeSts::start());
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .args(["serve", "--profile", "admin", "--imds", "--format", "env"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stdout ends while the server runs.
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let env = eval_in_bash(
+        &out,
+        "export AWS_ACCESS_KEY_ID=AKIASTALE AWS_SESSION_TOKEN=stale",
+        &[
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            "AWSCRED_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SESSION_TOKEN",
+        ],
+    );
+    assert!(!env.contains_key("AWS_ACCESS_KEY_ID"), "{out}");
+    assert!(!env.contains_key("AWS_SESSION_TOKEN"), "{out}");
+    assert_eq!(env["AWSCRED_PROFILE"], "admin");
+    let (status, json) = credentials(&env);
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["AccessKeyId"], issued_role(2).0);
+
+    // IMDSv2, as the instance provider asks.
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    assert_eq!(
+        env["AWS_EC2_METADATA_SERVICE_ENDPOINT"],
+        format!("http://{addr}/")
+    );
+    let host = [("Host", addr.as_str())];
+    let (status, _) = request(
+        &addr,
+        "GET",
+        "/latest/meta-data/iam/security-credentials/",
+        &host,
+    );
+    assert_eq!(status, 401, "IMDSv1 is refused");
+    let (status, token) = request(
+        &addr,
+        "PUT",
+        "/latest/api/token",
+        &[
+            ("Host", &addr),
+            ("X-aws-ec2-metadata-token-ttl-seconds", "21600"),
+        ],
+    );
+    assert_eq!(status, 200);
+    let with = |path: &str| {
+        request(
+            &addr,
+            "GET",
+            path,
+            &[("Host", &addr), ("X-aws-ec2-metadata-token", &token)],
+        )
+    };
+    let (status, role) = with("/latest/meta-data/iam/security-credentials/");
+    assert_eq!(status, 200);
+    let (status, body) = with(&format!(
+        "/latest/meta-data/iam/security-credentials/{role}"
+    ));
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["AccessKeyId"], issued_role(2).0);
+    assert_eq!(json["Code"], "Success");
+
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGINT));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_no_secret(&err);
+    assert!(!err.contains(&token) && !err.contains(&env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]));
+    assert_eq!((sts.session_calls(), sts.calls("AssumeRole")), (1, 1));
+}
+
+/// `unset` removes the server's variables; a plain `exec` does not pass them on.
+#[test]
+fn unset_and_plain_exec_drop_the_server_variables() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let r = run(home.cmd(&sts).arg("unset"));
+    r.expect_ok();
+    for name in [
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("unset {name}\n")),
+            "{}",
+            r.stdout
+        );
+    }
+    let r = run(home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/credentials")
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "t")
+        .args(["exec", "--", "sh", "-c", "echo \"${AWS_CONTAINER_CREDENTIALS_FULL_URI-none} ${AWS_CONTAINER_AUTHORIZATION_TOKEN-none}\""]));
+    r.expect_ok();
+    assert_eq!(r.stdout, "none none\n");
+}
+
+fn parse_rfc3339(s: &str) -> i64 {
+    let out = Command::new("date")
+        .args(["-u", "-d", s, "+%s"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// When the MFA session itself ends, the server gets one new code (here
+/// from mfa_process) and goes on: the command sees no error.
+#[test]
+fn a_new_mfa_session_takes_one_new_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("asked");
+    let script = dir.path().join("code.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho x >> '{}'\necho 654321\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let config = format!(
+        "[default]\nregion = eu-west-1\nmfa_serial = {SERIAL}\nmfa_process = {}\n",
+        script.display()
+    );
+    let home = Home::with(&config, CREDENTIALS);
+    let sts = FakeSts::with(vec![Reply::Session {
+        shift: 963 - 43_200,
+    }]);
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server"], 0);
+    let env = running.env();
+    assert_eq!(credentials(&env).1["AccessKeyId"], issued(1).0);
+    assert!(!log.exists(), "the first code came from the variable");
+    std::thread::sleep(Duration::from_secs(4));
+    for _ in 0..5 {
+        let (status, json) = credentials(&env);
+        assert_eq!(status, 200, "{json}");
+        assert_eq!(json["AccessKeyId"], issued(2).0);
+    }
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "x\n", "asked once");
+    let codes: Vec<_> = sts
+        .requests()
+        .iter()
+        .map(|r| r.param("TokenCode").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(codes, ["123456", "654321"]);
+}
