@@ -52,7 +52,9 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
             imds: args.imds,
         };
         let started = serve::start(env, args.profile.profile.as_deref(), options)?;
-        (serve::variables(&started), Some(started))
+        let mut vars = serve::variables(&started);
+        vars.extend(serve::shadowing(env)?);
+        (vars, Some(started))
     } else {
         let h = cmd::handout(env, args.profile.profile.as_deref(), cmd::NoSession::Obtain)?;
         (Exports::new(&h.credentials, &h.about(false)).vars, None)

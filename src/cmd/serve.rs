@@ -5,7 +5,7 @@
 use crate::cli::ServeArgs;
 use crate::cmd;
 use crate::credentials::SERVE_MIN_SECS;
-use crate::profile::Env;
+use crate::profile::{Env, File, Files};
 use crate::server::{self, Provide, Served, Server};
 use anyhow::Result;
 use std::io::Write;
@@ -86,6 +86,36 @@ pub fn variables(started: &Started) -> Vec<(&'static str, Option<String>)> {
     }
     vars.extend(started.server.variables());
     vars
+}
+
+/// What a command using the server must not see: SDKs read the shared files'
+/// default profile before a credential server, so `exec --server` gives its
+/// command an empty credentials file (the long-term keys in `[default]` would
+/// win otherwise). Credentials the config file's default profile gets by
+/// itself cannot be hidden without hiding its settings: a warning says so.
+pub fn shadowing(env: &Env) -> Result<Vec<(&'static str, Option<String>)>> {
+    let empty = if cfg!(windows) { "NUL" } else { "/dev/null" };
+    let name = crate::env::AWS_SHARED_CREDENTIALS_FILE;
+    let config = Files::new(
+        File::load(Files::config_path(env))?,
+        File::parse(Files::credentials_path(env), String::new())?,
+    );
+    let own = [
+        "aws_access_key_id",
+        "role_arn",
+        "credential_process",
+        "sso_session",
+        "sso_start_url",
+        "login_session",
+        "web_identity_token_file",
+    ];
+    if let Some(key) = own.iter().find(|k| config.get("default", k).is_some()) {
+        crate::cache::warn(&format!(
+            "the default profile in {} sets {key}: SDKs in the command use it before the credential server; move it to a named profile",
+            Files::config_path(env).display()
+        ));
+    }
+    Ok(vec![(name, Some(empty.to_string()))])
 }
 
 /// Serves until Ctrl-C: prints the variables, closes stdout (so a reader of

@@ -23,7 +23,7 @@ pub struct File {
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 impl File {
-    fn load(path: PathBuf) -> Result<File> {
+    pub fn load(path: PathBuf) -> Result<File> {
         let text = match fsafe::read_path(&path, MAX_FILE)? {
             Found::File(bytes) => ini::utf8(bytes, &path)?,
             Found::Missing => String::new(),

@@ -137,14 +137,15 @@ pub fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &s
         503 => "Service Unavailable",
         _ => "Internal Server Error",
     };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+    // One write: a head and a body in two small segments would wait on
+    // Nagle's algorithm for the client's acknowledgement.
+    let answer = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.set_write_timeout(Some(READ_DEADLINE));
     let _ = stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(body.as_bytes()))
+        .write_all(answer.as_bytes())
         .and_then(|()| stream.flush());
 }
 

@@ -23,7 +23,7 @@ E2E_VENV=${AWSCRED_E2E_VENV:-$E2E_TARGET/e2e-venv}
 E2E_REQUIREMENTS=("moto[server]==5.2.5" "boto3==1.44.5" "botocore==1.44.5" "awscli==1.46.3" "aws-mfa==0.0.12")
 # The Node SDK v3's credential providers, in a node_modules beside the venv.
 E2E_NODE=${AWSCRED_E2E_NODE:-$(dirname "$E2E_VENV")/e2e-node}
-E2E_NODE_PACKAGES=("@aws-sdk/credential-provider-process@3.972.84" "@aws-sdk/credential-provider-env@3.972.84")
+E2E_NODE_PACKAGES=("@aws-sdk/credential-provider-process@3.972.84" "@aws-sdk/credential-provider-env@3.972.84" "@aws-sdk/client-sts@3.1173.0")
 E2E_PIDS=()    # processes we started, stopped by e2e_cleanup
 E2E_TMP=""     # scratch dir, removed by e2e_cleanup
 # Read by e2e_awscred: the HOME, the STS endpoint and (optional) cache dir awscred gets.

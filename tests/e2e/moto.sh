@@ -522,6 +522,66 @@ aws_mfa_section() {
 }
 check "aws-mfa reads back the session awscred wrote into its section" aws_mfa_section
 
+# ---- 14. the credential server (issue 13) ----
+# Real consumers through `exec --server --profile admin`, each with its default
+# credential chain and no static keys: boto3, the AWS CLI v1 (pip), the AWS CLI v2
+# (Debian) and the Node SDK v3 read the container endpoint; boto3 alone, with the
+# container variables removed, reads the IMDSv2 endpoint of `--imds`. Each must be
+# told the assumed admin role. Auth checks are off, as above.
+ADMIN_ARN=arn:aws:sts::123456789012:assumed-role/admin/awscred-admin
+server_consumers() {
+  e2e_node || { REASON="npm install failed (see above)"; return 1; }
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  local out rc=0 want keys
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  out=$(in_roles_home env AWS_DEFAULT_REGION=us-east-1 MOTO_URL="$MOTO_URL" AWSCLI1="$E2E_VENV/bin/aws" \
+    "$AWSCRED" exec --server --imds --profile admin -- bash -c '
+    set -euo pipefail
+    [ -z "${AWS_ACCESS_KEY_ID-}${AWS_SECRET_ACCESS_KEY-}${AWS_SESSION_TOKEN-}" ]
+    echo "boto3 $("$PY" -c "import boto3, os; print(boto3.client(\"sts\", endpoint_url=os.environ[\"MOTO_URL\"]).get_caller_identity()[\"Arn\"])")"
+    echo "cli-v1 $("$AWSCLI1" sts get-caller-identity --endpoint-url "$MOTO_URL" --query Arn --output text)"
+    echo "cli-v2 $(/usr/bin/aws sts get-caller-identity --endpoint-url "$MOTO_URL" --query Arn --output text)"
+    echo "node $(node -e "
+      const { STSClient, GetCallerIdentityCommand } = require(\"@aws-sdk/client-sts\");
+      new STSClient({ endpoint: process.env.MOTO_URL }).send(new GetCallerIdentityCommand({}))
+        .then((r) => console.log(r.Arn), (e) => { console.error(String(e)); process.exit(1); });
+    ")"
+    echo "boto3-imds $(env -u AWS_CONTAINER_CREDENTIALS_FULL_URI -u AWS_CONTAINER_AUTHORIZATION_TOKEN \
+      "$PY" -c "import boto3, os; s = boto3.Session(); print(s.get_credentials().method, boto3.client(\"sts\", endpoint_url=os.environ[\"MOTO_URL\"]).get_caller_identity()[\"Arn\"])")"
+  ' 2>"$T/server.err") || rc=$?
+  [ "$rc" = 0 ] || { REASON="exited $rc: $(show "$T/server.err")"; return 1; }
+  want=$(printf 'boto3 %s\ncli-v1 %s\ncli-v2 %s\nnode %s\nboto3-imds iam-role %s' "$ADMIN_ARN" "$ADMIN_ARN" "$ADMIN_ARN" "$ADMIN_ARN" "$ADMIN_ARN")
+  [ "$out" = "$want" ] || { REASON="told: $(echo "$out" | tr '\n' ' ')"; return 1; }
+  keys=$(e2e_py signers "$MOTO_URL" GetCallerIdentity | sort -u)
+  [ "$(e2e_py signers "$MOTO_URL" GetCallerIdentity | wc -l)" = 5 ] || { REASON="moto saw $(e2e_py signers "$MOTO_URL" GetCallerIdentity | wc -l) calls, want 5"; return 1; }
+  case "$keys" in
+    ASIA*) [ "$(echo "$keys" | wc -l)" = 1 ] || { REASON="signed with several keys: $keys"; return 1; } ;;
+    *) REASON="signed with '$keys', not the role's session key"; return 1 ;;
+  esac
+  echo "     boto3, AWS CLI v1 and v2, Node SDK v3 (container) and boto3 (IMDSv2): $ADMIN_ARN, signed with $keys"
+}
+# A role whose credentials last 965 s (moto honours DurationSeconds): the server hands
+# them out with more than boto3's 15-minute window left, and renews them (AssumeRole
+# with the cached MFA session, no code) when boto3 comes back a minute later. boto3
+# calls once a second for 75 s and never sees an error or credentials inside its window.
+server_renewal() {
+  printf '[profile short]\nrole_arn = arn:aws:iam::123456789012:role/short\nsource_profile = default\nmfa_serial = %s\nduration_seconds = 965\n' \
+    "$E2E_MFA_SERIAL" >>"$ROLES_HOME/.aws/config"
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  local out rc=0
+  out=$(in_roles_home "$AWSCRED" exec --server --profile short -- \
+    "$E2E_VENV/bin/python" "$E2E_HELPER" server-renewal "$MOTO_URL" 75 2>"$T/renewal.err") || rc=$?
+  [ "$rc" = 0 ] || { REASON="exited $rc: $(show "$T/renewal.err")"; return 1; }
+  [ "$out" = 2 ] || { REASON="boto3 was handed $out credentials, want 2 (one renewal)"; return 1; }
+  [ "$(moto_count AssumeRole)" = 2 ] || { REASON="$(moto_count AssumeRole) AssumeRole calls, want 2"; return 1; }
+  [ "$(moto_count GetSessionToken)" = 0 ] || { REASON="a GetSessionToken was made"; return 1; }
+  [ "$(asked)" = 1 ] || { REASON="asked for a code again: $(asked) in all"; return 1; }
+  [ ! -s "$T/renewal.err" ] || { REASON="stderr: $(show "$T/renewal.err")"; return 1; }
+  echo "     75 s of boto3 calls: 2 credentials, 2 AssumeRole, 0 GetSessionToken, no code asked"
+}
+check "exec --server: boto3, AWS CLI v1/v2 and Node SDK v3 (container), boto3 (IMDSv2) get the role" server_consumers
+check "exec --server over 965-second role credentials: boto3 sees one renewal, no error, never its refresh window" server_renewal
+
 # ---- 9. summary ----
 summary
 [ "$failed" -eq 0 ]

@@ -272,6 +272,43 @@ def boto3_calls(profile, endpoint, n):
     print(session.get_credentials().get_frozen_credentials().account_id)
 
 
+def signers(endpoint, action):
+    """The access key id of every ACTION request, one per line."""
+    for a, headers, _ in recording(endpoint):
+        if a != action:
+            continue
+        auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+        print(auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else "-")
+
+
+def server_renewal(endpoint, seconds):
+    """Calls GetCallerIdentity once a second for SECONDS with boto3's default chain
+    (the credential server of `exec --server`). Fails on any error, or if boto3 ever
+    holds credentials with 15 minutes or less left, its refresh window. Prints how
+    many different credentials it was handed."""
+    import time
+
+    import boto3
+
+    session = boto3.Session()
+    client = session.client("sts", endpoint_url=endpoint, region_name="us-east-1")
+    seen = []
+    end = time.time() + float(seconds)
+    while time.time() < end:
+        client.get_caller_identity()
+        creds = session.get_credentials()
+        frozen = creds.get_frozen_credentials()
+        if frozen.access_key not in seen:
+            if creds.method != "container-role":
+                sys.exit(f"boto3 got its credentials from {creds.method}")
+            left = creds._expiry_time.timestamp() - time.time()
+            if left <= 900:
+                sys.exit(f"handed credentials with {left:.0f} s left")
+            seen.append(frozen.access_key)
+        time.sleep(1)
+    print(len(seen))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     {
@@ -287,6 +324,8 @@ def main():
         "serve": serve,
         "expire-in": expire_in,
         "boto3-calls": boto3_calls,
+        "signers": signers,
+        "server-renewal": server_renewal,
     }[cmd](*args)
 
 

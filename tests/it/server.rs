@@ -166,6 +166,8 @@ fn exec_server_gives_the_command_a_server_and_no_keys() {
     }
     assert_eq!(env["AWSCRED_PROFILE"], "default");
     assert_eq!(env["AWS_REGION"], "eu-west-1");
+    // SDKs read [default]'s long-term keys before a credential server.
+    assert_eq!(env["AWS_SHARED_CREDENTIALS_FILE"], "/dev/null");
     let token = &env["AWS_CONTAINER_AUTHORIZATION_TOKEN"];
     assert!(
         token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
@@ -545,4 +547,30 @@ fn a_new_mfa_session_takes_one_new_code() {
         .map(|r| r.param("TokenCode").unwrap_or("").to_string())
         .collect();
     assert_eq!(codes, ["123456", "654321"]);
+}
+
+/// Credentials the config file's default profile gets by itself come before
+/// the server in every SDK: awscred says so.
+#[test]
+fn a_default_profile_with_its_own_credentials_is_named_in_a_warning() {
+    let config = format!(
+        "[default]\nregion = eu-west-1\ncredential_process = /bin/false\n\n[profile work]\nmfa_serial = {SERIAL}\n"
+    );
+    let (home, sts) = (Home::with(&config, CREDENTIALS), FakeSts::start());
+    let r = run(home.cmd(&sts).env("AWS_MFA_TOKEN_CODE", "123456").args([
+        "exec",
+        "--server",
+        "--profile",
+        "work",
+        "--",
+        "true",
+    ]));
+    r.expect_ok();
+    assert!(
+        r.stderr.contains(
+            "sets credential_process: SDKs in the command use it before the credential server"
+        ),
+        "{}",
+        r.stderr
+    );
 }
