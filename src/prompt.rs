@@ -320,25 +320,34 @@ fn ask(serial: &str, hint: &str) -> Result<Secret> {
 /// returns `Interrupted`, and awscred exits 130 cleanly.
 struct IgnoreSigint {
     #[cfg(unix)]
-    previous: libc::sighandler_t,
+    previous: Option<libc::sigaction>,
 }
 
 impl IgnoreSigint {
     fn new() -> IgnoreSigint {
         IgnoreSigint {
-            // SAFETY: signal() with SIG_IGN installs no Rust code as a handler.
+            // SAFETY: sigaction() with SIG_IGN installs no Rust code as a
+            // handler; the whole previous action (flags included) is kept.
             #[cfg(unix)]
-            previous: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
+            previous: unsafe {
+                let mut ignore: libc::sigaction = std::mem::zeroed();
+                ignore.sa_sigaction = libc::SIG_IGN;
+                let mut old: libc::sigaction = std::mem::zeroed();
+                (libc::sigaction(libc::SIGINT, &ignore, &mut old) == 0).then_some(old)
+            },
         }
     }
 }
 
 impl Drop for IgnoreSigint {
     fn drop(&mut self) {
-        // SAFETY: puts back the disposition signal() returned (default, ignore or the caller's).
+        // SAFETY: puts back the action sigaction() returned (default, ignore
+        // or the caller's, with its flags: `exec --server` needs SA_SIGINFO).
         #[cfg(unix)]
-        unsafe {
-            libc::signal(libc::SIGINT, self.previous);
+        if let Some(old) = &self.previous {
+            unsafe {
+                libc::sigaction(libc::SIGINT, old, std::ptr::null_mut());
+            }
         }
     }
 }
@@ -356,7 +365,7 @@ pub mod stop {
     use std::fs::File;
     use std::mem::MaybeUninit;
     use std::os::unix::io::AsRawFd;
-    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
     /// At the prompt SIGINT stays ignored: rpassword raises it for Ctrl-C
     /// and then returns `Interrupted` (see `IgnoreSigint`).
@@ -367,6 +376,15 @@ pub mod stop {
 
     /// A descriptor of `/dev/tty` while its modes are saved in `TTY_MODES`, else -1.
     static TTY_FD: AtomicI32 = AtomicI32::new(-1);
+    /// Set while `exec --server` passes signals on to its command: its
+    /// handlers stay, and a signal ends the command, after which awscred
+    /// calls [`undo`] and exits as the command did.
+    static FORWARDING: AtomicBool = AtomicBool::new(false);
+
+    /// Whether another part of awscred owns the signal handlers (see `FORWARDING`).
+    pub fn set_forwarding(on: bool) {
+        FORWARDING.store(on, Ordering::Release);
+    }
     static TTY_MODES: Modes = Modes(UnsafeCell::new(MaybeUninit::uninit()));
     /// `mfa_process`'s process group (its pid) while it runs, else 0.
     static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
@@ -502,6 +520,9 @@ pub mod stop {
     impl Handlers {
         pub fn install(signals: &[c_int]) -> Handlers {
             let mut previous = Vec::new();
+            if FORWARDING.load(Ordering::Acquire) {
+                return Handlers { previous };
+            }
             for &sig in signals {
                 // SAFETY: a zeroed sigaction is valid for libc; the handler is an
                 // extern "C" fn that only calls async-signal-safe functions, and
@@ -587,13 +608,22 @@ pub mod stop {
     }
 }
 
+/// A controlling terminal this process may prompt on: it is in the
+/// terminal's foreground group. A background job (`awscred serve … &`) that
+/// changed the terminal's modes would be stopped by SIGTTOU, holding the
+/// session lock, so it gets the "no terminal" error instead.
 #[cfg(unix)]
 fn has_terminal() -> bool {
-    std::fs::OpenOptions::new()
+    use std::os::fd::AsRawFd;
+    let Ok(tty) = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")
-        .is_ok()
+    else {
+        return false;
+    };
+    // SAFETY: both calls only read process and terminal state.
+    unsafe { libc::tcgetpgrp(tty.as_raw_fd()) == libc::getpgrp() }
 }
 
 #[cfg(not(unix))]

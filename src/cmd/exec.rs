@@ -88,12 +88,21 @@ fn cannot_run(program: &str, e: &std::io::Error) -> anyhow::Error {
 /// Signals sent to awscred are passed on to the command (see [`forward`]).
 #[cfg(unix)]
 fn run_beside(mut child: Command, program: &str) -> Result<String> {
-    use std::os::unix::process::ExitStatusExt;
-    let guard = forward::Forwarding::install();
-    let mut running = child.spawn().map_err(|e| cannot_run(program, &e))?;
-    guard.to(running.id());
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    // Without a terminal (CI) the command gets a process group of its own:
+    // a signal to awscred's group (a runner's timeout) then reaches it once,
+    // through awscred, with everything it started. At a terminal it stays in
+    // awscred's group, the foreground one, so it can read the terminal.
+    let own_group = std::fs::File::open("/dev/tty").is_err();
+    if own_group {
+        child.process_group(0);
+    }
+    let forwarding = forward::Forwarding::install();
+    let running = child.spawn();
+    let mut running = running.map_err(|e| cannot_run(program, &e))?;
+    forwarding.to(running.id(), own_group);
     let status = running.wait().map_err(|e| cannot_run(program, &e))?;
-    drop(guard);
+    drop(forwarding);
     // A prompt for a new code may be on the terminal: put it back.
     crate::prompt::stop::undo();
     if let Some(sig) = status.signal() {
@@ -128,9 +137,10 @@ fn run_replacing(mut child: Command, program: &str) -> Result<String> {
 
 /// Passing signals on to the command: those another process sent to awscred
 /// (`kill`, a CI runner's timeout) go to the command too. Those the terminal
-/// sends (Ctrl-C, Ctrl-\\, a hangup) reach the whole foreground group, the
+/// sends (Ctrl-C, Ctrl-\, a hangup) reach the whole foreground group, the
 /// command included, so they are not sent twice; awscred itself waits for the
-/// command to end either way.
+/// command to end either way. (At a terminal, a signal sent to the whole
+/// group by a process, `kill -- -PGID`, reaches the command twice.)
 #[cfg(unix)]
 mod forward {
     use std::sync::atomic::{AtomicI32, Ordering};
@@ -144,35 +154,47 @@ mod forward {
         libc::SIGUSR2,
     ];
 
-    /// The command's pid, once it runs.
-    static CHILD: AtomicI32 = AtomicI32::new(0);
+    /// Where signals go once the command runs: its pid, or its group (-pid).
+    static TARGET: AtomicI32 = AtomicI32::new(0);
+    /// A signal that came before the command ran, for [`Forwarding::to`].
+    static PENDING: AtomicI32 = AtomicI32::new(0);
 
     extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
         // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
         let code = unsafe { (*info).si_code };
-        let child = CHILD.load(Ordering::Acquire);
         // si_code <= 0: sent by a process (SI_USER, SI_QUEUE, SI_TKILL).
-        if code <= 0 && child > 0 {
-            // SAFETY: kill() is async-signal-safe.
-            unsafe {
-                libc::kill(child, sig);
+        if code > 0 {
+            return;
+        }
+        // Whoever takes PENDING back passes it on: this handler, or `to`.
+        PENDING.store(sig, Ordering::SeqCst);
+        let target = TARGET.load(Ordering::SeqCst);
+        if target != 0 {
+            let sig = PENDING.swap(0, Ordering::SeqCst);
+            if sig != 0 {
+                // SAFETY: kill() is async-signal-safe.
+                unsafe {
+                    libc::kill(target, sig);
+                }
             }
         }
     }
 
     /// The handlers while it lives; the earlier dispositions after. Installed
     /// before the command starts, so no signal in between ends awscred and
-    /// leaves the command without its server.
+    /// leaves the command without its server. The prompt leaves them in place
+    /// meanwhile (`prompt::stop::set_forwarding`).
     pub struct Forwarding {
         previous: Vec<(libc::c_int, libc::sigaction)>,
     }
 
     impl Forwarding {
         pub fn install() -> Forwarding {
+            crate::prompt::stop::set_forwarding(true);
             let mut previous = Vec::new();
             for sig in SIGNALS {
-                // SAFETY: a zeroed sigaction is valid; the handler only loads
-                // an atomic and calls kill().
+                // SAFETY: a zeroed sigaction is valid; the handler only uses
+                // atomics and kill().
                 unsafe {
                     let mut action: libc::sigaction = std::mem::zeroed();
                     action.sa_sigaction = on_signal
@@ -189,20 +211,31 @@ mod forward {
             Forwarding { previous }
         }
 
-        pub fn to(&self, pid: u32) {
-            CHILD.store(pid as i32, Ordering::Release);
+        /// The command runs as `pid` (leading its own group if `group`):
+        /// from now on signals go there, and one that came before goes now.
+        pub fn to(&self, pid: u32, group: bool) {
+            let pid = i32::try_from(pid).unwrap_or(0);
+            TARGET.store(if group { -pid } else { pid }, Ordering::SeqCst);
+            let sig = PENDING.swap(0, Ordering::SeqCst);
+            if sig != 0 && pid > 0 {
+                // SAFETY: kill() of the command we started.
+                unsafe {
+                    libc::kill(TARGET.load(Ordering::SeqCst), sig);
+                }
+            }
         }
     }
 
     impl Drop for Forwarding {
         fn drop(&mut self) {
-            CHILD.store(0, Ordering::Release);
+            TARGET.store(0, Ordering::SeqCst);
             for (sig, old) in &self.previous {
                 // SAFETY: puts back the disposition sigaction() returned.
                 unsafe {
                     libc::sigaction(*sig, old, std::ptr::null_mut());
                 }
             }
+            crate::prompt::stop::set_forwarding(false);
         }
     }
 }

@@ -11,6 +11,9 @@ pub const MAX_HEAD: usize = 8 * 1024;
 /// How long a client may take to send its request, in all.
 pub const READ_DEADLINE: Duration = Duration::from_secs(5);
 
+/// How long [`linger`] reads what a refused client still sends, in all.
+const LINGER: Duration = Duration::from_secs(1);
+
 /// A request as the server sees it. Header names are lower-cased.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Request {
@@ -154,10 +157,16 @@ pub fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &s
 /// the connection before it has read the answer.
 pub fn linger(stream: &mut TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let deadline = Instant::now() + LINGER;
     let mut sink = [0u8; 4096];
     let mut left = 16 * MAX_HEAD;
     while left > 0 {
+        let Some(wait) = deadline.checked_duration_since(Instant::now()) else {
+            return;
+        };
+        if wait.is_zero() || stream.set_read_timeout(Some(wait)).is_err() {
+            return;
+        }
         match stream.read(&mut sink) {
             Ok(0) | Err(_) => return,
             Ok(n) => left = left.saturating_sub(n),

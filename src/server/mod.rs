@@ -76,6 +76,12 @@ impl Server {
     /// before the command takes the terminal, and a broken profile fails
     /// before it starts), and serves from a thread of its own.
     pub fn start(options: Options, provider: impl Provide + 'static) -> Result<Server> {
+        if options.imds && !cfg!(target_os = "linux") {
+            return Err(fail(
+                Kind::Input,
+                "--imds needs Linux, where the server can tell which user a connection is from: drop --imds (every SDK reads the container endpoint)",
+            ));
+        }
         let listener =
             TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).with_context(|| {
                 format!(
@@ -166,6 +172,8 @@ struct Current {
     served: Option<(Served, bool)>,
     /// The last failure: when, what kind and what message.
     failed: Option<(Instant, Kind, String)>,
+    /// The last message on stderr: a failure repeated is not reported again.
+    reported: Option<String>,
 }
 
 struct State {
@@ -184,7 +192,9 @@ impl State {
     /// them already inside its refresh window; credentials that never lasted
     /// that long (a short role duration) until the usual margin. A refresh
     /// holds the lock: requests that arrive meanwhile wait for its result.
-    /// A new failure is also reported on stderr, once, when `report`.
+    /// A failure is reported on stderr when `report`, once until it changes
+    /// or credentials come; while it is held, or if it happens, credentials
+    /// still valid are handed out again.
     fn current(&self, report: bool) -> Result<Served> {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
         let now = Timestamp::now();
@@ -202,36 +212,64 @@ impl State {
                 return Ok(served.clone());
             }
         }
-        if let Some((at, kind, message)) = &current.failed {
-            if at.elapsed() < FAILURE_HOLD {
-                return Err(fail(*kind, message.clone()));
-            }
-        }
-        let got = self.provider.provide().and_then(|served| {
-            let Some(expiration) = served.credentials.expiration else {
-                return Err(fail(
-                    Kind::Input,
-                    "these credentials record no expiration (long-term keys?): the credential server hands out sessions only",
-                ));
-            };
-            Ok((served, expiration.lasts_beyond(now, SERVE_MIN_SECS)))
-        });
-        match got {
-            Ok((served, long)) => {
-                current.served = Some((served.clone(), long));
-                current.failed = None;
-                Ok(served)
-            }
-            Err(e) => {
-                let message = one_line(&format!("{e:#}"));
-                if report {
-                    crate::error::report(&format!("credential server: {message}"));
+        let held = current
+            .failed
+            .as_ref()
+            .filter(|(at, _, _)| at.elapsed() < FAILURE_HOLD)
+            .map(|(_, kind, message)| fail(*kind, message.clone()));
+        let error = match held {
+            Some(e) => e,
+            None => match self.provider.provide().and_then(|s| usable(s, now)) {
+                Ok((served, long)) => {
+                    current.served = Some((served.clone(), long));
+                    current.failed = None;
+                    current.reported = None;
+                    return Ok(served);
                 }
-                current.failed = Some((Instant::now(), kind_of(&e), message));
-                Err(e)
+                Err(e) => {
+                    let message = one_line(&format!("{e:#}"));
+                    if report && current.reported.as_ref() != Some(&message) {
+                        crate::error::report(&format!("credential server: {message}"));
+                        current.reported = Some(message.clone());
+                    }
+                    current.failed = Some((Instant::now(), kind_of(&e), message));
+                    e
+                }
+            },
+        };
+        // New credentials could not be had: the current ones while they are
+        // still valid (an SDK asking early gets them again), then the error.
+        match current.served.as_ref() {
+            Some((served, _))
+                if served
+                    .credentials
+                    .expiration
+                    .is_some_and(|e| e.fresh_at(now)) =>
+            {
+                Ok(served.clone())
             }
+            _ => Err(error),
         }
     }
+}
+
+/// `served` with whether it lasts more than [`SERVE_MIN_SECS`], or why it
+/// cannot be served: no expiration (long-term keys), or 10 minutes or less
+/// left (a stored session, SSO or `credential_process` handing out old ones).
+fn usable(served: Served, now: Timestamp) -> Result<(Served, bool)> {
+    let Some(expiration) = served.credentials.expiration else {
+        return Err(fail(
+            Kind::Input,
+            "this profile gives credentials with no expiration (long-term keys?), and the credential server hands out sessions only: use `awscred exec` without --server",
+        ));
+    };
+    if !expiration.fresh_at(now) {
+        return Err(fail(
+            Kind::Expired,
+            format!("the credentials this profile gives expire at {expiration}, in 10 minutes or less: renew them where they come from (`aws sso login`, `awscred mfa --write-profile`, the credential_process)"),
+        ));
+    }
+    Ok((served, expiration.lasts_beyond(now, SERVE_MIN_SECS)))
 }
 
 fn accept(listener: TcpListener, state: Arc<State>) {
@@ -276,7 +314,9 @@ fn text(status: u16, body: &str) -> Answer {
 /// The answer to one request. Checks first the address it names (DNS
 /// rebinding), then the path, then the caller's proof.
 fn answer(request: &Request, state: &State, peer: Option<SocketAddr>) -> Answer {
-    if request.header("host") != Some(state.host.as_str()) {
+    // A client leaves out the default port (80) from `Host`.
+    let own = |h: &str| h == state.host || (state.addr.port() == 80 && h == "127.0.0.1");
+    if !request.header("host").is_some_and(own) {
         return text(
             403,
             "wrong Host: this server answers only to its own address",

@@ -62,13 +62,13 @@ fn same_secret_does_not_stop_at_the_first_differing_byte() {
 struct Fake {
     calls: AtomicUsize,
     expires_in: i64,
-    fails: bool,
+    fails: std::sync::atomic::AtomicBool,
 }
 
 impl Provide for Fake {
     fn provide(&self) -> Result<Served> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.fails {
+        if self.fails.load(Ordering::SeqCst) {
             return Err(fail(
                 Kind::MfaNeeded,
                 "no code: run `awscred mfa` in a terminal",
@@ -90,7 +90,7 @@ fn state(imds: bool, expires_in: i64, fails: bool) -> (State, Arc<Fake>) {
     let fake = Arc::new(Fake {
         calls: AtomicUsize::new(0),
         expires_in,
-        fails,
+        fails: fails.into(),
     });
     let state = State {
         host: HOST.into(),
@@ -169,12 +169,6 @@ fn credentials_are_reused_until_they_enter_the_refresh_window() {
         assert_eq!(ask(&s, &head).0, 200);
     }
     assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
-    // Inside the margin: a new fetch for every request.
-    let (s, fake) = state(false, EXPIRY_MARGIN_SECS - 1, false);
-    for _ in 0..3 {
-        assert_eq!(ask(&s, &head).0, 200);
-    }
-    assert_eq!(fake.calls.load(Ordering::SeqCst), 3);
 }
 
 #[test]
@@ -251,4 +245,90 @@ fn imds_v2_needs_a_token_from_put() {
         &format!("GET /credentials HTTP/1.1\nHost: {HOST}\nAuthorization: {IMDS_TOKEN}"),
     );
     assert_eq!(a.0, 401);
+}
+
+fn served_for(secs: i64) -> Served {
+    Served {
+        credentials: Issued {
+            access_key_id: "ASIAOLDOLDOLDOLD".into(),
+            secret_access_key: Secret::new("old".to_string()),
+            session_token: Some(Secret::new("old".to_string())),
+            expiration: Some(Timestamp(Timestamp::now().0 + secs)),
+        },
+        account_id: None,
+    }
+}
+
+#[test]
+fn a_failed_renewal_hands_out_the_credentials_still_valid() {
+    let head = format!("GET /credentials HTTP/1.1\nHost: {HOST}\nAuthorization: {TOKEN}");
+    let (s, fake) = state(false, 3600, true);
+    // Due for renewal (16 minutes or less left), still valid (more than 10).
+    s.current.lock().unwrap().served = Some((served_for(EXPIRY_MARGIN_SECS + 60), true));
+    for _ in 0..3 {
+        let (status, _, body) = ask(&s, &head);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("ASIAOLDOLDOLDOLD"), "{body}");
+    }
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        1,
+        "tried once, then held"
+    );
+    // Inside the margin they are not handed out: the error is.
+    s.current.lock().unwrap().served = Some((served_for(EXPIRY_MARGIN_SECS - 1), true));
+    assert_eq!(ask(&s, &head).0, 503);
+    // Renewal works again: the new credentials.
+    fake.fails.store(false, Ordering::SeqCst);
+    s.current.lock().unwrap().failed = None;
+    let (status, _, body) = ask(&s, &head);
+    assert_eq!(status, 200);
+    assert!(body.contains("ASIAFAKEFAKEFAKE"), "{body}");
+}
+
+#[test]
+fn credentials_near_their_end_or_without_one_are_not_served() {
+    let head = format!("GET /credentials HTTP/1.1\nHost: {HOST}\nAuthorization: {TOKEN}");
+    for (expires_in, code) in [(EXPIRY_MARGIN_SECS, "Expired"), (-60, "Expired")] {
+        let (s, fake) = state(false, expires_in, false);
+        for _ in 0..3 {
+            let (status, _, body) = ask(&s, &head);
+            assert_eq!(status, 503, "{body}");
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["Code"], code);
+        }
+        assert_eq!(
+            fake.calls.load(Ordering::SeqCst),
+            1,
+            "held, not fetched per request"
+        );
+    }
+    let no_expiry = |_| -> Result<(Served, bool)> {
+        let mut served = served_for(0);
+        served.credentials.expiration = None;
+        usable(served, Timestamp::now())
+    };
+    let e = no_expiry(()).err().unwrap();
+    assert!(
+        e.to_string()
+            .contains("use `awscred exec` without --server"),
+        "{e}"
+    );
+}
+
+#[test]
+fn port_80_may_be_left_out_of_host() {
+    let (mut s, _) = state(false, 3600, false);
+    let head =
+        |host: &str| format!("GET /credentials HTTP/1.1\nHost: {host}\nAuthorization: {TOKEN}");
+    assert_eq!(
+        ask(&s, &head("127.0.0.1")).0,
+        403,
+        "port 4242 must be named"
+    );
+    s.addr = "127.0.0.1:80".parse().unwrap();
+    s.host = "127.0.0.1:80".into();
+    assert_eq!(ask(&s, &head("127.0.0.1")).0, 200);
+    assert_eq!(ask(&s, &head("127.0.0.1:80")).0, 200);
+    assert_eq!(ask(&s, &head("localhost")).0, 403);
 }

@@ -287,16 +287,17 @@ fn role_credentials_are_renewed_before_any_sdk_would_refresh() {
 #[test]
 fn without_a_way_to_get_a_code_the_answer_says_so_and_nothing_loops() {
     let home = Home::new();
-    // The MFA session lasts 963 s: renewing it needs a new code in 3 s.
+    // The MFA session lasts 604 s: 10 minutes from its end in 4 s, when the
+    // server stops handing it out and needs a new code.
     let sts = FakeSts::with(vec![Reply::Session {
-        shift: 963 - 43_200,
+        shift: 604 - 43_200,
     }]);
     let mut cmd = home.cmd(&sts);
     cmd.env("AWS_MFA_TOKEN_CODE", "123456");
     let running = Running::start(cmd, &["exec", "--server"], 0);
     let env = running.env();
     assert_eq!(credentials(&env).0, 200);
-    std::thread::sleep(Duration::from_secs(4));
+    std::thread::sleep(Duration::from_secs(5));
     let start = Instant::now();
     for _ in 0..50 {
         let (status, json) = credentials(&env);
@@ -573,4 +574,33 @@ fn a_default_profile_with_its_own_credentials_is_named_in_a_warning() {
         "{}",
         r.stderr
     );
+}
+
+/// Without a terminal (CI), a signal to awscred's whole process group (a
+/// runner's timeout) reaches the command once, not once directly and once
+/// passed on: the command has a group of its own.
+#[test]
+fn a_signal_to_the_group_reaches_the_command_once() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let dir = tempfile::tempdir().unwrap();
+    let (ready, got) = (dir.path().join("ready"), dir.path().join("got"));
+    let script = format!(
+        "trap 'echo TERM >> \"{got}\"' TERM; touch '{ready}'; i=0; while [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done",
+        got = got.display(),
+        ready = ready.display()
+    );
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .args(["exec", "--server", "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    wait_for(&ready, &mut child);
+    // The test's commands run in a session of their own: awscred leads its group.
+    unsafe {
+        libc::kill(-(child.id() as i32), libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert_eq!(std::fs::read_to_string(&got).unwrap(), "TERM\n");
 }
