@@ -604,3 +604,79 @@ fn a_signal_to_the_group_reaches_the_command_once() {
     assert!(status.success(), "{status}");
     assert_eq!(std::fs::read_to_string(&got).unwrap(), "TERM\n");
 }
+
+/// A prompt for a new code from the server while the command runs: a signal
+/// sent to awscred then still goes to the command (the prompt's handlers do
+/// not take over), and awscred puts the terminal back and ends as the command
+/// did.
+#[test]
+fn a_signal_during_the_servers_prompt_reaches_the_command() {
+    let (home, sts) = (
+        Home::new(),
+        FakeSts::with(vec![Reply::Session {
+            shift: 604 - 43_200,
+        }]),
+    );
+    let file = |name: &str| home.path().join(name);
+    let child_script = format!(
+        "env > \"{env}.tmp\"; mv \"{env}.tmp\" \"{env}\"; trap 'echo TERM >> \"{got}\"; exit 42' TERM; while :; do sleep 0.05; done",
+        env = file("env").display(),
+        got = file("got").display()
+    );
+    let inner = format!(
+        "tty > '{tty}'; stty -g > '{before}'; sh -c 'echo $$ > \"$0\"; exec \"$1\" exec --server -- sh -c \"$2\"' '{pid}' '{bin}' '{child}'; echo rc=$?; stty -g > '{after}'",
+        tty = file("tty").display(),
+        before = file("before").display(),
+        pid = file("pid").display(),
+        bin = env!("CARGO_BIN_EXE_awscred"),
+        child = child_script.replace('\'', "'\\''"),
+        after = file("after").display(),
+    );
+    let transcript = file("transcript");
+    let mut script = Command::new("script")
+        .args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .stdin(Stdio::piped()) // kept open: on EOF `script` would end the session
+        .stdout(std::fs::File::create(&transcript).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) is required");
+    let start = Instant::now();
+    let read = |name: &str| std::fs::read_to_string(file(name)).unwrap_or_default();
+    let waited = |what: &str| {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited too long for {what}: {:?}",
+            std::fs::read_to_string(&transcript)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    while read("env").is_empty() || read("pid").trim().is_empty() {
+        waited("the command to start");
+    }
+    let env = read_env(&file("env"));
+    // The first session is 10 minutes from its end in 4 s: then a request
+    // makes the server ask for a code on the terminal.
+    std::thread::sleep(Duration::from_secs(5));
+    let asking = std::thread::spawn(move || credentials(&env).0);
+    let tty = std::ffi::CString::new(read("tty").trim()).unwrap();
+    while echo_is_on(&tty) {
+        waited("the prompt to turn echo off");
+    }
+    let pid: i32 = read("pid").trim().parse().unwrap();
+    // SAFETY: signals awscred, which this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    while script.try_wait().unwrap().is_none() {
+        waited("awscred to end");
+    }
+    let _ = asking.join();
+    let transcript = std::fs::read_to_string(&transcript).unwrap();
+    assert_eq!(read("got"), "TERM\n", "{transcript}");
+    assert!(transcript.contains("rc=42"), "{transcript}");
+    assert_eq!(read("before"), read("after"), "the terminal is put back");
+}
