@@ -10,8 +10,10 @@ pub mod exec;
 pub mod export;
 pub mod get_session_token;
 pub mod init;
+pub mod keys;
 pub mod list;
 pub mod mfa;
+pub mod rotate;
 pub mod status;
 pub mod unset;
 

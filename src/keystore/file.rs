@@ -34,9 +34,15 @@ struct Contents {
     keys: BTreeMap<String, StoredKey>,
 }
 
+/// The passphrase once it has opened (or created) the file: asked once per run.
+static KNOWN: std::sync::OnceLock<Secret> = std::sync::OnceLock::new();
+
 fn passphrase(env: &Env, new_file: bool) -> Result<Secret> {
     if let Some(p) = env.awscred_keys_passphrase() {
         return Ok(p.into());
+    }
+    if let Some(p) = KNOWN.get() {
+        return Ok(p.clone());
     }
     let no_terminal = || {
         fail(
@@ -141,6 +147,9 @@ fn open(env: &Env, dir: &Dir, new_ok: bool) -> Result<Option<(Contents, Secret)>
     match dir.read(NAME, MAX_FILE)? {
         Found::Missing if new_ok => {
             let pass = passphrase(env, true)?;
+            if env.awscred_keys_passphrase().is_none() {
+                let _ = KNOWN.set(pass.clone());
+            }
             Ok(Some((
                 Contents {
                     version: 1,
@@ -154,6 +163,9 @@ fn open(env: &Env, dir: &Dir, new_ok: bool) -> Result<Option<(Contents, Secret)>
         Found::File(bytes) => {
             let pass = passphrase(env, false)?;
             let contents = decrypt(dir, &bytes, &pass)?;
+            if env.awscred_keys_passphrase().is_none() {
+                let _ = KNOWN.set(pass.clone());
+            }
             Ok(Some((contents, pass)))
         }
     }
