@@ -260,7 +260,11 @@ fn prove(
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
-            Err(e) => return Err(e),
+            // sts.rs names the signer of GetCallerIdentity "the environment".
+            Err(e) => {
+                let text = format!("{e:#}").replace(" from the environment", " (the new key)");
+                return Err(fail(kind_of(&e), text));
+            }
         }
     }
 }
