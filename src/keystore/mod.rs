@@ -174,7 +174,17 @@ pub fn dir(env: &Env) -> Result<PathBuf> {
 /// The keys directory, opened and checked (the user's own, 0700); `None`
 /// when it does not exist and `missing` says not to create it.
 pub fn open_dir(env: &Env, missing: IfMissing) -> Result<Option<Dir>> {
-    Dir::private(&dir(env)?, missing)
+    // fsafe's refusals speak of the session cache; these are about keys.
+    Dir::private(&dir(env)?, missing).map_err(|e| match e.downcast_ref::<crate::error::Fail>() {
+        Some(f) => fail(
+            f.kind,
+            f.message
+                .replace("for sessions", "for keys")
+                .replace("AWSCRED_CACHE_DIR", "AWSCRED_KEYS_DIR")
+                .replace("cache directory", "keys directory"),
+        ),
+        None => e,
+    })
 }
 
 /// Holds the keys directory's lock: one change at a time.
