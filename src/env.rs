@@ -154,6 +154,9 @@ variables! {
     /// The key index is in `$XDG_DATA_HOME/awscred` when this is an absolute
     /// path and `AWSCRED_KEYS_DIR` is not set.
     XDG_DATA_HOME => xdg_data_home;
+    /// Linux: where the session bus is (`$XDG_RUNTIME_DIR/bus`) when
+    /// `DBUS_SESSION_BUS_ADDRESS` is not set, for the OS key store.
+    XDG_RUNTIME_DIR => xdg_runtime_dir;
 }
 
 // Set by a session (see `shell::Exports`), never read: the older names some

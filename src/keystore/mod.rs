@@ -12,8 +12,12 @@
 //! `keys.json` (the index), `keys.age` (the encrypted-file store),
 //! `keys.lock` (held while either is changed).
 
+#[cfg(target_os = "linux")]
+mod dbus;
 pub mod file;
 pub mod os;
+#[cfg(target_os = "linux")]
+mod secret_service;
 
 use crate::env::Env;
 use crate::error::{fail, Kind};
@@ -262,7 +266,7 @@ pub fn put(env: &Env, locked: &Locked, store: Store, profile: &str, key: &Stored
     index.version = 1;
     let old = index.profiles.get(profile).cloned();
     match store {
-        Store::Os => os::set(profile, key)?,
+        Store::Os => os::set(env, profile, key)?,
         Store::File => file::set(env, &locked.dir, profile, key)?,
     }
     index.profiles.insert(
@@ -282,7 +286,7 @@ pub fn put(env: &Env, locked: &Locked, store: Store, profile: &str, key: &Stored
 
 fn delete_from(env: &Env, locked: &Locked, store: Store, profile: &str) -> Result<()> {
     match store {
-        Store::Os => os::delete(profile),
+        Store::Os => os::delete(env, profile),
         Store::File => file::delete(env, &locked.dir, profile),
     }
 }
@@ -309,7 +313,7 @@ pub fn fetch(env: &Env, profile: &str, entry: &Entry) -> Result<Secret> {
         entry.store.describe(env)
     );
     let key = match entry.store {
-        Store::Os => os::get(profile)?,
+        Store::Os => os::get(env, profile)?,
         Store::File => {
             let dir = open_dir(env, IfMissing::Skip)?.ok_or_else(|| missing(profile, env))?;
             file::get(env, &dir, profile)?

@@ -318,7 +318,30 @@ fn the_os_store_on_a_real_secret_service_add_use_list_remove() {
     run(&mut c).expect_failure(
         3,
         "false\n",
-        "cannot read the key of profile work in the OS credential store",
+        "cannot read the key of profile work: no D-Bus session bus",
+    );
+    assert_eq!(sts.session_calls(), 1);
+
+    // A corrupt item (written by another tool): a clear error, no STS call.
+    let mut store = Command::new("secret-tool")
+        .env("DBUS_SESSION_BUS_ADDRESS", service.address())
+        .args([
+            "store",
+            "--label=x",
+            "service",
+            "awscred",
+            "username",
+            "work",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    store.stdin.take().unwrap().write_all(b"not json").unwrap();
+    assert!(store.wait().unwrap().success());
+    os(&["mfa", "--profile", "work", "--force", "123456"]).expect_failure(
+        3,
+        "false\n",
+        "the item of profile work (service awscred) in the OS credential store is not an awscred key",
     );
     assert_eq!(sts.session_calls(), 1);
 
