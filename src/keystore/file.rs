@@ -1,6 +1,7 @@
 //! The encrypted-file key store, for machines without an OS credential store
 //! (headless Linux, WSL, CI): `keys.age` in the keys directory, an age file
-//! encrypted with a passphrase (scrypt), written through [`fsafe`] (0600 in a
+//! ([`super::age`]) encrypted with a passphrase (scrypt; `age -d` opens it),
+//! written through [`fsafe`] (0600 in a
 //! 0700 directory of the user's own, exclusive temp file, atomic rename, under
 //! the keys lock).
 //!
@@ -14,10 +15,9 @@ use crate::env::{Env, AWSCRED_KEYS_PASSPHRASE};
 use crate::error::{fail, Kind};
 use crate::fsafe::{Dir, Found};
 use crate::secret::Secret;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use zeroize::Zeroizing;
 
 pub const NAME: &str = "keys.age";
@@ -82,34 +82,22 @@ fn damaged(dir: &Dir, why: &str) -> anyhow::Error {
 }
 
 fn decrypt(dir: &Dir, bytes: &[u8], pass: &Secret) -> Result<Contents> {
-    use age::DecryptError as D;
-    let wrong = || {
-        fail(
+    use super::age::Error as E;
+    let plain = super::age::decrypt(bytes, pass.expose().as_bytes(), MAX_WORK_FACTOR).map_err(|e| match e {
+        E::WrongPassphrase => fail(
             Kind::Input,
             format!(
                 "cannot decrypt the encrypted key file {}: wrong passphrase (check {AWSCRED_KEYS_PASSPHRASE} or what you typed), or the file is damaged",
                 dir.path().join(NAME).display()
             ),
-        )
-    };
-    let explain = |e: D| match e {
-        D::DecryptionFailed | D::NoMatchingKeys | D::KeyDecryptionFailed => wrong(),
-        D::ExcessiveWork { .. } => damaged(dir, "asks for more scrypt work than awscred ever uses"),
-        _ => damaged(dir, "is not an awscred key file or is damaged"),
-    };
-    let decryptor = age::Decryptor::new(bytes).map_err(explain)?;
-    let mut identity =
-        age::scrypt::Identity::new(age::secrecy::SecretString::from(pass.expose().to_string()));
-    identity.set_max_work_factor(MAX_WORK_FACTOR);
-    let mut reader = decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .map_err(explain)?;
-    let mut plain = Zeroizing::new(Vec::new());
-    reader
-        .by_ref()
-        .take(MAX_FILE + 1)
-        .read_to_end(&mut plain)
-        .map_err(|_| damaged(dir, "is damaged (its contents fail authentication)"))?;
+        ),
+        E::TooMuchWork => damaged(dir, "asks for more scrypt work than awscred ever uses"),
+        E::Damaged(why) => damaged(dir, why),
+        E::Internal(why) => anyhow::anyhow!("cannot decrypt the key file: {why}"),
+    })?;
+    if plain.len() as u64 > MAX_FILE {
+        return Err(damaged(dir, "is too large"));
+    }
     let contents: Contents =
         serde_json::from_slice(&plain).map_err(|_| damaged(dir, "does not hold awscred keys"))?;
     if contents.version != 1 {
@@ -125,21 +113,8 @@ fn decrypt(dir: &Dir, bytes: &[u8], pass: &Secret) -> Result<Contents> {
 
 fn encrypt(contents: &Contents, pass: &Secret) -> Result<Vec<u8>> {
     let plain = Zeroizing::new(serde_json::to_vec(contents)?);
-    let mut recipient =
-        age::scrypt::Recipient::new(age::secrecy::SecretString::from(pass.expose().to_string()));
-    recipient.set_work_factor(WORK_FACTOR);
-    let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .map_err(|e| anyhow::anyhow!("cannot encrypt the key file: {e}"))?;
-    let mut out = Vec::with_capacity(plain.len() + 512);
-    let mut writer = encryptor
-        .wrap_output(&mut out)
-        .context("cannot encrypt the key file")?;
-    writer
-        .write_all(&plain)
-        .context("cannot encrypt the key file")?;
-    writer.finish().context("cannot encrypt the key file")?;
-    Ok(out)
+    super::age::encrypt(&plain, pass.expose().as_bytes(), WORK_FACTOR)
+        .map_err(|e| anyhow::anyhow!("cannot encrypt the key file: {e:?}"))
 }
 
 /// The file's contents and its passphrase (asked once); empty for no file.
@@ -268,7 +243,7 @@ mod tests {
         // Not an age file at all.
         std::fs::write(&path, b"[default]\naws_access_key_id = x\n").unwrap();
         let e = get(&env_ok, &locked.dir, "work").unwrap_err().to_string();
-        assert!(e.contains("is not an awscred key file"), "{e}");
+        assert!(e.contains("is not an age passphrase file"), "{e}");
         // Truncated header.
         std::fs::write(&path, &good[..30]).unwrap();
         assert!(get(&env_ok, &locked.dir, "work").is_err());

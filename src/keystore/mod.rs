@@ -12,6 +12,7 @@
 //! `keys.json` (the index), `keys.age` (the encrypted-file store),
 //! `keys.lock` (held while either is changed).
 
+mod age;
 #[cfg(target_os = "linux")]
 mod dbus;
 pub mod file;
