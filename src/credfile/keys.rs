@@ -106,12 +106,10 @@ pub fn edit_text(
                 .find(|(p, _)| *p == idx)
                 .map(|(_, k)| k.as_str())
                 .unwrap_or("");
-            match new_value(key) {
-                Some(v) => {
-                    out.push_str(&rewrite(line.content, v));
-                    out.push_str(line.ending);
-                }
-                None => {} // the line goes, with its ending
+            // Without a new value the line goes, with its ending.
+            if let Some(v) = new_value(key) {
+                out.push_str(&rewrite(line.content, v));
+                out.push_str(line.ending);
             }
         } else if owned_by_ours {
             // Continuation lines of a key line: go with it.

@@ -89,7 +89,7 @@ pub struct W {
 
 impl W {
     fn pad(&mut self, n: usize) {
-        while self.buf.len() % n != 0 {
+        while !self.buf.len().is_multiple_of(n) {
             self.buf.push(0);
         }
     }
