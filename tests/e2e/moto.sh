@@ -554,8 +554,10 @@ rot_ok() {
   { [ -n "$ROT_NEW_ID" ] && [ "$ROT_NEW_ID" != "$ROT_ACCESS_KEY_ID" ]; } || { REASON="[rot] holds '$ROT_NEW_ID'"; return 1; }
   [ "$(rot_keys)" = "$ROT_NEW_ID" ] || { REASON="IAM lists $(rot_keys | tr '\n' ' '), want only $ROT_NEW_ID"; return 1; }
   # Only [rot]'s two key lines changed.
-  diff "$T/rot-before" "$E2E_HOME/.aws/credentials" | grep '^[<>]' | grep -vc -e "$ROT_ACCESS_KEY_ID" -e "$ROT_NEW_ID" \
-    -e "$ROT_SECRET_ACCESS_KEY" -e "$ROT_NEW_SECRET" | grep -qx 0 || { REASON="other lines changed"; return 1; }
+  local other
+  other=$(diff "$T/rot-before" "$E2E_HOME/.aws/credentials" | grep '^[<>]' | grep -v -e "$ROT_ACCESS_KEY_ID" -e "$ROT_NEW_ID" \
+    -e "$ROT_SECRET_ACCESS_KEY" -e "$ROT_NEW_SECRET" || true)
+  [ -z "$other" ] || { REASON="other lines changed: $other"; return 1; }
 }
 rot_old_refused() { rot_signs "$ROT_ACCESS_KEY_ID" "$ROT_SECRET_ACCESS_KEY" 403 && grep -q InvalidClientTokenId "$T/rot-raw"; }
 rot_new_works() { rot_signs "$ROT_NEW_ID" "$ROT_NEW_SECRET" 200; }
