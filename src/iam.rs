@@ -108,6 +108,10 @@ impl Iam {
 
     pub fn create_access_key(&self, signer: &Issued, user: &str) -> Result<StoredKey> {
         let body = self.call(signer, "CreateAccessKey", &[("UserName", user)])?;
+        let body = body
+            .split_once("<CreateAccessKeyResult>")
+            .map(|(_, rest)| rest)
+            .ok_or_else(|| self.unreadable("CreateAccessKey"))?;
         let key = StoredKey {
             access_key_id: xml_text(&body, "AccessKeyId").unwrap_or_default(),
             secret_access_key: xml_text(&body, "SecretAccessKey")
@@ -116,6 +120,9 @@ impl Iam {
         };
         key.check("IAM's CreateAccessKey answer")
             .map_err(|_| self.unreadable("CreateAccessKey"))?;
+        if crate::credentials::is_temporary_key_id(&key.access_key_id) {
+            return Err(self.unreadable("CreateAccessKey"));
+        }
         Ok(key)
     }
 
