@@ -136,8 +136,8 @@ variables! {
     AWS_SESSION_TOKEN => aws_session_token;
     /// The credentials file [default: `~/.aws/credentials`].
     AWS_SHARED_CREDENTIALS_FILE => aws_shared_credentials_file;
-    /// Set in a desktop session: then `keys add` uses the OS credential store
-    /// (the Secret Service) by default on Linux.
+    /// Linux: the session bus, where the Secret Service (the OS key store) is
+    /// reached; when it is set, `keys add` uses the OS store by default.
     DBUS_SESSION_BUS_ADDRESS => dbus_session_bus_address;
     /// The file GitHub Actions reads variables from (`--format github`
     /// appends to it).
