@@ -113,10 +113,8 @@ impl Iam {
             .map(|(_, rest)| rest)
             .ok_or_else(|| self.unreadable("CreateAccessKey"))?;
         let key = StoredKey {
-            access_key_id: xml_text(&body, "AccessKeyId").unwrap_or_default(),
-            secret_access_key: xml_text(&body, "SecretAccessKey")
-                .unwrap_or_default()
-                .into(),
+            access_key_id: xml_text(body, "AccessKeyId").unwrap_or_default(),
+            secret_access_key: xml_text(body, "SecretAccessKey").unwrap_or_default().into(),
         };
         key.check("IAM's CreateAccessKey answer")
             .map_err(|_| self.unreadable("CreateAccessKey"))?;
