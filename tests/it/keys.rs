@@ -378,11 +378,15 @@ fn deleted() -> Reply {
 }
 
 fn rotate(home: &Home, sts: &FakeSts) -> Command {
+    rotate_profile(home, sts, "work")
+}
+
+fn rotate_profile(home: &Home, sts: &FakeSts, profile: &str) -> Command {
     let mut c = home.cmd(sts);
     c.env("AWS_ENDPOINT_URL_IAM", sts.url())
         .env("AWSCRED_ROTATE_WAIT", "1")
         .env("AWSCRED_KEYS_PASSPHRASE", PASS)
-        .args(["rotate", "--profile", "work", "--token-code", "123456"]);
+        .args(["rotate", "--profile", profile, "--token-code", "123456"]);
     c
 }
 
@@ -575,4 +579,62 @@ fn rotate_a_key_in_the_encrypted_file_keeps_it_there() {
     run(file_store(&home, &sts).args(["mfa", "--profile", "work", "--force", "123456"]))
         .expect_ok();
     assert_eq!(sts.requests().last().unwrap().access_key_id, NEW_ID);
+}
+
+#[test]
+fn rotate_without_an_mfa_device_signs_iam_with_the_key_itself() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        listed(&["AKIAPLAINKEY00000003"]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    run(&mut rotate_profile(&home, &sts, "plain")).expect_ok();
+    let want = [
+        ("GetCallerIdentity", "AKIAPLAINKEY00000003"),
+        ("ListAccessKeys", "AKIAPLAINKEY00000003"),
+        ("CreateAccessKey", "AKIAPLAINKEY00000003"),
+        ("GetCallerIdentity", NEW_ID),
+        ("DeleteAccessKey", "AKIAPLAINKEY00000003"),
+    ];
+    assert_eq!(
+        actions(&sts),
+        want.map(|(a, k)| (a.to_string(), k.to_string()))
+    );
+    assert!(credentials(&home).contains(&format!("[plain]\naws_access_key_id = {NEW_ID}\n")));
+}
+
+#[test]
+fn rotate_a_key_in_the_secret_service_keeps_it_there() {
+    let service = SecretService::start();
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let os = |c: &mut Command| {
+        c.env("DBUS_SESSION_BUS_ADDRESS", service.address());
+        run(c)
+    };
+    os(home
+        .cmd(&sts)
+        .args(["keys", "add", "--profile", "work", "--store", "os"]))
+    .expect_ok();
+    os(&mut rotate(&home, &sts)).expect_ok();
+    let item = service.lookup("work");
+    assert!(
+        item.contains(NEW_ID) && item.contains(NEW_SECRET),
+        "stored item: {item:?}"
+    );
+    assert_eq!(
+        os(home.cmd(&sts).args(["keys", "ls"])).stdout,
+        format!("work\t{NEW_ID}\tos\n")
+    );
+    assert_eq!(credentials(&home), without_work_keys());
 }
