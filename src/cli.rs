@@ -116,6 +116,25 @@ pub enum Command {
     /// Remove the profile's cached sessions and role credentials, or with --all everything cached
     #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
     Clear(ClearArgs),
+    /// Keep long-term keys in a key store instead of the credentials file: add, ls, rm
+    ///
+    /// The OS credential store (Secret Service, Keychain, Credential Manager)
+    /// or a passphrase-encrypted file. A stored profile's keys are read only
+    /// when awscred must call STS with them: never for a cached session.
+    #[command(
+        after_help = "Examples:\n  awscred keys add --profile work              move work's keys out of ~/.aws/credentials\n  awscred keys add --profile ci --store file    the encrypted file (headless machines)\n  printf '%s\\n' \"$ID\" \"$SECRET\" | awscred keys add --profile new   keys from stdin\n  awscred keys ls\n  awscred keys rm --profile work"
+    )]
+    Keys(KeysArgs),
+    /// Replace the profile's access key with a new one, then delete the old one in IAM
+    ///
+    /// With the profile's MFA session (asking for a code if there is no valid
+    /// one): IAM CreateAccessKey, the new key stored where the old one is (the
+    /// credentials file or the key store), proven with STS GetCallerIdentity,
+    /// then IAM DeleteAccessKey of the old key. Every failure leaves a working
+    /// key stored and says what IAM and the files hold. A user who already
+    /// has two keys must delete one first.
+    #[command(after_help = "Example:\n  awscred rotate --profile work")]
+    Rotate(RotateArgs),
     /// Print a shell completion script (it completes --profile from your AWS files)
     #[command(
         after_help = "Examples:\n  awscred completions bash > ~/.local/share/bash-completion/completions/awscred\n  awscred completions zsh > \"${fpath[1]}/_awscred\"\n  awscred completions fish > ~/.config/fish/completions/awscred.fish"
@@ -129,6 +148,50 @@ pub enum Command {
         after_help = "Examples:\n  eval \"$(awscred init bash)\"      in ~/.bashrc\n  eval \"$(awscred init zsh)\"       in ~/.zshrc\n  awscred init fish | source        in ~/.config/fish/config.fish\n  Invoke-Expression (& awscred init powershell | Out-String)   in $PROFILE\n  awscred init nu | save -f ($nu.user-autoload-dirs | first | path join awscred.nu)   once, from Nushell (mkdir the directory first)\nAn alias cannot do this: `awscred mfa 123456` needs the code as an argument and must change this shell."
     )]
     Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Move the profile's keys from the credentials file (or stdin, or a prompt) into a key store
+    ///
+    /// The key lines leave the profile's section of the credentials file;
+    /// every other byte stays. Without keys there: two lines on stdin (key
+    /// id, secret key), or a prompt on the terminal (the secret hidden).
+    Add(KeysAddArgs),
+    /// List the profiles whose keys are in a key store: profile, key id, store (never a secret)
+    Ls,
+    /// Delete the profile's keys from its key store
+    Rm(KeysRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysAddArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Where to keep the keys [default: $AWSCRED_KEY_STORE, else os on macOS, Windows and a Linux desktop session, file otherwise]
+    #[arg(long, value_enum)]
+    pub store: Option<crate::keystore::Store>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRmArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// The 6-digit MFA code, when the profile has an MFA device and no valid session [default: $AWS_MFA_TOKEN_CODE, the profile's mfa_process, then a prompt on the terminal]
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -406,6 +469,8 @@ impl Command {
             | Command::Status(_)
             | Command::List
             | Command::Clear(_)
+            | Command::Keys(_)
+            | Command::Rotate(_)
             | Command::Completions(_)
             | Command::Man => None,
         }

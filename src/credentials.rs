@@ -4,6 +4,7 @@
 //! (`2026-11-23T17:38:35Z`) with the `time` crate, already compiled in
 //! through the SDK.
 
+use crate::keystore::KeySecret;
 use crate::secret::Secret;
 use crate::validate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -225,17 +226,6 @@ impl Issued {
     }
 }
 
-impl From<&LongTermKeys> for Issued {
-    fn from(k: &LongTermKeys) -> Issued {
-        Issued {
-            access_key_id: k.access_key_id.clone(),
-            secret_access_key: k.secret_access_key.clone(),
-            session_token: None,
-            expiration: None,
-        }
-    }
-}
-
 impl From<Credentials> for Issued {
     fn from(c: Credentials) -> Issued {
         Issued {
@@ -251,9 +241,24 @@ impl From<Credentials> for Issued {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LongTermKeys {
     pub access_key_id: String,
-    pub secret_access_key: Secret,
+    /// At hand, or in a key store: read from it only when something is signed
+    /// ([`KeySecret::get`]), never for a cached session.
+    pub secret_access_key: KeySecret,
     /// Where the keys were found, for messages: "the environment", "profile work (~/.aws/credentials)".
     pub origin: String,
+}
+
+impl LongTermKeys {
+    /// The keys as credentials to sign with or hand out: this reads a stored
+    /// secret from its store (once per run).
+    pub fn issued(&self) -> anyhow::Result<Issued> {
+        Ok(Issued {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.get()?.clone(),
+            session_token: None,
+            expiration: None,
+        })
+    }
 }
 
 /// True for key ids of temporary credentials (STS issues `ASIA…`).

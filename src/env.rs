@@ -48,9 +48,26 @@ variables! {
     /// Debug builds only: milliseconds each atomic write holds its complete
     /// temp file before the rename, for the kill-during-write tests.
     AWSCRED_DEBUG_SLOW_WRITE => awscred_debug_slow_write;
+    /// Debug builds only: `proof` makes `rotate` treat the new key as not
+    /// working, `delete` makes deleting the old key fail, `store` makes storing
+    /// the new key fail: for the rotation failure tests.
+    AWSCRED_DEBUG_ROTATE_FAIL => awscred_debug_rotate_fail;
     /// The output format of `mfa`, `export` and `unset` when `--format` is not
     /// given [default: `env`].
     AWSCRED_FORMAT => awscred_format;
+    /// The directory of the key index and the encrypted key file (absolute, or
+    /// `~/…`) [default: `$XDG_DATA_HOME/awscred`, else `~/.local/share/awscred`,
+    /// on macOS `~/Library/Application Support/awscred`].
+    AWSCRED_KEYS_DIR => awscred_keys_dir;
+    /// The passphrase of the encrypted key file, for unattended use (CI). Weaker
+    /// than typing it: every process of yours can read your environment, and
+    /// it may end up in shell history or CI logs. Without it awscred asks on
+    /// the terminal.
+    AWSCRED_KEYS_PASSPHRASE => awscred_keys_passphrase;
+    /// The store `keys add` and `rotate` put keys in when `--store` is not
+    /// given: `os` or `file` [default: `os` on macOS, Windows and a Linux
+    /// desktop session (`DBUS_SESSION_BUS_ADDRESS` set), else `file`].
+    AWSCRED_KEY_STORE => awscred_key_store;
     /// Seconds `mfa_process` may run (1–600, default 60).
     AWSCRED_MFA_PROCESS_TIMEOUT => awscred_mfa_process_timeout;
     /// The profile of the awscred session in this shell (set by its exports):
@@ -67,6 +84,10 @@ variables! {
     /// (`AWS_REGION=eu-north-1,AWS_DEFAULT_REGION=`, empty for none), which
     /// `unset` puts back.
     AWSCRED_SAVED => awscred_saved;
+    /// Seconds `rotate` keeps trying the new key before it gives up and puts
+    /// the old one back (1–600, default 30): a new IAM key takes a few seconds
+    /// to work everywhere.
+    AWSCRED_ROTATE_WAIT => awscred_rotate_wait;
     /// Seconds an STS call may take, retries included (1–600, default 10).
     AWSCRED_TIMEOUT => awscred_timeout;
     /// With `AWS_SECRET_ACCESS_KEY`, long-term keys that sign the STS calls
@@ -86,9 +107,12 @@ variables! {
     AWS_DEFAULT_PROFILE => aws_default_profile;
     /// The region when `AWS_REGION` is not set.
     AWS_DEFAULT_REGION => aws_default_region;
-    /// The endpoint of every AWS service, STS included, when
-    /// `AWS_ENDPOINT_URL_STS` is not set.
+    /// The endpoint of every AWS service, STS and IAM included, when
+    /// `AWS_ENDPOINT_URL_STS` (`AWS_ENDPOINT_URL_IAM`) is not set.
     AWS_ENDPOINT_URL => aws_endpoint_url;
+    /// The IAM endpoint of `rotate` (before `AWS_ENDPOINT_URL` and the
+    /// profile's `services` and `endpoint_url` settings).
+    AWS_ENDPOINT_URL_IAM => aws_endpoint_url_iam;
     /// The STS endpoint (before `AWS_ENDPOINT_URL` and the profile's
     /// `services` and `endpoint_url` settings).
     AWS_ENDPOINT_URL_STS => aws_endpoint_url_sts;
@@ -112,6 +136,9 @@ variables! {
     AWS_SESSION_TOKEN => aws_session_token;
     /// The credentials file [default: `~/.aws/credentials`].
     AWS_SHARED_CREDENTIALS_FILE => aws_shared_credentials_file;
+    /// Linux: the session bus, where the Secret Service (the OS key store) is
+    /// reached; when it is set, `keys add` uses the OS store by default.
+    DBUS_SESSION_BUS_ADDRESS => dbus_session_bus_address;
     /// The file GitHub Actions reads variables from (`--format github`
     /// appends to it).
     GITHUB_ENV => github_env;
@@ -124,6 +151,12 @@ variables! {
     /// The cache is in `$XDG_CACHE_HOME/awscred` when this is an absolute path
     /// and `AWSCRED_CACHE_DIR` is not set.
     XDG_CACHE_HOME => xdg_cache_home;
+    /// The key index is in `$XDG_DATA_HOME/awscred` when this is an absolute
+    /// path and `AWSCRED_KEYS_DIR` is not set.
+    XDG_DATA_HOME => xdg_data_home;
+    /// Linux: where the session bus is (`$XDG_RUNTIME_DIR/bus`) when
+    /// `DBUS_SESSION_BUS_ADDRESS` is not set, for the OS key store.
+    XDG_RUNTIME_DIR => xdg_runtime_dir;
 }
 
 // Set for a command that uses the credential server (`server/`), never read.

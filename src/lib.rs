@@ -9,7 +9,9 @@ pub mod credfile;
 pub mod env;
 pub mod error;
 pub mod fsafe;
+pub mod iam;
 pub mod ini;
+pub mod keystore;
 pub mod profile;
 pub mod prompt;
 pub mod secret;
@@ -39,6 +41,8 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::List => cmd::list::run(env)?.into(),
         Command::Clear(a) => cmd::clear::run(a, env)?.into(),
         Command::Init(a) => cmd::init::run(a)?.into(),
+        Command::Keys(a) => cmd::keys::run(a, env)?.into(),
+        Command::Rotate(a) => cmd::rotate::run(a, env)?.into(),
         Command::Completions(a) => cmd::docs::completions(a)?.into(),
         Command::Man => cmd::docs::man()?.into(),
     })

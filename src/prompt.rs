@@ -313,6 +313,29 @@ fn ask(serial: &str, hint: &str) -> Result<Secret> {
     ))
 }
 
+/// One line read on the terminal without echo (a passphrase, a secret key),
+/// with the MFA prompt's protections: the terminal is put back on a signal
+/// or a panic, and Ctrl-C ends awscred with 130 and nothing changed.
+pub fn hidden(label: &str) -> Result<Secret> {
+    if !has_terminal() {
+        return Err(fail(Kind::Input, "there is no terminal to ask on"));
+    }
+    #[cfg(unix)]
+    let _terminal = stop::Terminal::save();
+    #[cfg(unix)]
+    let _signals = stop::Handlers::install(&stop::AT_PROMPT);
+    let _sigint = IgnoreSigint::new();
+    rpassword::prompt_password(label)
+        .map(Secret::from)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::Interrupted => fail(
+                Kind::Interrupted,
+                "interrupted at the prompt: nothing was changed",
+            ),
+            _ => fail(Kind::Input, format!("cannot read from the terminal: {e}")),
+        })
+}
+
 /// rpassword turns off the terminal's signal keys, reads Ctrl-C itself and
 /// raises SIGINT *before* it restores the terminal: with SIGINT's default
 /// action the process would die leaving the terminal without echo. While the
@@ -613,7 +636,7 @@ pub mod stop {
 /// changed the terminal's modes would be stopped by SIGTTOU, holding the
 /// session lock, so it gets the "no terminal" error instead.
 #[cfg(unix)]
-fn has_terminal() -> bool {
+pub fn has_terminal() -> bool {
     use std::os::fd::AsRawFd;
     let Ok(tty) = std::fs::OpenOptions::new()
         .read(true)
@@ -627,7 +650,7 @@ fn has_terminal() -> bool {
 }
 
 #[cfg(not(unix))]
-fn has_terminal() -> bool {
+pub fn has_terminal() -> bool {
     use std::io::IsTerminal;
     std::io::stdin().is_terminal()
 }

@@ -221,16 +221,18 @@ fn assume_roles(
     code: impl FnOnce(&str) -> Result<Secret>,
 ) -> Result<Credentials> {
     // What signs the next call, and where it came from (for messages).
-    let long_term = (Issued::from(&res.keys), res.keys.origin.clone());
+    // Read only when they sign: a stored secret stays in its store otherwise.
+    let long_term =
+        || -> Result<(Issued, String)> { Ok((res.keys.issued()?, res.keys.origin.clone())) };
     let direct = assumed_directly(res);
     let ((mut signer, mut origin), mut mfa) = match res.mfa_serial.as_deref() {
-        Some(serial) if direct => (long_term, Some((serial, code(serial)?))),
+        Some(serial) if direct => (long_term()?, Some((serial, code(serial)?))),
         Some(_) => {
             let session = obtain(&res.base_session(), deps, reuse, code)?;
             let origin = format!("the MFA session of profile {}", res.base_profile);
             ((session.into(), origin), None)
         }
-        None => (long_term, None),
+        None => (long_term()?, None),
     };
     let mut creds = None;
     for role in &res.roles {

@@ -122,6 +122,9 @@ impl SdkSts {
 
 impl Sts for SdkSts {
     fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials> {
+        // A stored secret is read before the runtime starts: the OS store's
+        // client runs its own.
+        req.keys.secret_access_key.get()?;
         self.block_on(self.session_token(req))
     }
 
@@ -256,7 +259,7 @@ pub fn answering(endpoint_url: Option<&str>, region: &str) -> String {
 }
 
 /// The AWS partition of a region name.
-fn partition(region: &str) -> &'static str {
+pub(crate) fn partition(region: &str) -> &'static str {
     [
         ("us-gov-", "aws-us-gov"),
         ("cn-", "aws-cn"),
@@ -356,7 +359,7 @@ impl SdkSts {
 
     async fn session_token(&self, req: &SessionRequest<'_>) -> Result<Credentials> {
         // GetSessionToken is signed with long-term keys only: no session token here.
-        let keys = sdk_credentials(&req.keys.into());
+        let keys = sdk_credentials(&req.keys.issued()?);
         let out = self
             .client(keys, req.region, req.endpoint_url)
             .get_session_token()
@@ -459,7 +462,7 @@ fn convert(c: Option<aws_sdk_sts::types::Credentials>, endpoint: &str) -> Result
 }
 
 /// The text of the first `<tag>…</tag>` in an XML body, entities decoded.
-fn xml_text(body: &str, tag: &str) -> Option<String> {
+pub(crate) fn xml_text(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let start = body.find(&open)? + open.len();
     let end = start + body[start..].find(&format!("</{tag}>"))?;
@@ -473,7 +476,7 @@ fn xml_text(body: &str, tag: &str) -> Option<String> {
 }
 
 /// The innermost error's text: "Connection refused (os error 111)".
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut e = err;
     while let Some(next) = e.source() {
         e = next;
@@ -525,7 +528,7 @@ pub fn classify(status: u16, code: &str, message: &str, origin: &str) -> anyhow:
 }
 
 /// Server text goes to a terminal: drop control characters (escape sequences).
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(300).collect()
 }
 

@@ -27,7 +27,13 @@ pub fn completions(args: &CompletionsArgs) -> Result<String> {
         Shell::Fish => {
             let commands: Vec<&str> = cli
                 .get_subcommands()
-                .filter(|s| s.get_arguments().any(|a| a.get_long() == Some("profile")))
+                .filter(|s| {
+                    // `keys`: its `add` and `rm` take --profile.
+                    let has = |c: &clap::Command| {
+                        c.get_arguments().any(|a| a.get_long() == Some("profile"))
+                    };
+                    has(s) || s.get_subcommands().any(has)
+                })
                 .map(|s| s.get_name())
                 .collect();
             script + &FISH_PROFILES.replace("COMMANDS", &commands.join(" "))
@@ -155,7 +161,7 @@ pub fn man() -> Result<String> {
 
     page += &body(Roff::new().control("SH", ["COMMANDS"]));
     for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
-        page += &command(sub)?;
+        page += &command(sub, "awscred")?;
     }
 
     let mut roff = Roff::new();
@@ -225,6 +231,10 @@ const FILES: &[(&str, &str)] = &[
         "The session cache: sessions and role credentials (mode 0600), their locks, in a directory of your own (0700). `AWSCRED_CACHE_DIR`, else `$XDG_CACHE_HOME/awscred`; on macOS `~/Library/Caches/awscred`. `awscred clear` empties it.",
     ),
     (
+        "~/.local/share/awscred/",
+        "Keys moved out of the credentials file (`awscred keys add`): `keys.json`, the index (profile, key id, store; never a secret), `keys.age`, the encrypted-file store (age, scrypt passphrase), both 0600 in a directory of your own (0700). `AWSCRED_KEYS_DIR`, else `$XDG_DATA_HOME/awscred`; on macOS `~/Library/Application Support/awscred`. Keys in the OS credential store are items of service `awscred`, one per profile.",
+    ),
+    (
         "~/.aws/sso/cache/",
         "The SSO tokens of `aws sso login`, read through the AWS SDK for SSO profiles.",
     ),
@@ -233,8 +243,8 @@ const FILES: &[(&str, &str)] = &[
 const SIGNALS: &str = "SIGHUP, SIGQUIT, SIGTERM while awscred waits for an MFA code (128 + the signal): the terminal is restored, `mfa_process` killed, the failure line printed.";
 
 /// One command as a subsection: description, synopsis, options, examples.
-fn command(sub: &clap::Command) -> Result<String> {
-    let name = format!("awscred {}", sub.get_name());
+fn command(sub: &clap::Command, parent: &str) -> Result<String> {
+    let name = format!("{parent} {}", sub.get_name());
     // Every command has -h; listing it thirteen times says nothing.
     let man = Man::new(sub.clone().bin_name(name.clone()).disable_help_flag(true));
     let mut out = body(Roff::new().control("SS", [name.as_str()]));
@@ -249,6 +259,13 @@ fn command(sub: &clap::Command) -> Result<String> {
         roff.control("PP", []);
         preformatted(&mut roff, &examples.to_string());
         out += &body(&roff);
+    }
+    // `keys add`, `keys ls`, `keys rm`: a subsection each.
+    for nested in sub
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        out += &command(nested, &name)?;
     }
     Ok(out)
 }
@@ -342,11 +359,15 @@ mod tests {
         let page = man().unwrap();
         assert!(page.is_ascii());
         let text = plain(&page);
-        for sub in Cli::command()
-            .get_subcommands()
-            .filter(|s| !s.is_hide_set())
-        {
-            let name = sub.get_name();
+        let cli = Cli::command();
+        let mut subs: Vec<(String, &clap::Command)> = Vec::new();
+        for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+            subs.push((sub.get_name().to_string(), sub));
+            for nested in sub.get_subcommands().filter(|s| s.get_name() != "help") {
+                subs.push((format!("{} {}", sub.get_name(), nested.get_name()), nested));
+            }
+        }
+        for (name, sub) in subs {
             let part = part_of(&text, &format!(".SS \"awscred {name}\""));
             let about = sub.get_about().unwrap().to_string();
             assert!(part.contains(&plain(&about)), "{name}: no description");
@@ -357,6 +378,9 @@ mod tests {
                     (None, None) => continue,
                 };
                 assert!(part.contains(&shown), "{name}: no {shown}");
+            }
+            if name.contains(' ') {
+                continue; // `keys add`: the examples are `keys`'s
             }
             let example = sub.get_after_help().unwrap().to_string();
             let last = example.lines().last().unwrap();
@@ -375,6 +399,7 @@ mod tests {
             "~/.aws/credentials",
             "awscred/",
             "AWSCRED_CACHE_DIR",
+            "AWSCRED_KEYS_DIR",
         ] {
             assert!(files.contains(path), "{path}");
         }

@@ -10,8 +10,10 @@ pub mod exec;
 pub mod export;
 pub mod get_session_token;
 pub mod init;
+pub mod keys;
 pub mod list;
 pub mod mfa;
+pub mod rotate;
 pub mod serve;
 pub mod status;
 pub mod unset;
@@ -217,7 +219,7 @@ pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Resul
             let hint = code_hint_without_argument(env, &res.profile);
             obtain(env, &res, Reuse::Cached, None, hint)?.into()
         }
-        None if res.mfa_serial.is_none() => Issued::from(&res.keys),
+        None if res.mfa_serial.is_none() => res.keys.issued()?,
         None => {
             return Err(fail(
                 Kind::NoSession,

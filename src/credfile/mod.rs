@@ -35,6 +35,8 @@ pub fn update(text: &str, name: &str, creds: &Credentials) -> Result<String> {
 
 use crate::profile::MAX_FILE;
 
+pub mod keys;
+
 /// Writes the session into `[name]` of the credentials file at `path`.
 ///
 /// The user's own symlink chain is followed (dotfile setups rely on it), and

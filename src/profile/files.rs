@@ -210,6 +210,12 @@ impl Files {
             .or_else(|| self.config.get(self.config_section(profile)?, key))
     }
 
+    /// A setting of `profile` in the credentials file itself (not the config file).
+    pub fn in_credentials(&self, profile: &str, key: &str) -> Option<Setting<'static>> {
+        let i = self.credentials.doc.position(profile)?;
+        self.credentials.get(i, key)
+    }
+
     /// A sub-property of a `[services NAME]` section, e.g. `sts.endpoint_url`.
     pub(super) fn service_setting(&self, services: &str, key: &str) -> Option<&'static str> {
         let i = self.services_index.get(&format!("services {services}"))?;

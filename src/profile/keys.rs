@@ -4,6 +4,7 @@
 use super::{Env, Files};
 use crate::credentials::{is_temporary_key_id, Issued, LongTermKeys, Timestamp, EXPIRATION_KEYS};
 use crate::error::{fail, Kind};
+use crate::keystore::KeySecret;
 use crate::validate;
 use anyhow::Result;
 
@@ -74,7 +75,23 @@ pub(super) fn base_keys(
     } else {
         ""
     };
+    // Keys moved to a key store (`awscred keys add`): the index says which
+    // key; the secret is read only when something is signed with it.
+    let stored = || -> Result<Option<LongTermKeys>> {
+        let Some(entry) = crate::keystore::lookup(env, profile)? else {
+            return Ok(None);
+        };
+        let origin = format!("profile {profile} ({})", entry.store.describe(env));
+        Ok(Some(LongTermKeys {
+            access_key_id: entry.access_key_id.clone(),
+            secret_access_key: KeySecret::stored(env, profile, entry),
+            origin,
+        }))
+    };
     if !files.has_profile(profile) {
+        if let Some(keys) = stored()? {
+            return Ok(keys);
+        }
         return Err(fail(
             Kind::Input,
             format!(
@@ -86,7 +103,11 @@ pub(super) fn base_keys(
     }
     let id = files.get(profile, "aws_access_key_id");
     let secret = files.get(profile, "aws_secret_access_key");
+    let none = id.is_none() && secret.is_none();
     let (Some(id), Some(secret)) = (id, secret) else {
+        if let (true, Some(keys)) = (none, stored()?) {
+            return Ok(keys);
+        }
         return Err(fail(
             Kind::Input,
             format!(

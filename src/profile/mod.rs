@@ -276,6 +276,28 @@ pub(super) fn parse_seconds(s: &Setting) -> Result<u32> {
 /// `AWS_ENDPOINT_URL` > the profile's `services` block > its `endpoint_url`, all
 /// off when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls` is true.
 pub fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String>> {
+    let own = env
+        .aws_endpoint_url_sts()
+        .map(|u| (u, AWS_ENDPOINT_URL_STS.to_string()));
+    service_endpoint_url(files, env, profile, "sts", own)
+}
+
+/// The IAM endpoint override (`rotate`), by the same rules as [`endpoint_url`]
+/// with `AWS_ENDPOINT_URL_IAM` and `iam.endpoint_url` in a `services` block.
+pub fn iam_endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<String>> {
+    let own = env
+        .aws_endpoint_url_iam()
+        .map(|u| (u, crate::env::AWS_ENDPOINT_URL_IAM.to_string()));
+    service_endpoint_url(files, env, profile, "iam", own)
+}
+
+fn service_endpoint_url(
+    files: &Files,
+    env: &Env,
+    profile: &str,
+    service: &str,
+    own: Option<(&str, String)>,
+) -> Result<Option<String>> {
     let truthy = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case("true"));
     if truthy(env.aws_ignore_configured_endpoint_urls())
         || truthy(
@@ -286,26 +308,24 @@ pub fn endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Option<St
     {
         return Ok(None);
     }
-    let url = (env
-        .aws_endpoint_url_sts()
-        .map(|u| (u, AWS_ENDPOINT_URL_STS.to_string())))
-    .or_else(|| {
-        env.aws_endpoint_url()
-            .map(|u| (u, AWS_ENDPOINT_URL.to_string()))
-    })
-    .or_else(|| {
-        let services = files.get(profile, "services")?;
-        let url = files.service_setting(services.value, "sts.endpoint_url")?;
-        Some((
-            url,
-            format!("{} (services {})", services.origin, services.value),
-        ))
-    })
-    .or_else(|| {
-        files
-            .get(profile, "endpoint_url")
-            .map(|s| (s.value, s.origin))
-    });
+    let url = own
+        .or_else(|| {
+            env.aws_endpoint_url()
+                .map(|u| (u, AWS_ENDPOINT_URL.to_string()))
+        })
+        .or_else(|| {
+            let services = files.get(profile, "services")?;
+            let url = files.service_setting(services.value, &format!("{service}.endpoint_url"))?;
+            Some((
+                url,
+                format!("{} (services {})", services.origin, services.value),
+            ))
+        })
+        .or_else(|| {
+            files
+                .get(profile, "endpoint_url")
+                .map(|s| (s.value, s.origin))
+        });
     match url {
         Some((u, origin)) => Ok(Some(validate::endpoint_url(u, &origin)?.to_string())),
         None => Ok(None),

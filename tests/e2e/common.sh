@@ -29,6 +29,8 @@ E2E_TMP=""     # scratch dir, removed by e2e_cleanup
 # Read by e2e_awscred: the HOME, the STS endpoint and (optional) cache dir awscred gets.
 # shellcheck disable=SC2034
 E2E_HOME="" E2E_STS="" E2E_CACHE=""
+# Extra NAME=VALUE pairs e2e_awscred passes (rotate's knobs, a passphrase).
+E2E_ENV=()
 
 e2e_log() { printf '%s\n' "$*" >&2; }
 
@@ -167,10 +169,12 @@ moto_recorder_reset() { moto_api recorder/reset-recording >/dev/null; }
 moto_count() { e2e_py count "$MOTO_URL" "$1"; }
 
 # Create IAM user NAME (policy allowing sts:*, access key, enabled virtual MFA device).
-# Sets E2E_ACCESS_KEY_ID, E2E_SECRET_ACCESS_KEY, E2E_MFA_SERIAL, E2E_USER_ARN.
+# Sets E2E_ACCESS_KEY_ID, E2E_SECRET_ACCESS_KEY, E2E_MFA_SERIAL, E2E_USER_ARN
+# (PREFIX_… instead with a second argument; a third, `iam`, also allows the
+# user's own access-key calls).
 moto_setup_user() {
   local out
-  out=$(e2e_py setup-user "$MOTO_URL" "$1") || return 1
+  out=$(e2e_py setup-user "$MOTO_URL" "$1" "${2:-E2E}" "${3:-}") || return 1
   eval "$out"
 }
 
@@ -209,7 +213,8 @@ e2e_awscred() {
   shift
   env -i HOME="$E2E_HOME" PATH="$PATH" \
     AWSCRED_CACHE_DIR="${E2E_CACHE:-$E2E_HOME/cache}" \
-    AWS_ENDPOINT_URL_STS="$E2E_STS" AWSCRED_TIMEOUT=20 \
+    AWS_ENDPOINT_URL_STS="$E2E_STS" AWS_ENDPOINT_URL_IAM="$E2E_STS" AWSCRED_TIMEOUT=20 \
+    ${E2E_ENV[@]+"${E2E_ENV[@]}"} \
     setsid -w "$AWSCRED" "$@" </dev/null >"$prefix.out" 2>"$prefix.err" || rc=$?
   echo "$rc" >"$prefix.rc"
 }

@@ -581,6 +581,90 @@ server_renewal() {
 }
 check "exec --server: boto3, AWS CLI v1/v2 and Node SDK v3 (container), boto3 (IMDSv2) get the role" server_consumers
 check "exec --server over 965-second role credentials: boto3 sees one renewal, no error, never its refresh window" server_renewal
+# ---- 15. rotate: moto's IAM and STS ----
+# moto cannot authenticate GetSessionToken's credentials (its answer is a fixed
+# example key no IAM user owns), so the rotation itself runs with auth checks off;
+# what it leaves is then checked with them on: the old key is refused
+# (InvalidClientTokenId), the new one signs.
+
+rot_keys() { e2e_py access-keys "$MOTO_URL" awscred-rot; }
+rot_stored_id() { sed -n '/^\[rot\]/,/^\[/s/^aws_access_key_id = //p' "$E2E_HOME/.aws/credentials"; }
+rot_stored_secret() { sed -n '/^\[rot\]/,/^\[/s/^aws_secret_access_key = //p' "$E2E_HOME/.aws/credentials"; }
+# rot_signs KEY SECRET STATUS: with auth on, GetSessionToken signed with KEY/SECRET gets STATUS.
+rot_signs() {
+  moto_auth_on || { REASON="reset-auth 0 failed"; return 1; }
+  e2e_py raw-error "$MOTO_URL" "$1" "$2" >"$T/rot-raw" || { moto_auth_off; REASON="request failed"; return 1; }
+  moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
+  [ "$(head -n1 "$T/rot-raw")" = "$3" ] || { REASON="signed with $1: $(show "$T/rot-raw"), want $3"; return 1; }
+}
+rot_setup() {
+  moto_auth_off || { REASON="reset-auth inf failed"; return 1; }
+  moto_setup_user awscred-rot ROT iam || { REASON="boto3 IAM setup failed"; return 1; }
+  e2e_add_profile "$E2E_HOME" rot "$ROT_ACCESS_KEY_ID" "$ROT_SECRET_ACCESS_KEY" "$ROT_MFA_SERIAL"
+  E2E_CACHE="$T/cache-rot"
+  [ "$(rot_keys)" = "$ROT_ACCESS_KEY_ID" ] || { REASON="IAM lists: $(rot_keys | tr '\n' ' ')"; return 1; }
+}
+rot_ok() {
+  cp "$E2E_HOME/.aws/credentials" "$T/rot-before"
+  e2e_awscred "$T/rot1" rotate --profile rot --token-code 123456
+  want_rc "$T/rot1" 0 || return 1
+  ROT_NEW_ID=$(rot_stored_id)
+  ROT_NEW_SECRET=$(rot_stored_secret)
+  { [ -n "$ROT_NEW_ID" ] && [ "$ROT_NEW_ID" != "$ROT_ACCESS_KEY_ID" ]; } || { REASON="[rot] holds '$ROT_NEW_ID'"; return 1; }
+  [ "$(rot_keys)" = "$ROT_NEW_ID" ] || { REASON="IAM lists $(rot_keys | tr '\n' ' '), want only $ROT_NEW_ID"; return 1; }
+  # Only [rot]'s two key lines changed.
+  local other
+  other=$(diff "$T/rot-before" "$E2E_HOME/.aws/credentials" | grep '^[<>]' | grep -v -e "$ROT_ACCESS_KEY_ID" -e "$ROT_NEW_ID" \
+    -e "$ROT_SECRET_ACCESS_KEY" -e "$ROT_NEW_SECRET" || true)
+  [ -z "$other" ] || { REASON="other lines changed: $other"; return 1; }
+}
+rot_old_refused() { rot_signs "$ROT_ACCESS_KEY_ID" "$ROT_SECRET_ACCESS_KEY" 403 && grep -q InvalidClientTokenId "$T/rot-raw"; }
+rot_new_works() { rot_signs "$ROT_NEW_ID" "$ROT_NEW_SECRET" 200; }
+rot_mfa_new() {
+  E2E_CACHE="$T/cache-rot2"
+  moto_recorder_reset || { REASON="reset-recording failed"; return 1; }
+  e2e_awscred "$T/rot-mfa" mfa --profile rot 123456
+  want_rc "$T/rot-mfa" 0 || return 1
+  [ "$(e2e_py signer "$MOTO_URL" GetSessionToken | cut -d' ' -f1)" = "$ROT_NEW_ID" ] || { REASON="GetSessionToken not signed with the new key"; return 1; }
+}
+# A failure injected after CreateAccessKey (debug builds: AWSCRED_DEBUG_ROTATE_FAIL=proof):
+# the stored key is still the working one and IAM holds only it.
+rot_fail_proof() {
+  cp "$E2E_HOME/.aws/credentials" "$T/rot-before2"
+  E2E_ENV=(AWSCRED_DEBUG_ROTATE_FAIL=proof)
+  e2e_awscred "$T/rot2" rotate --profile rot --token-code 123456
+  E2E_ENV=()
+  want_rc "$T/rot2" 6 && want_err "$T/rot2" "is stored again" || return 1
+  cmp -s "$T/rot-before2" "$E2E_HOME/.aws/credentials" || { REASON="the credentials file changed"; return 1; }
+  [ "$(rot_keys)" = "$ROT_NEW_ID" ] || { REASON="IAM lists $(rot_keys | tr '\n' ' '), want only $ROT_NEW_ID"; return 1; }
+  rot_signs "$ROT_NEW_ID" "$ROT_NEW_SECRET" 200
+}
+# The key in the encrypted file: rotated there, the credentials file untouched.
+rot_store() {
+  E2E_ENV=(AWSCRED_KEYS_PASSPHRASE=e2e-passphrase AWSCRED_KEY_STORE=file)
+  e2e_awscred "$T/rot-add" keys add --profile rot
+  want_rc "$T/rot-add" 0 || { E2E_ENV=(); return 1; }
+  [ -z "$(rot_stored_id)" ] || { E2E_ENV=(); REASON="[rot] still holds a key"; return 1; }
+  cp "$E2E_HOME/.aws/credentials" "$T/rot-before3"
+  e2e_awscred "$T/rot3" rotate --profile rot --token-code 123456
+  want_rc "$T/rot3" 0 || { E2E_ENV=(); return 1; }
+  e2e_awscred "$T/rot-ls" keys ls
+  E2E_ENV=()
+  local id
+  id=$(cut -f2 "$T/rot-ls.out")
+  { [ "$(cut -f1,3 "$T/rot-ls.out")" = "rot	file" ] && [ "$id" != "$ROT_NEW_ID" ]; } || { REASON="keys ls: $(show "$T/rot-ls.out")"; return 1; }
+  [ "$(rot_keys)" = "$id" ] || { REASON="IAM lists $(rot_keys | tr '\n' ' '), want only $id"; return 1; }
+  cmp -s "$T/rot-before3" "$E2E_HOME/.aws/credentials" || { REASON="the credentials file changed"; return 1; }
+  rot_signs "$ROT_NEW_ID" "$ROT_NEW_SECRET" 403
+}
+check "rotate: setup, an IAM user allowed its own access-key calls (auth checks off)" rot_setup
+check "rotate --profile rot: exit 0, [rot] holds a new key, IAM lists only it" rot_ok
+check "rotate: the old key is refused (auth checks on)" rot_old_refused
+check "rotate: the new key signs (auth checks on)" rot_new_works
+check "rotate: mfa afterwards signs GetSessionToken with the new key" rot_mfa_new
+check "rotate with the proof failing after CreateAccessKey: the stored key still works, IAM holds only it" rot_fail_proof
+check "rotate a key in the encrypted file: the file store holds the new key, IAM only it, the old one refused" rot_store
+E2E_CACHE=""
 
 # ---- 9. summary ----
 summary

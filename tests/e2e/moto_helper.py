@@ -3,8 +3,11 @@
 Runs inside the e2e venv (boto3, botocore and moto installed). Subcommands:
 
   free-port                        print a free TCP port on 127.0.0.1
-  setup-user ENDPOINT NAME         create an IAM user allowed sts:*, an access key and an
-                                   enabled virtual MFA device; print shell assignments
+  setup-user ENDPOINT NAME [PREFIX [iam]]
+                                   create an IAM user allowed sts:* (and with `iam`, its own
+                                   access-key calls), an access key and an enabled virtual
+                                   MFA device; print shell assignments PREFIX_… (default E2E)
+  access-keys ENDPOINT USER        the user's access key ids in IAM, one per line, sorted
   count ENDPOINT ACTION            how many requests for ACTION moto's recorder holds
   signer ENDPOINT ACTION           "KEYID TOKEN" of the last recorded ACTION request
   params ENDPOINT ACTION           the last recorded ACTION request's parameters, as JSON
@@ -39,7 +42,7 @@ def free_port():
         print(s.getsockname()[1])
 
 
-def setup_user(endpoint, name):
+def setup_user(endpoint, name, prefix="E2E", iam_calls=""):
     import boto3
 
     # Auth checks are still off: any key signs these calls.
@@ -51,10 +54,14 @@ def setup_user(endpoint, name):
     )
     iam = boto3.client("iam", **kw)
     user = iam.create_user(UserName=name)["User"]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}],
-    }
+    statements = [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]
+    if iam_calls == "iam":
+        statements.append({
+            "Effect": "Allow",
+            "Action": ["iam:ListAccessKeys", "iam:CreateAccessKey", "iam:DeleteAccessKey"],
+            "Resource": "*",
+        })
+    policy = {"Version": "2012-10-17", "Statement": statements}
     iam.put_user_policy(
         UserName=name, PolicyName="allow-sts", PolicyDocument=json.dumps(policy)
     )
@@ -78,7 +85,22 @@ def setup_user(endpoint, name):
         ("E2E_USER_ARN", user["Arn"]),
     ]:
         # Values are [A-Za-z0-9+/:-]: safe inside single quotes.
-        print(f"{var}='{value}'")
+        print(f"{var.replace('E2E', prefix, 1)}='{value}'")
+
+
+def access_keys(endpoint, user):
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    keys = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    for k in sorted(k["AccessKeyId"] for k in keys):
+        print(k)
 
 
 def recording(endpoint):
@@ -314,6 +336,7 @@ def main():
     {
         "free-port": free_port,
         "setup-user": setup_user,
+        "access-keys": access_keys,
         "count": count,
         "signer": signer,
         "params": params,

@@ -196,6 +196,14 @@ fn bash_completes_profile_names_after_profile_options() {
         bash_complete(&home, &["awscred", "exec", "--profile", "="]),
         all
     );
+    assert_eq!(
+        bash_complete(&home, &["awscred", "keys", "add", "-p", "d"]),
+        strings(&["default", "dev"])
+    );
+    assert_eq!(
+        bash_complete(&home, &["awscred", "rotate", "--profile", ""]),
+        all
+    );
     // No profile matches: nothing, not file names.
     assert!(bash_complete(&home, &["awscred", "export", "-p", "n"]).is_empty());
     // Everything else is still clap's completion.
@@ -239,6 +247,11 @@ fn fish_completes_profile_names_after_profile_options() {
         strings(&["lab"])
     );
     assert_eq!(
+        fish_complete(&home, "awscred keys add -p l"),
+        strings(&["lab"])
+    );
+    assert_eq!(fish_complete(&home, "awscred rotate --profile "), all);
+    assert_eq!(
         fish_complete(&home, "awscred mfa --profile=pr"),
         strings(&["--profile=prod"])
     );
@@ -257,8 +270,9 @@ fn zsh_completes_profile_options_with_the_names() {
         .lines()
         .filter(|l| l.contains("-p+[") || l.contains("--profile=["))
         .collect();
-    // get-session-token, mfa, export, assume-role, credential-process, exec, serve, clear
-    assert_eq!(specs.len(), 16, "{specs:#?}");
+    // get-session-token, mfa, export, assume-role, credential-process, exec,
+    // serve, clear, keys add, keys rm, rotate
+    assert_eq!(specs.len(), 22, "{specs:#?}");
     for spec in specs {
         assert!(spec.ends_with(":NAME:_awscred_profiles' \\"), "{spec}");
     }

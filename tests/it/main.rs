@@ -11,6 +11,7 @@ mod completion;
 mod core;
 mod everyday;
 mod faults;
+mod keys;
 mod roles;
 mod server;
 mod shells;

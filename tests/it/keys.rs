@@ -1,0 +1,640 @@
+//! Key stores (`keys add|ls|rm`, resolution from a store, the secret read
+//! only right before signing) and `rotate`'s states, against the fake STS
+//! (which answers the IAM calls too) and a real Secret Service
+//! (gnome-keyring in a private D-Bus session).
+
+use crate::support::*;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASS: &str = "correct horse battery staple";
+const NEW_ID: &str = "AKIANEWKEY0000000009";
+/// Planted: the fixtures' leak check covers it.
+const NEW_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const OLD_ID: &str = "AKIAWORKKEY000000002";
+const USER_ARN: &str = "arn:aws:iam::210987654321:user/alice";
+
+/// The fixture home with a private credentials file (a looser one is
+/// tightened with a warning line of its own).
+fn private_home() -> Home {
+    let home = Home::new();
+    use std::os::unix::fs::PermissionsExt;
+    let path = home.path().join(".aws/credentials");
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
+    home
+}
+
+fn credentials(home: &Home) -> String {
+    fs::read_to_string(home.path().join(".aws/credentials")).unwrap()
+}
+
+fn keys_dir(home: &Home) -> PathBuf {
+    home.path().join(".local/share/awscred")
+}
+
+/// The fixture with `[work]`'s two key lines gone.
+fn without_work_keys() -> String {
+    CREDENTIALS.replace(
+        "[work]\naws_access_key_id = AKIAWORKKEY000000002\naws_secret_access_key = workSecret\n",
+        "[work]\n",
+    )
+}
+
+fn file_store(home: &Home, sts: &FakeSts) -> Command {
+    let mut c = home.cmd(sts);
+    c.env("AWSCRED_KEYS_PASSPHRASE", PASS);
+    c
+}
+
+#[test]
+fn keys_add_moves_the_keys_to_the_encrypted_file_and_mfa_signs_with_them() {
+    let home = Home::new();
+    let sts = FakeSts::start();
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    assert_eq!(credentials(&home), without_work_keys());
+    let file = keys_dir(&home).join("keys.age");
+    let bytes = fs::read(&file).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("workSecret"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&file), mode(&keys_dir(&home))), (0o600, 0o700));
+    let ls = run(home.cmd(&sts).args(["keys", "ls"]));
+    ls.expect_ok();
+    assert_eq!(ls.stdout, "work\tAKIAWORKKEY000000002\tfile\n");
+
+    run(file_store(&home, &sts).args(["mfa", "--profile", "work", "123456"])).expect_ok();
+    let signed: Vec<String> = sts
+        .requests()
+        .iter()
+        .map(|r| r.access_key_id.clone())
+        .collect();
+    assert_eq!(signed, [OLD_ID]);
+
+    // A cache hit never opens the store: a wrong passphrase does not matter.
+    let mut wrong = home.cmd(&sts);
+    wrong.env("AWSCRED_KEYS_PASSPHRASE", "not the passphrase");
+    run(wrong.args(["mfa", "--profile", "work"])).expect_ok();
+    assert_eq!(sts.session_calls(), 1);
+    // A new session needs the secret: now it does.
+    let mut wrong = home.cmd(&sts);
+    wrong.env("AWSCRED_KEYS_PASSPHRASE", "not the passphrase");
+    run(wrong.args(["mfa", "--profile", "work", "--force", "123456"])).expect_failure(
+        3,
+        "false\n",
+        "wrong passphrase",
+    );
+    // No passphrase and no terminal: says what to do.
+    run(home
+        .cmd(&sts)
+        .args(["mfa", "--profile", "work", "--force", "123456"]))
+    .expect_failure(3, "false\n", "set AWSCRED_KEYS_PASSPHRASE");
+    assert_eq!(sts.session_calls(), 1);
+
+    run(file_store(&home, &sts).args(["keys", "rm", "--profile", "work"])).expect_ok();
+    assert_eq!(run(home.cmd(&sts).args(["keys", "ls"])).stdout, "");
+    run(home
+        .cmd(&sts)
+        .args(["mfa", "--profile", "work", "--force", "123456"]))
+    .expect_failure(3, "false\n", "has no long-term keys");
+}
+
+#[test]
+fn keys_add_takes_typed_keys_from_stdin_and_never_echoes_them() {
+    let home = Home::with(
+        "[profile fresh]\nregion = eu-west-1\n",
+        "[fresh]\nregion = x\n",
+    );
+    let sts = FakeSts::start();
+    let mut c = file_store(&home, &sts);
+    c.args(["keys", "add", "--profile", "fresh", "--store", "file"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("AKIAFRESHKEY00000005\n{NEW_SECRET}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_no_secret(&stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("stored key AKIAFRESHKEY00000005"),
+        "{stderr}"
+    );
+    assert_eq!(credentials(&home), "[fresh]\nregion = x\n");
+    run(file_store(&home, &sts).args(["get-session-token", "--profile", "fresh"])).expect_ok();
+    assert_eq!(sts.requests()[0].access_key_id, "AKIAFRESHKEY00000005");
+}
+
+#[test]
+fn keys_add_without_a_passphrase_or_with_a_broken_index_changes_nothing() {
+    let home = Home::new();
+    let sts = FakeSts::start();
+    run(home
+        .cmd(&sts)
+        .args(["keys", "add", "--profile", "work", "--store", "file"]))
+    .expect_failure(3, "", "set AWSCRED_KEYS_PASSPHRASE");
+    assert_eq!(credentials(&home), CREDENTIALS);
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    fs::write(
+        keys_dir(&home).join("keys.json"),
+        "{\"version\":1,\"profiles\":",
+    )
+    .unwrap();
+    run(file_store(&home, &sts).args(["mfa", "--profile", "work", "123456"])).expect_failure(
+        3,
+        "false\n",
+        "is not a valid key index",
+    );
+    // The encrypted file damaged: a clear error, never a panic.
+    fs::write(keys_dir(&home).join("keys.json"), format!("{{\"version\":1,\"profiles\":{{\"work\":{{\"access_key_id\":\"{OLD_ID}\",\"store\":\"file\"}}}}}}")).unwrap();
+    let age = keys_dir(&home).join("keys.age");
+    let mut bytes = fs::read(&age).unwrap();
+    let n = bytes.len();
+    bytes[n - 3] ^= 0x41;
+    fs::write(&age, bytes).unwrap();
+    run(file_store(&home, &sts).args(["mfa", "--profile", "work", "123456"])).expect_failure(
+        3,
+        "false\n",
+        "is damaged",
+    );
+    assert_eq!(sts.session_calls(), 0);
+}
+
+// ---- the OS store: a real Secret Service ----
+
+/// A private D-Bus session bus with gnome-keyring's Secret Service on it,
+/// its login keyring unlocked with a known password. Stopped on drop.
+struct SecretService {
+    dir: tempfile::TempDir,
+    bus: Child,
+    keyring: Child,
+}
+
+impl SecretService {
+    fn start() -> SecretService {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = dir.path().join("run");
+        fs::create_dir(&runtime).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&runtime, fs::Permissions::from_mode(0o700)).unwrap();
+        let socket = dir.path().join("bus");
+        let bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address=unix:path={}", socket.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (Debian: dbus) must be installed: scripts/test installs it");
+        let start = Instant::now();
+        while !socket.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "dbus-daemon did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let address = format!("unix:path={}", socket.display());
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets", "--foreground"])
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (Debian: gnome-keyring) must be installed: scripts/test installs it");
+        let mut stdin = keyring.stdin.take().unwrap();
+        stdin.write_all(b"keyring-test-password").unwrap();
+        drop(stdin);
+        let service = SecretService { dir, bus, keyring };
+        // Wait until the Secret Service owns its name on the bus.
+        let start = Instant::now();
+        loop {
+            let out = Command::new("dbus-send")
+                .env("DBUS_SESSION_BUS_ADDRESS", service.address())
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .output()
+                .expect("dbus-send (Debian: dbus-bin)");
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no Secret Service on the bus"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        service
+    }
+
+    fn address(&self) -> String {
+        format!("unix:path={}", self.dir.path().join("bus").display())
+    }
+
+    /// What the store holds for `profile` (secret-tool, from libsecret-tools).
+    fn lookup(&self, profile: &str) -> String {
+        let out = Command::new("secret-tool")
+            .env("DBUS_SESSION_BUS_ADDRESS", self.address())
+            .args(["lookup", "service", "awscred", "username", profile])
+            .output()
+            .expect("secret-tool (Debian: libsecret-tools)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        let _ = self.keyring.kill();
+        let _ = self.keyring.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+#[test]
+fn the_os_store_on_a_real_secret_service_add_use_list_remove() {
+    let service = SecretService::start();
+    let home = Home::new();
+    let sts = FakeSts::start();
+    let os = |args: &[&str]| {
+        let mut c = home.cmd(&sts);
+        c.env("DBUS_SESSION_BUS_ADDRESS", service.address())
+            .args(args);
+        run(&mut c)
+    };
+    // With a session bus, the OS store is the default.
+    let added = os(&["keys", "add", "--profile", "work"]);
+    added.expect_ok();
+    assert!(
+        added.stderr.contains("to the OS credential store"),
+        "{}",
+        added.stderr
+    );
+    assert_eq!(credentials(&home), without_work_keys());
+    let item = service.lookup("work");
+    assert!(
+        item.contains(OLD_ID) && item.contains("workSecret"),
+        "stored item: {item:?}"
+    );
+    assert!(!fs::read_to_string(keys_dir(&home).join("keys.json"))
+        .unwrap()
+        .contains("workSecret"));
+    assert_eq!(
+        os(&["keys", "ls"]).stdout,
+        "work\tAKIAWORKKEY000000002\tos\n"
+    );
+
+    os(&["mfa", "--profile", "work", "123456"]).expect_ok();
+    assert_eq!(sts.requests()[0].access_key_id, OLD_ID);
+    // A cache hit needs no D-Bus at all: a bus that is not there is fine.
+    let mut c = home.cmd(&sts);
+    c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["mfa", "--profile", "work"]);
+    run(&mut c).expect_ok();
+    // A new session needs the store: without a bus, a clear error.
+    let mut c = home.cmd(&sts);
+    c.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["mfa", "--profile", "work", "--force", "123456"]);
+    run(&mut c).expect_failure(
+        3,
+        "false\n",
+        "cannot read the key of profile work: no D-Bus session bus",
+    );
+    assert_eq!(sts.session_calls(), 1);
+
+    // A corrupt item (written by another tool): a clear error, no STS call.
+    let mut store = Command::new("secret-tool")
+        .env("DBUS_SESSION_BUS_ADDRESS", service.address())
+        .args([
+            "store",
+            "--label=x",
+            "service",
+            "awscred",
+            "username",
+            "work",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    store.stdin.take().unwrap().write_all(b"not json").unwrap();
+    assert!(store.wait().unwrap().success());
+    os(&["mfa", "--profile", "work", "--force", "123456"]).expect_failure(
+        3,
+        "false\n",
+        "the item of profile work (service awscred) in the OS credential store is not an awscred key",
+    );
+    assert_eq!(sts.session_calls(), 1);
+
+    os(&["keys", "rm", "--profile", "work"]).expect_ok();
+    assert_eq!(service.lookup("work"), "");
+    assert_eq!(os(&["keys", "ls"]).stdout, "");
+    os(&["keys", "rm", "--profile", "work"]).expect_failure(3, "", "has no key in a key store");
+}
+
+// ---- rotate, against the fake (which answers IAM's Query calls too) ----
+
+fn raw(body: String) -> Reply {
+    Reply::Raw { status: 200, body }
+}
+
+fn identity() -> Reply {
+    raw(format!("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>{USER_ARN}</Arn><UserId>AIDAALICE</UserId><Account>210987654321</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>"))
+}
+
+fn listed(ids: &[&str]) -> Reply {
+    let members: String = ids
+        .iter()
+        .map(|id| format!("<member><UserName>alice</UserName><AccessKeyId>{id}</AccessKeyId><Status>Active</Status><CreateDate>2026-01-01T00:00:00Z</CreateDate></member>"))
+        .collect();
+    raw(format!("<ListAccessKeysResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ListAccessKeysResult><IsTruncated>false</IsTruncated><AccessKeyMetadata>{members}</AccessKeyMetadata></ListAccessKeysResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListAccessKeysResponse>"))
+}
+
+fn created() -> Reply {
+    raw(format!("<CreateAccessKeyResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateAccessKeyResult><AccessKey><UserName>alice</UserName><AccessKeyId>{NEW_ID}</AccessKeyId><Status>Active</Status><SecretAccessKey>{NEW_SECRET}</SecretAccessKey><CreateDate>2026-01-01T00:00:00Z</CreateDate></AccessKey></CreateAccessKeyResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></CreateAccessKeyResponse>"))
+}
+
+fn deleted() -> Reply {
+    raw("<DeleteAccessKeyResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DeleteAccessKeyResponse>".into())
+}
+
+fn rotate(home: &Home, sts: &FakeSts) -> Command {
+    rotate_profile(home, sts, "work")
+}
+
+fn rotate_profile(home: &Home, sts: &FakeSts, profile: &str) -> Command {
+    let mut c = home.cmd(sts);
+    c.env("AWS_ENDPOINT_URL_IAM", sts.url())
+        .env("AWSCRED_ROTATE_WAIT", "1")
+        .env("AWSCRED_KEYS_PASSPHRASE", PASS)
+        .args(["rotate", "--profile", profile, "--token-code", "123456"]);
+    c
+}
+
+fn actions(sts: &FakeSts) -> Vec<(String, String)> {
+    sts.requests()
+        .iter()
+        .map(|r| {
+            (
+                r.param("Action").unwrap_or("").to_string(),
+                r.access_key_id.clone(),
+            )
+        })
+        .collect()
+}
+
+fn new_keys_file() -> String {
+    CREDENTIALS.replace(
+        "aws_access_key_id = AKIAWORKKEY000000002\naws_secret_access_key = workSecret",
+        &format!("aws_access_key_id = {NEW_ID}\naws_secret_access_key = {NEW_SECRET}"),
+    )
+}
+
+#[test]
+fn rotate_replaces_the_key_in_the_credentials_file_and_deletes_the_old_one() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_ok();
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .contains(&format!("the new key {NEW_ID} is stored in [work]")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(credentials(&home), new_keys_file());
+    let (session_id, _, _) = issued(1);
+    let a = actions(&sts);
+    let want = [
+        ("GetCallerIdentity", OLD_ID),
+        ("GetSessionToken", OLD_ID),
+        ("ListAccessKeys", session_id.as_str()),
+        ("CreateAccessKey", session_id.as_str()),
+        ("GetCallerIdentity", NEW_ID),
+        ("DeleteAccessKey", session_id.as_str()),
+    ];
+    assert_eq!(a, want.map(|(x, k)| (x.to_string(), k.to_string())),);
+    let reqs = sts.requests();
+    assert_eq!(reqs[5].param("AccessKeyId"), Some(OLD_ID));
+    assert_eq!(reqs[5].param("UserName"), Some("alice"));
+    assert!(
+        reqs[3].session_token.is_some(),
+        "IAM signed with the MFA session"
+    );
+    // The next session is signed with the new key.
+    run(home
+        .cmd(&sts)
+        .args(["mfa", "--profile", "work", "--force", "123456"]))
+    .expect_ok();
+    assert_eq!(sts.requests().last().unwrap().access_key_id, NEW_ID);
+}
+
+#[test]
+fn rotate_stops_when_the_user_already_has_two_keys() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID, "AKIASPAREKEY00000007"]),
+    ]);
+    run(&mut rotate(&home, &sts)).expect_failure(
+        3,
+        "",
+        "already has two access keys, the most IAM allows: AKIAWORKKEY000000002 (Active), AKIASPAREKEY00000007 (Active); profile work uses AKIAWORKKEY000000002: delete the other one if nothing uses it (`aws iam delete-access-key --user-name alice --access-key-id AKIASPAREKEY00000007`)",
+    );
+    assert_eq!(sts.calls("CreateAccessKey"), 0);
+    assert_eq!(credentials(&home), CREDENTIALS);
+}
+
+#[test]
+fn rotate_keeps_the_old_key_when_the_new_one_does_not_work() {
+    let home = private_home();
+    let bad = || {
+        error(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+    };
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        bad(),
+        bad(),
+        deleted(),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_failure(
+        5,
+        "",
+        &format!("the new key {NEW_ID} did not work within 1 s"),
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("the old key {OLD_ID} is stored again in [work]")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("the new key was deleted in IAM: nothing changed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(credentials(&home), CREDENTIALS);
+    let reqs = sts.requests();
+    let last = reqs.last().unwrap();
+    assert_eq!(
+        (last.param("Action"), last.param("AccessKeyId")),
+        (Some("DeleteAccessKey"), Some(NEW_ID))
+    );
+    assert_eq!(sts.calls("GetCallerIdentity"), 3);
+}
+
+#[test]
+fn rotate_says_both_keys_exist_when_deleting_the_old_one_fails() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        error(403, "AccessDenied", "not allowed to DeleteAccessKey"),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_failure(5, "", &format!("the new key {NEW_ID} works and is stored in [work] in ~/.aws/credentials, but deleting the old key {OLD_ID} in IAM failed"));
+    assert!(r.stderr.contains(&format!("IAM still has both keys; delete the old one with `aws iam delete-access-key --user-name alice --access-key-id {OLD_ID}`")), "{}", r.stderr);
+    assert_eq!(credentials(&home), new_keys_file());
+}
+
+#[test]
+fn rotate_deletes_the_new_key_when_it_cannot_be_stored() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        deleted(),
+    ]);
+    let r = run(rotate(&home, &sts).env("AWSCRED_DEBUG_ROTATE_FAIL", "store"));
+    r.expect_failure(6, "", "could not store the new key in [work]");
+    assert!(r.stderr.contains(&format!("it was deleted in IAM again: nothing changed, the old key {OLD_ID} is still stored and active")), "{}", r.stderr);
+    assert_eq!(credentials(&home), CREDENTIALS);
+    assert_eq!(
+        sts.requests().last().unwrap().param("AccessKeyId"),
+        Some(NEW_ID)
+    );
+}
+
+#[test]
+fn rotate_a_key_in_the_encrypted_file_keeps_it_there() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    run(&mut rotate(&home, &sts)).expect_ok();
+    assert_eq!(
+        run(home.cmd(&sts).args(["keys", "ls"])).stdout,
+        format!("work\t{NEW_ID}\tfile\n")
+    );
+    assert_eq!(credentials(&home), without_work_keys());
+    run(file_store(&home, &sts).args(["mfa", "--profile", "work", "--force", "123456"]))
+        .expect_ok();
+    assert_eq!(sts.requests().last().unwrap().access_key_id, NEW_ID);
+}
+
+#[test]
+fn rotate_without_an_mfa_device_signs_iam_with_the_key_itself() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        listed(&["AKIAPLAINKEY00000003"]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    run(&mut rotate_profile(&home, &sts, "plain")).expect_ok();
+    let want = [
+        ("GetCallerIdentity", "AKIAPLAINKEY00000003"),
+        ("ListAccessKeys", "AKIAPLAINKEY00000003"),
+        ("CreateAccessKey", "AKIAPLAINKEY00000003"),
+        ("GetCallerIdentity", NEW_ID),
+        ("DeleteAccessKey", "AKIAPLAINKEY00000003"),
+    ];
+    assert_eq!(
+        actions(&sts),
+        want.map(|(a, k)| (a.to_string(), k.to_string()))
+    );
+    assert!(credentials(&home).contains(&format!("[plain]\naws_access_key_id = {NEW_ID}\n")));
+}
+
+#[test]
+fn rotate_a_key_in_the_secret_service_keeps_it_there() {
+    let service = SecretService::start();
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let os = |c: &mut Command| {
+        c.env("DBUS_SESSION_BUS_ADDRESS", service.address());
+        run(c)
+    };
+    os(home
+        .cmd(&sts)
+        .args(["keys", "add", "--profile", "work", "--store", "os"]))
+    .expect_ok();
+    os(&mut rotate(&home, &sts)).expect_ok();
+    let item = service.lookup("work");
+    assert!(
+        item.contains(NEW_ID) && item.contains(NEW_SECRET),
+        "stored item: {item:?}"
+    );
+    assert_eq!(
+        os(home.cmd(&sts).args(["keys", "ls"])).stdout,
+        format!("work\t{NEW_ID}\tos\n")
+    );
+    assert_eq!(credentials(&home), without_work_keys());
+}
