@@ -220,7 +220,7 @@ pub fn endpoint_url<'a>(url: &'a str, origin: &str) -> Result<&'a str> {
         None => Ok(url),
         Some(why) => Err(fail(
             Kind::Input,
-            format!("{origin}: the STS endpoint URL {why}: fix the setting"),
+            format!("{origin}: the endpoint URL {why}: fix the setting"),
         )),
     }
 }
@@ -295,10 +295,7 @@ mod tests {
             let e = endpoint_url(bad, "AWS_ENDPOINT_URL")
                 .unwrap_err()
                 .to_string();
-            assert!(
-                e.starts_with("AWS_ENDPOINT_URL: the STS endpoint URL"),
-                "{e}"
-            );
+            assert!(e.starts_with("AWS_ENDPOINT_URL: the endpoint URL"), "{e}");
             assert!(!e.contains("SECRET") && !e.contains("ftp"), "{e}");
         }
         let e = serial("x SECRETSECRET", "f:2").unwrap_err().to_string();

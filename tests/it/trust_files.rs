@@ -570,7 +570,7 @@ fn an_endpoint_password_is_never_printed_or_used() {
     let r = run(home.cmd_url(&url).args(["mfa", "123456"]));
     assert_refused(
         &r,
-        "AWS_ENDPOINT_URL_STS: the STS endpoint URL must not contain a user name or password",
+        "AWS_ENDPOINT_URL_STS: the endpoint URL must not contain a user name or password",
     );
     assert!(sts.requests().is_empty());
 }
