@@ -148,6 +148,21 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
 
     if let Err(e) = injected(env, "store").and_then(|()| put(&new, &old_id)) {
         let kind = kind_of(&e);
+        // The new key is deleted only if the old one is verifiably still stored.
+        let old_kept = match place {
+            Place::CredentialsFile => true, // one atomic rename: done or not
+            Place::Store(store) => keystore::peek(env, &locked, store, &profile)
+                .is_ok_and(|k| k.is_some_and(|k| k.access_key_id == old_id)),
+        };
+        if !old_kept {
+            return Err(fail(
+                kind,
+                format!(
+                    "could not store the new key in {shown} ({e:#}), and it may hold the new key {new_id} now: IAM keeps both keys ({old_id} and {new_id}) and nothing was deleted; see which one it holds with `awscred keys ls`, then delete the other with `{}`",
+                    delete_cmd("OTHER")
+                ),
+            ));
+        }
         return Err(match iam.delete_access_key(&signer, user, &new_id) {
             Ok(()) => fail(
                 kind,

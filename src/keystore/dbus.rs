@@ -187,7 +187,12 @@ fn split_type(sig: &[u8]) -> Result<(&[u8], &[u8])> {
                     }
                 }
             }
-            end.ok_or_else(bad)?
+            let end = end.ok_or_else(bad)?;
+            // `()` and `{}` are not types (D-Bus spec).
+            if end == 2 {
+                return Err(bad());
+            }
+            end
         }
         _ => 1,
     };
@@ -309,7 +314,13 @@ impl<'a> R<'a> {
                 }
                 let mut items = Vec::new();
                 while self.pos < end {
+                    // Every element takes bytes (an empty struct would not:
+                    // the spec forbids `()`, and this loop would never end).
+                    let before = self.pos;
                     items.push(self.value(elem, depth + 1)?);
+                    if self.pos == before {
+                        return Err(bad());
+                    }
                 }
                 if self.pos != end {
                     return Err(bad());
@@ -632,13 +643,9 @@ pub struct DbusError {
 
 impl std::fmt::Display for DbusError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let text: String = self
-            .text
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
-        write!(f, "{}: {text}", self.name)
+        let clean =
+            |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(200).collect() };
+        write!(f, "{}: {}", clean(&self.name), clean(&self.text))
     }
 }
 
@@ -704,5 +711,16 @@ mod tests {
             Some("/run/user/1000/bus,")
         );
         assert_eq!(unescape("%zz"), None);
+    }
+
+    /// An array of empty structs takes no bytes per element: without a check
+    /// it grew memory until the process aborted.
+    #[test]
+    fn an_array_of_empty_structs_is_refused_not_looped_on() {
+        let mut body = 8u32.to_le_bytes().to_vec();
+        body.extend([0; 12]);
+        assert!(R::new(&body, false).all(b"a()").is_err());
+        assert!(R::new(&body, false).all(b"a{}").is_err());
+        assert!(R::new(&body, false).all(b"()").is_err());
     }
 }

@@ -260,16 +260,16 @@ pub fn list(env: &Env) -> Result<Vec<(String, Entry)>> {
 
 /// Stores `key` for `profile` in `store` and records it in the index,
 /// replacing what the profile had (in whichever store). The store is written
-/// first: a failure leaves the index as it was.
+/// first; if the index then cannot be written, the store gets back what it
+/// held, so a failure leaves both as they were (the secret it replaced is
+/// never lost). [`peek`] tells what the store holds if even that failed.
 pub fn put(env: &Env, locked: &Locked, store: Store, profile: &str, key: &StoredKey) -> Result<()> {
     key.check("the key to store")?;
     let mut index = read_index(&locked.dir)?;
     index.version = 1;
     let old = index.profiles.get(profile).cloned();
-    match store {
-        Store::Os => os::set(env, profile, key)?,
-        Store::File => file::set(env, &locked.dir, profile, key)?,
-    }
+    let previous = peek(env, locked, store, profile)?;
+    set_in(env, locked, store, profile, key)?;
     index.profiles.insert(
         profile.to_string(),
         Entry {
@@ -277,12 +277,58 @@ pub fn put(env: &Env, locked: &Locked, store: Store, profile: &str, key: &Stored
             store,
         },
     );
-    write_index(&locked.dir, &index)?;
+    if let Err(e) = index_failure(env).and_then(|()| write_index(&locked.dir, &index)) {
+        let restored = match &previous {
+            Some(p) => set_in(env, locked, store, profile, p),
+            None => delete_from(env, locked, store, profile),
+        };
+        return Err(match restored {
+            Ok(()) => e,
+            Err(r) => e.context(format!(
+                "and {} could not be put back ({r:#})",
+                store.describe(env)
+            )),
+        });
+    }
     // Moved to another store: the old copy goes.
     if let Some(old) = old.filter(|o| o.store != store) {
-        let _ = delete_from(env, locked, old.store, profile);
+        if let Err(e) = delete_from(env, locked, old.store, profile) {
+            crate::cache::warn(&format!(
+                "the key of profile {profile} is now in {}, but removing it from {} failed ({e:#}): remove it there by hand",
+                store.describe(env),
+                old.store.describe(env)
+            ));
+        }
     }
     Ok(())
+}
+
+/// Debug builds only: `AWSCRED_DEBUG_ROTATE_FAIL=index` fails the index
+/// write that follows a store write (a full disk, an I/O error).
+fn index_failure(env: &Env) -> Result<()> {
+    #[cfg(debug_assertions)]
+    if env.awscred_debug_rotate_fail() == Some("index") {
+        return Err(anyhow::anyhow!(
+            "cannot write the key index: failed on purpose (AWSCRED_DEBUG_ROTATE_FAIL)"
+        ));
+    }
+    let _ = env;
+    Ok(())
+}
+
+fn set_in(env: &Env, locked: &Locked, store: Store, profile: &str, key: &StoredKey) -> Result<()> {
+    match store {
+        Store::Os => os::set(env, profile, key),
+        Store::File => file::set(env, &locked.dir, profile, key),
+    }
+}
+
+/// What `store` holds for `profile`, whatever the index says.
+pub fn peek(env: &Env, locked: &Locked, store: Store, profile: &str) -> Result<Option<StoredKey>> {
+    match store {
+        Store::Os => os::get(env, profile),
+        Store::File => file::get(env, &locked.dir, profile),
+    }
 }
 
 fn delete_from(env: &Env, locked: &Locked, store: Store, profile: &str) -> Result<()> {

@@ -638,3 +638,36 @@ fn rotate_a_key_in_the_secret_service_keeps_it_there() {
     );
     assert_eq!(credentials(&home), without_work_keys());
 }
+
+/// The new key was written to the store but the index could not be: the
+/// store gets the old key back, so deleting the new key in IAM loses
+/// nothing, and the profile still works with the old key. (Before, the store
+/// kept the new key, IAM deleted it, and the old secret was gone.)
+#[test]
+fn rotate_puts_the_old_key_back_when_the_index_cannot_be_written() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        deleted(),
+    ]);
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    let r = run(rotate(&home, &sts).env("AWSCRED_DEBUG_ROTATE_FAIL", "index"));
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("it was deleted in IAM again: nothing changed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        run(home.cmd(&sts).args(["keys", "ls"])).stdout,
+        format!("work\t{OLD_ID}\tfile\n")
+    );
+    run(file_store(&home, &sts).args(["mfa", "--profile", "work", "--force", "123456"]))
+        .expect_ok();
+    assert_eq!(sts.requests().last().unwrap().access_key_id, OLD_ID);
+}
