@@ -3,14 +3,14 @@
 //! session writer: every byte outside those lines stays, the file is found,
 //! locked and written the same way, and the result is parsed again first.
 
-use super::{ensure_dir, hash, resolve_symlinks, split, Layout, ID, LEGACY_TOKEN, SECRET, TOKEN};
 use super::{rewrite, split_lines, LOCK_WAIT};
+use super::{Layout, ID, LEGACY_TOKEN, SECRET, TOKEN};
 use crate::error::{fail, Kind};
 use crate::fsafe::{Dir, Found};
 use crate::ini;
 use crate::keystore::StoredKey;
 use crate::profile::MAX_FILE;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::Path;
 
 /// What to do with the section's key lines.
@@ -152,15 +152,13 @@ pub fn edit(path: &Path, locks: &Dir, profile: &str, expect_id: &str, edit: &Edi
             ));
         }
     }
-    let target = resolve_symlinks(path)?;
-    let (dir_path, file) = split(&target)?;
-    ensure_dir(&dir_path)?;
-    let canonical = std::fs::canonicalize(&dir_path)
-        .with_context(|| format!("cannot resolve {}", dir_path.display()))?
-        .join(file);
-    let lock_name = format!("credentials-file-{:016x}.lock", hash(&canonical));
-    let _lock = locks.lock(&lock_name, LOCK_WAIT, "the credentials file")?;
-    let dir = Dir::open(&dir_path)?;
+    let super::Locked {
+        target,
+        dir,
+        file,
+        _lock,
+    } = super::open_locked(path, locks, LOCK_WAIT)?;
+    let file = file.as_str();
     let shown = target.display().to_string();
     let refuse = |why: &str| {
         fail(

@@ -51,6 +51,35 @@ pub fn write_profile(path: &Path, locks: &Dir, name: &str, creds: &Credentials) 
     write_profile_waiting(path, locks, name, creds, LOCK_WAIT)
 }
 
+/// The credentials file, opened for a change: what `path`'s symlink chain
+/// ends at, its directory (made if missing), and the credentials-file lock
+/// held, named after the canonical path so two spellings of one file share
+/// one lock (in `locks`, the cache directory).
+struct Locked {
+    target: PathBuf,
+    dir: Dir,
+    file: String,
+    _lock: crate::fsafe::Lock,
+}
+
+fn open_locked(path: &Path, locks: &Dir, wait: Duration) -> Result<Locked> {
+    let target = resolve_symlinks(path)?;
+    let (dir_path, file) = split(&target)?;
+    ensure_dir(&dir_path)?;
+    let canonical = std::fs::canonicalize(&dir_path)
+        .with_context(|| format!("cannot resolve {}", dir_path.display()))?
+        .join(file);
+    let lock_name = format!("credentials-file-{:016x}.lock", hash(&canonical));
+    let lock = locks.lock(&lock_name, wait, "the credentials file")?;
+    let dir = Dir::open(&dir_path)?;
+    Ok(Locked {
+        dir,
+        file: file.to_string(),
+        _lock: lock,
+        target,
+    })
+}
+
 fn write_profile_waiting(
     path: &Path,
     locks: &Dir,
@@ -61,15 +90,13 @@ fn write_profile_waiting(
     // Cheap checks before touching the disk.
     check_name(name)?;
     check_values(creds)?;
-    let target = resolve_symlinks(path)?;
-    let (dir_path, file) = split(&target)?;
-    ensure_dir(&dir_path)?;
-    let canonical = std::fs::canonicalize(&dir_path)
-        .with_context(|| format!("cannot resolve {}", dir_path.display()))?
-        .join(file);
-    let lock_name = format!("credentials-file-{:016x}.lock", hash(&canonical));
-    let _lock = locks.lock(&lock_name, wait, "the credentials file")?;
-    let dir = Dir::open(&dir_path)?;
+    let Locked {
+        target,
+        dir,
+        file,
+        _lock,
+    } = open_locked(path, locks, wait)?;
+    let file = file.as_str();
     let shown = target.display().to_string();
     let refuse = |why: &str| {
         fail(
