@@ -31,19 +31,7 @@ pub fn edit_text(
     expect_id: &str,
     edit: &Edit,
 ) -> Result<String> {
-    let (bom, body) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => ("\u{feff}", rest),
-        None => ("", text),
-    };
-    let sections = ini::parse(body).map_err(|e| {
-        fail(
-            Kind::Input,
-            format!(
-                "{label} line {}: {}: fix that line, then retry",
-                e.line, e.message
-            ),
-        )
-    })?;
+    let (bom, body, sections) = super::sections_of(text, label)?;
     let found: Vec<usize> = (0..sections.len())
         .filter(|&i| sections[i].name == profile)
         .collect();

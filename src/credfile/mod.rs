@@ -187,10 +187,13 @@ fn ensure_dir(dir: &Path) -> Result<()> {
         .with_context(|| format!("cannot create directory {}", dir.display()))
 }
 
-/// [`update`], naming the file as `label` in messages.
-fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Result<String> {
-    check_name(name)?;
-    check_values(creds)?;
+/// The file's text as the editors see it: a leading byte-order mark (kept
+/// as it is), the rest, and its sections; a line that does not parse is an
+/// error naming `label` and the line.
+fn sections_of<'t>(
+    text: &'t str,
+    label: &str,
+) -> Result<(&'static str, &'t str, Vec<ini::Section<'t>>)> {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
         None => ("", text),
@@ -204,6 +207,14 @@ fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Resu
             ),
         )
     })?;
+    Ok((bom, body, sections))
+}
+
+/// [`update`], naming the file as `label` in messages.
+fn update_file(text: &str, label: &str, name: &str, creds: &Credentials) -> Result<String> {
+    check_name(name)?;
+    check_values(creds)?;
+    let (bom, body, sections) = sections_of(text, label)?;
     let target = sections.iter().position(|s| s.name == name);
     let expirations = expirations(target.map(|i| &sections[i]), creds);
     let mut values: Vec<(&str, &str)> = vec![
