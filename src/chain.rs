@@ -13,6 +13,7 @@
 
 use crate::credentials::{Issued, Timestamp};
 use crate::error::{fail, Kind};
+use crate::process::{Job, Limits};
 use crate::profile::{self, Env, Files, Source};
 use crate::sts::{IdentityRequest, RoleRequest, SdkSts, Sts};
 use crate::validate;
@@ -46,19 +47,11 @@ const TOO_DEEP: &str = "credential_process chain deeper than ";
 
 pub fn profile_credentials(req: &Request) -> Result<Issued> {
     let (base, roles) = plan(req.files, req.profile)?;
-    let previous = req.env.awscred_profile_chain();
-    let chain = extend_chain(previous, req.profile)?;
-    // The SDK spawns `credential_process` with no way to pass it environment
-    // variables, so the marker goes on this process: set here, before the
-    // runtime of `resolve_base` exists, and put back after that runtime is
-    // dropped (which joins its threads), so no other thread ever reads the
-    // environment meanwhile, and `exec`'s command does not inherit it.
-    std::env::set_var(PROFILE_CHAIN_VAR, chain);
-    let resolved = resolve_base(req, base);
-    match previous {
-        Some(v) => std::env::set_var(PROFILE_CHAIN_VAR, v),
-        None => std::env::remove_var(PROFILE_CHAIN_VAR),
-    }
+    let chain = extend_chain(req.env.awscred_profile_chain(), req.profile)?;
+    let resolved = match own_process(req.files, base) {
+        Some(command) => run_process(req, base, command.value, chain),
+        None => resolve_base(req, base),
+    };
     let mut creds = resolved?;
     creds
         .validate()
@@ -181,6 +174,128 @@ fn extend_chain(chain: Option<&str>, profile: &str) -> Result<String> {
     let mut names = names;
     names.push(profile);
     Ok(names.join("\n"))
+}
+
+/// How long a `credential_process` may run by default: long enough for one
+/// that asks for a code or a touch (a nested awscred, aws-vault), short
+/// enough that a hung one does not hold an IDE or `terraform` for ever.
+const PROCESS_TIMEOUT: u64 = 120;
+/// The most a `credential_process` may print: a session token is a few KiB.
+const PROCESS_MAX_OUTPUT: usize = 64 * 1024;
+
+/// The `credential_process` of `profile` when it is what the SDK would run
+/// for it: nothing before it in the SDK's order (web identity, SSO, `aws
+/// login`). awscred runs it itself, bounded (see [`run_process`]).
+fn own_process(files: &Files, profile: &str) -> Option<profile::Setting<'static>> {
+    let earlier = [
+        "credential_source",
+        "web_identity_token_file",
+        "sso_session",
+        "sso_start_url",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_region",
+        "login_session",
+    ];
+    if earlier.iter().any(|k| files.get(profile, k).is_some()) {
+        return None;
+    }
+    files.get(profile, "credential_process")
+}
+
+/// Runs `profile`'s `credential_process` as the SDKs do (through the shell,
+/// its stdout one JSON document) but bounded: a timeout, an output cap, its
+/// own process group killed with everything it started, its arguments never
+/// in a message. `chain` is the loop marker its own awscred reads.
+fn run_process(req: &Request, profile: &str, command: &str, chain: String) -> Result<Issued> {
+    let job = Job {
+        setting: "credential_process",
+        command,
+        vars: vec![(PROFILE_CHAIN_VAR, chain)],
+        capture_stderr: true,
+        limits: Limits {
+            timeout: req.env.seconds(
+                crate::env::AWSCRED_CREDENTIAL_PROCESS_TIMEOUT,
+                PROCESS_TIMEOUT,
+            )?,
+            max_output: PROCESS_MAX_OUTPUT,
+        },
+        timeout_var: crate::env::AWSCRED_CREDENTIAL_PROCESS_TIMEOUT,
+        prints: "one JSON document with the credentials",
+        kind: Kind::Input,
+    };
+    let name = format!("the {} of profile {profile}", job.name());
+    let out = job.run()?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        // A nested awscred stopped a loop: its line says which profiles and
+        // what to do, however deep it was.
+        if let Some(at) = said.rfind(LOOP).or_else(|| said.rfind(TOO_DEEP)) {
+            let line = said[at..].lines().next().unwrap_or_default();
+            return Err(fail(Kind::Input, crate::error::one_line(line)));
+        }
+        let last = said.lines().rev().find(|l| !l.trim().is_empty());
+        let detail = match last {
+            Some(l) => format!(
+                "; its last line: {}",
+                crate::error::one_line(&l.chars().take(300).collect::<String>())
+            ),
+            None => String::new(),
+        };
+        return Err(fail(
+            Kind::Input,
+            format!("{name} {}{detail}", crate::process::why_failed(out.status)),
+        ));
+    }
+    parse_process_output(&out.stdout).map_err(|why| {
+        fail(
+            Kind::Input,
+            format!("{name} printed {why}: fix the command it runs"),
+        )
+    })
+}
+
+/// The `credential_process` answer, read as the SDKs read it: one JSON
+/// object, keys in any case, `Version` 1, `AccessKeyId` and
+/// `SecretAccessKey`, and `SessionToken` and `Expiration` (RFC 3339) when
+/// the credentials are temporary. What is wrong is said without a value.
+fn parse_process_output(bytes: &[u8]) -> std::result::Result<Issued, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| "no valid JSON".to_string())?;
+    let serde_json::Value::Object(map) = value else {
+        return Err("JSON that is not an object".into());
+    };
+    let field = |name: &str| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    };
+    let text = |name: &'static str| -> std::result::Result<Option<&str>, String> {
+        match field(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(format!("a {name} that is not a string")),
+        }
+    };
+    match field("Version").and_then(serde_json::Value::as_i64) {
+        Some(1) => {}
+        Some(_) => return Err("an unknown Version (awscred reads Version 1)".into()),
+        None => return Err("no Version (it must be 1)".into()),
+    }
+    let access_key_id = text("AccessKeyId")?.ok_or("no AccessKeyId")?;
+    let secret_access_key = text("SecretAccessKey")?.ok_or("no SecretAccessKey")?;
+    let expiration = match text("Expiration")? {
+        Some(t) => {
+            Some(Timestamp::parse_rfc3339(t).ok_or("an Expiration that is not an RFC 3339 time")?)
+        }
+        None => None,
+    };
+    Ok(Issued {
+        access_key_id: access_key_id.to_string(),
+        secret_access_key: secret_access_key.into(),
+        session_token: text("SessionToken")?.map(Into::into),
+        expiration,
+    })
 }
 
 /// The SDK's credentials for `profile`, which is not a role on another profile.

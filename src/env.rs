@@ -68,6 +68,9 @@ variables! {
     /// given: `os` or `file` [default: `os` on macOS, Windows and a Linux
     /// desktop session (`DBUS_SESSION_BUS_ADDRESS` set), else `file`].
     AWSCRED_KEY_STORE => awscred_key_store;
+    /// Seconds a profile's `credential_process` may run (1–600, default 120);
+    /// past it, it is stopped with everything it started.
+    AWSCRED_CREDENTIAL_PROCESS_TIMEOUT => awscred_credential_process_timeout;
     /// Seconds `mfa_process` may run (1–600, default 60).
     AWSCRED_MFA_PROCESS_TIMEOUT => awscred_mfa_process_timeout;
     /// The profile of the awscred session in this shell (set by its exports):
@@ -172,6 +175,12 @@ pub const SERVER: &[&str] = &[
     AWS_CONTAINER_AUTHORIZATION_TOKEN,
     AWS_EC2_METADATA_SERVICE_ENDPOINT,
 ];
+
+/// awscred's own secret inputs: no process awscred starts inherits them
+/// (`process::scrub`). A command is handed credentials, never what unlocks
+/// more of them: the passphrase opens every key in the encrypted file, and a
+/// code is good for one session, which is awscred's to make.
+pub const NEVER_INHERITED: &[&str] = &[AWSCRED_KEYS_PASSPHRASE, AWS_MFA_TOKEN_CODE];
 
 // Set by a session (see `shell::Exports`), never read: the older names some
 // tools still use (boto 2, the EC2 API tools).

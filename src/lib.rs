@@ -12,6 +12,7 @@ pub mod fsafe;
 pub mod iam;
 pub mod ini;
 pub mod keystore;
+pub mod process;
 pub mod profile;
 pub mod prompt;
 pub mod secret;

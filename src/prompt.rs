@@ -9,15 +9,12 @@
 //! puts the terminal back and stops the child (see [`stop`]).
 
 use crate::error::{fail, Kind};
+use crate::process::{self, Job, Limits};
 use crate::profile::Env;
 use crate::secret::Secret;
 use crate::validate;
 use anyhow::Result;
-use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-use zeroize::Zeroizing;
+use std::time::Duration;
 
 /// What is settled before any file lock or network call: the code given up
 /// front (argument, then environment) and how long `mfa_process` may run.
@@ -61,12 +58,6 @@ fn mfa_process_timeout(env: &Env) -> Result<Duration> {
     env.seconds(crate::env::AWSCRED_MFA_PROCESS_TIMEOUT, DEFAULT_TIMEOUT)
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Limits {
-    timeout: Duration,
-    max_output: usize,
-}
-
 /// The sources after the preset one: asked only when a code is really needed
 /// (cache miss, lock held), so a valid session never runs `mfa_process` or prompts.
 pub struct CodeSource<'a> {
@@ -89,188 +80,34 @@ impl CodeSource<'_> {
     }
 }
 
-/// Runs `mfa_process`, a shell command line (`sh -c`, `cmd /C` on Windows).
-///
-/// It runs in its own process group (unix), with at most `limits.timeout` to
-/// finish and `limits.max_output` bytes of stdout; past either, the group (the
-/// command and anything it started) is killed. Messages name the program
-/// only: the arguments often carry a TOTP seed or a token.
+/// Runs `mfa_process` (see [`process::Job`] for its bounds) and checks it
+/// printed a code.
 fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
-    let name = describe(command);
-    // One rule: the line is a shell command, as for aws-vault's mfa_process,
-    // so quoting, pipes and `VAR=x tool` work as everyone writes them.
-    let mut cmd = Command::new(if cfg!(windows) { "cmd" } else { "sh" });
-    cmd.args(if cfg!(windows) {
-        ["/C", command]
-    } else {
-        ["-c", command]
-    });
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-
-    // Signals wait until the child's group is known, so a signal in between
-    // cannot leave it running; they are handled (group killed) from then on.
-    #[cfg(unix)]
-    let blocked = stop::block();
-    #[cfg(unix)]
-    blocked.not_in(&mut cmd);
-    #[cfg(unix)]
-    let _signals = stop::Handlers::install(&stop::WITH_SIGINT);
-    let child = cmd.spawn().map_err(|e| {
-        fail(
-            Kind::MfaNeeded,
-            format!("cannot run {name}: {e}: check the mfa_process setting"),
-        )
-    })?;
-    let mut running = Running::new(child);
-    #[cfg(unix)]
-    drop(blocked);
-
-    let (status, out) = match running.finish(limits) {
-        Ok(done) => done,
-        Err(Stop::Timeout) => {
-            return Err(fail(
-                Kind::MfaNeeded,
-                format!(
-                    "{name} did not finish within {} s and was stopped: run it by hand to see why, or set AWSCRED_MFA_PROCESS_TIMEOUT (seconds, up to 600)",
-                    limits.timeout.as_secs()
-                ),
-            ))
-        }
-        Err(Stop::TooMuch) => {
-            return Err(fail(
-                Kind::MfaNeeded,
-                format!(
-                    "{name} printed more than {} bytes and was stopped: it must print only the 6-digit code",
-                    limits.max_output
-                ),
-            ))
-        }
-        Err(Stop::Io(e)) => {
-            return Err(fail(
-                Kind::MfaNeeded,
-                format!("cannot read the output of {name}: {e}: run it by hand to see why"),
-            ))
-        }
+    let job = Job {
+        setting: "mfa_process",
+        command,
+        vars: Vec::new(),
+        capture_stderr: false,
+        limits,
+        timeout_var: crate::env::AWSCRED_MFA_PROCESS_TIMEOUT,
+        prints: "only the 6-digit code",
+        kind: Kind::MfaNeeded,
     };
-    if !status.success() {
-        // The shell's own codes for a command it could not find or run.
-        let why = match status.code() {
-            Some(127) => {
-                "was not found (exit status 127): check the program name and PATH".to_string()
-            }
-            Some(126) => {
-                "could not be run (exit status 126): check that it is executable".to_string()
-            }
-            _ => format!("failed ({status}): run it by hand to see why"),
-        };
-        return Err(fail(Kind::MfaNeeded, format!("{name} {why}")));
+    let name = job.name();
+    let out = job.run()?;
+    if !out.status.success() {
+        return Err(fail(
+            Kind::MfaNeeded,
+            format!("{name} {}", process::why_failed(out.status)),
+        ));
     }
-    let text = String::from_utf8_lossy(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
     validate::code(text.trim()).map(Secret::from).map_err(|_| {
         fail(
             Kind::MfaNeeded,
             format!("{name} did not print a 6-digit code: run it by hand to see what it prints"),
         )
     })
-}
-
-/// How a message names `mfa_process`: the program and never its arguments
-/// (`oathtool --totp -b SEED` is shown as ``mfa_process `oathtool` (arguments
-/// hidden)``). A first word that does not look like a program name (a
-/// `SEED=… tool` assignment, quotes, odd characters) is not shown either.
-fn describe(command: &str) -> String {
-    let mut tokens = command.split_whitespace();
-    let (program, more) = (tokens.next().unwrap_or(""), tokens.next().is_some());
-    let plain = !program.is_empty()
-        && program.len() <= 200
-        && program
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._+-/~:\\".contains(c));
-    match (plain, more) {
-        (true, true) => format!("mfa_process `{program}` (arguments hidden)"),
-        (true, false) => format!("mfa_process `{program}`"),
-        (false, _) => "mfa_process (command hidden)".to_string(),
-    }
-}
-
-/// Why `mfa_process` was stopped before it finished.
-enum Stop {
-    Timeout,
-    TooMuch,
-    Io(std::io::Error),
-}
-
-/// A running `mfa_process`. Dropped before it was reaped (timeout, too much
-/// output, an error), it is killed with its whole process group.
-struct Running {
-    child: Child,
-    reaped: bool,
-}
-
-impl Running {
-    fn new(child: Child) -> Running {
-        #[cfg(unix)]
-        stop::set_child_group(child.id());
-        Running {
-            child,
-            reaped: false,
-        }
-    }
-
-    /// Its exit status and stdout, once it has exited and closed stdout (as
-    /// `$(…)` waits), within `limits`. stdout is read on a thread so the wait
-    /// can time out; the thread reads at most one byte past the cap.
-    fn finish(&mut self, limits: Limits) -> Result<(ExitStatus, Zeroizing<Vec<u8>>), Stop> {
-        let deadline = Instant::now() + limits.timeout;
-        let mut stdout = self
-            .child
-            .stdout
-            .take()
-            .ok_or_else(|| Stop::Io(std::io::ErrorKind::BrokenPipe.into()))?;
-        let (tx, rx) = mpsc::channel();
-        let cap = limits.max_output + 1;
-        std::thread::spawn(move || {
-            // Sized up front: no reallocation leaves a copy of the code behind.
-            let mut buf = Zeroizing::new(Vec::with_capacity(cap));
-            let read = (&mut stdout).take(cap as u64).read_to_end(&mut buf);
-            let _ = tx.send(read.map(|_| buf));
-        });
-        let out = match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(Ok(buf)) if buf.len() > limits.max_output => return Err(Stop::TooMuch),
-            Ok(Ok(buf)) => buf,
-            Ok(Err(e)) => return Err(Stop::Io(e)),
-            Err(_) => return Err(Stop::Timeout),
-        };
-        // stdout is closed; the command itself usually has exited by now.
-        loop {
-            if let Some(status) = self.child.try_wait().map_err(Stop::Io)? {
-                self.reaped = true;
-                return Ok((status, out));
-            }
-            if Instant::now() >= deadline {
-                return Err(Stop::Timeout);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if !self.reaped {
-            // Not reaped yet, so its pid still names its group.
-            #[cfg(unix)]
-            stop::kill_group(self.child.id());
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        #[cfg(unix)]
-        stop::forget_child_group(self.child.id());
-    }
 }
 
 fn ask(serial: &str, hint: &str) -> Result<Secret> {
@@ -719,7 +556,7 @@ mod tests {
 
     #[test]
     fn messages_name_the_program_and_never_its_arguments() {
-        let name = describe;
+        let name = |c| process::describe("mfa_process", c);
         assert_eq!(
             name("oathtool --totp -b JBSWY3DPEHPK3PXP"),
             "mfa_process `oathtool` (arguments hidden)"

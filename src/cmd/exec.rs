@@ -37,6 +37,8 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
     };
     let mut child = Command::new(&program);
     child.args(&rest);
+    // The command gets credentials, never awscred's own secret inputs.
+    crate::process::scrub(&mut child);
     // SDKs prefer a named profile over the variables: drop it, and any stale
     // session or server names.
     for name in crate::env::SET

@@ -536,3 +536,43 @@ fn mfa_process_starts_with_no_signal_blocked() {
         .trim();
     assert_eq!(u64::from_str_radix(blocked, 16).unwrap(), 0, "{status}");
 }
+
+/// The command `exec` runs, with or without the credential server, and
+/// `mfa_process` get credentials at most, never awscred's own secret inputs.
+#[test]
+fn no_child_inherits_the_key_passphrase_or_the_mfa_code() {
+    let dir = scripts();
+    let seen = dir.path().join("seen");
+    let code = script(
+        dir.path(),
+        "code.sh",
+        &format!("env > {}\necho 123456\n", seen.display()),
+    );
+    let home = home_with_mfa_process(code.to_str().unwrap());
+    let sts = FakeSts::start();
+    let show = "echo \"[${AWSCRED_KEYS_PASSPHRASE-}|${AWS_MFA_TOKEN_CODE-}]${AWS_ACCESS_KEY_ID-}${AWS_CONTAINER_CREDENTIALS_FULL_URI-}\"";
+    for server in [false, true] {
+        let mut c = home.cmd(&sts);
+        c.arg("exec");
+        if server {
+            c.arg("--server");
+        }
+        let r = run(c
+            .args(["--", "sh", "-c", show])
+            .env("AWSCRED_KEYS_PASSPHRASE", "correct horse battery staple")
+            .env("AWS_MFA_TOKEN_CODE", "123456"));
+        r.expect_ok();
+        assert!(r.stdout.starts_with("[|]"), "server {server}: {}", r.stdout);
+        assert!(r.stdout.len() > "[|]\n".len(), "it got credentials");
+    }
+    // No code given: mfa_process is asked, and sees neither variable.
+    let cold = home_with_mfa_process(code.to_str().unwrap());
+    run(cold
+        .cmd(&sts)
+        .args(["mfa"])
+        .env("AWSCRED_KEYS_PASSPHRASE", "correct horse battery staple"))
+    .expect_ok();
+    let env = fs::read_to_string(&seen).unwrap();
+    assert!(env.contains("PATH="), "{env}");
+    assert!(!env.contains("AWSCRED_KEYS_PASSPHRASE"), "{env}");
+}

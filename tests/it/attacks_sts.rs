@@ -608,3 +608,88 @@ fn the_chain_marker_does_not_leak_into_exec() {
     r.expect_ok();
     assert_eq!(fs::read_to_string(out).unwrap(), "unset");
 }
+
+/// `c` under a 2 GiB address-space limit and a 30 s kill, so a runaway
+/// awscred fails the test instead of the machine.
+fn limited(c: &Command) -> Command {
+    let mut l = Command::new("prlimit");
+    l.args(["--as=2147483648", "--", "timeout", "-s", "KILL", "30"])
+        .arg(c.get_program())
+        .args(c.get_args())
+        .env_clear()
+        .stdin(std::process::Stdio::null());
+    for (k, v) in c.get_envs() {
+        if let Some(v) = v {
+            l.env(k, v);
+        }
+    }
+    l
+}
+
+#[test]
+fn a_credential_process_is_bounded_in_output_time_and_what_it_inherits() {
+    let home = Home::new();
+    let flood = script(&home, "flood.sh", "exec yes '{'");
+    let pid_file = home.path().join("sleep.pid");
+    let hang = script(
+        &home,
+        "hang.sh",
+        &format!("sleep 300 & echo $! > {}\nwait", pid_file.display()),
+    );
+    let seen = home.path().join("seen-env");
+    let nosy = script(
+        &home,
+        "nosy.sh",
+        &format!(
+            "env > {}\necho '{{\"Version\":1,\"AccessKeyId\":\"ASIAPROC000000000001\",\"SecretAccessKey\":\"procsecret\",\"SessionToken\":\"proctoken\"}}'",
+            seen.display()
+        ),
+    );
+    let config = format!(
+        "{CONFIG}\n[profile flood]\ncredential_process = {flood} SEEDSEED\n\n[profile hang]\ncredential_process = {hang}\n\n[profile nosy]\ncredential_process = {nosy}\n"
+    );
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    let sts = FakeSts::start();
+
+    refused(
+        &home,
+        &mut limited(&export(&home, &sts, "flood")),
+        3,
+        &[
+            "credential_process `/",
+            "printed more than 65536 bytes and was stopped",
+        ],
+        SECS(5),
+        "endless output",
+    );
+    refused(
+        &home,
+        limited(&export(&home, &sts, "hang")).env("AWSCRED_CREDENTIAL_PROCESS_TIMEOUT", "1"),
+        3,
+        &["did not finish within 1 s and was stopped"],
+        SECS(5),
+        "a process that never exits",
+    );
+    let pid = fs::read_to_string(&pid_file).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let stat = fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z "),
+        "what it started is killed with it: {stat}"
+    );
+
+    let r = run(export(&home, &sts, "nosy")
+        .env("AWSCRED_KEYS_PASSPHRASE", "correct horse battery staple")
+        .env("AWS_MFA_TOKEN_CODE", "123456"));
+    r.expect_ok();
+    assert!(r.stdout.contains("ASIAPROC000000000001"), "{}", r.stdout);
+    let env = fs::read_to_string(&seen).unwrap();
+    assert!(env.contains("AWSCRED_PROFILE_CHAIN=nosy"), "{env}");
+    for secret in [
+        "AWSCRED_KEYS_PASSPHRASE",
+        "AWS_MFA_TOKEN_CODE",
+        "correct horse",
+    ] {
+        assert!(!env.contains(secret), "{secret} reached credential_process");
+    }
+}
