@@ -416,9 +416,20 @@ mod imp {
         }
 
         /// Renames `from` over `to` inside the directory, then makes it durable.
+        /// Once the rename is done the new file is what every reader sees, so
+        /// a failed directory sync after it is a warning, not a failure: a
+        /// caller told "not written" would act on a file that was (`rotate`
+        /// would delete the key the file now holds). Only a crash before the
+        /// OS writes the directory back could still bring the old file back.
         pub(super) fn replace(&self, from: &str, to: &str) -> Result<()> {
             rfs::renameat(&self.fd, from, &self.fd, to)?;
-            rfs::fsync(&self.fd)?;
+            if let Err(e) = rfs::fsync(&self.fd) {
+                crate::error::report(&format!(
+                    "{} is written, but its directory could not be synced ({}): a system crash now could undo the change",
+                    self.path.join(to).display(),
+                    std::io::Error::from(e)
+                ));
+            }
             Ok(())
         }
 

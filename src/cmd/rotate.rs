@@ -66,6 +66,15 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
         Place::CredentialsFile => format!("[{profile}] in {}", tilde(&path, env)),
         Place::Store(s) => s.describe(env),
     };
+    // Every setting is read and checked before anything is written anywhere:
+    // a typo found halfway would leave two keys in IAM.
+    let wait = env.seconds(crate::env::AWSCRED_ROTATE_WAIT, 30)?;
+    let timeout = cmd::timeout(env)?;
+    let endpoint = profile::iam_endpoint_url(&files, env, &profile)?;
+    let cache = match place {
+        Place::CredentialsFile => Some(cmd::cache(env)?),
+        Place::Store(_) => None,
+    };
     // One rotation (and no `keys add`) at a time.
     let locked = keystore::lock(env)?;
     let sts = cmd::sts(env)?;
@@ -90,11 +99,7 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
         }
         None => old.clone(),
     };
-    let endpoint = profile::iam_endpoint_url(&files, env, &profile)?;
-    let iam = Iam::new(
-        Endpoint::new(endpoint.as_deref(), &res.region),
-        cmd::timeout(env)?,
-    )?;
+    let iam = Iam::new(Endpoint::new(endpoint.as_deref(), &res.region), timeout)?;
     let delete_cmd =
         |id: &str| format!("aws iam delete-access-key --user-name {user} --access-key-id {id}");
 
@@ -126,6 +131,13 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
 
     let new = iam.create_access_key(&signer, user)?;
     let new_id = new.access_key_id.clone();
+    if new_id == old_id {
+        // Deleting "the new key" would delete the only one.
+        return Err(fail(
+            Kind::Network,
+            format!("IAM answered CreateAccessKey with the id of the old key {old_id}: nothing was stored or deleted; check the IAM endpoint, and list the user's keys with `aws iam list-access-keys --user-name {user}`"),
+        ));
+    }
     let old_key = StoredKey {
         access_key_id: old_id.clone(),
         secret_access_key: old.secret_access_key.clone(),
@@ -133,7 +145,9 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
     let put = |key: &StoredKey, expect: &str| -> Result<()> {
         match place {
             Place::CredentialsFile => {
-                let cache = cmd::cache(env)?;
+                let cache = cache
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("internal error: no cache for the lock"))?;
                 edit(
                     &path,
                     cache.ensure_dir()?,
@@ -146,15 +160,18 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
         }
     };
 
+    // What a run would sign with now, read again: before any key is deleted
+    // in IAM, the key that stays must be the one stored.
+    let stored = || stored_id(env, &locked, place, &profile);
     if let Err(e) = injected(env, "store").and_then(|()| put(&new, &old_id)) {
         let kind = kind_of(&e);
-        // The new key is deleted only if the old one is verifiably still stored.
-        let old_kept = match place {
-            Place::CredentialsFile => true, // one atomic rename: done or not
-            Place::Store(store) => keystore::peek(env, &locked, store, &profile)
-                .is_ok_and(|k| k.is_some_and(|k| k.access_key_id == old_id)),
-        };
-        if !old_kept {
+        let now = stored();
+        if now.as_deref() == Some(new_id.as_str()) {
+            // The write reported an error but is in place: go on with it.
+            report(&format!(
+                "storing the new key in {shown} reported an error ({e:#}), but it holds the new key {new_id}: going on"
+            ));
+        } else if now.as_deref() != Some(old_id.as_str()) {
             return Err(fail(
                 kind,
                 format!(
@@ -162,23 +179,23 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
                     delete_cmd("OTHER")
                 ),
             ));
-        }
-        return Err(match iam.delete_access_key(&signer, user, &new_id) {
-            Ok(()) => fail(
-                kind,
-                format!("could not store the new key in {shown} ({e:#}); it was deleted in IAM again: nothing changed, the old key {old_id} is still stored and active"),
-            ),
-            Err(d) => fail(
-                kind,
-                format!(
-                    "could not store the new key in {shown} ({e:#}), nor delete it in IAM ({d:#}): the old key {old_id} is still stored and works; IAM also has the new key {new_id}, unused: delete it with `{}`",
-                    delete_cmd(&new_id)
+        } else {
+            return Err(match iam.delete_access_key(&signer, user, &new_id) {
+                Ok(()) => fail(
+                    kind,
+                    format!("could not store the new key in {shown} ({e:#}); it was deleted in IAM again: nothing changed, the old key {old_id} is still stored and active"),
                 ),
-            ),
-        });
+                Err(d) => fail(
+                    kind,
+                    format!(
+                        "could not store the new key in {shown} ({e:#}), nor delete it in IAM ({d:#}): the old key {old_id} is still stored and works; IAM also has the new key {new_id}, unused: delete it with `{}`",
+                        delete_cmd(&new_id)
+                    ),
+                ),
+            });
+        }
     }
 
-    let wait = env.seconds(crate::env::AWSCRED_ROTATE_WAIT, 30)?;
     let new_issued = Issued {
         access_key_id: new_id.clone(),
         secret_access_key: new.secret_access_key.clone(),
@@ -188,8 +205,13 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
     if let Err(why) = prove(env, &sts, &res, &new_issued, &arn, wait) {
         let kind = kind_of(&why);
         let waited = wait.as_secs();
-        return Err(match put(&old_key, &new_id) {
-            Ok(()) => match iam.delete_access_key(&signer, user, &new_id) {
+        let back = put(&old_key, &new_id);
+        let now = stored();
+        if now.as_deref() == Some(old_id.as_str()) {
+            if let Err(r) = &back {
+                report(&format!("putting the old key back in {shown} reported an error ({r:#}), but it holds the old key {old_id}"));
+            }
+            return Err(match iam.delete_access_key(&signer, user, &new_id) {
                 Ok(()) => fail(
                     kind,
                     format!("the new key {new_id} did not work within {waited} s ({why:#}): the old key {old_id} is stored again in {shown} and still active, and the new key was deleted in IAM: nothing changed; retry later"),
@@ -201,17 +223,29 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
                         delete_cmd(&new_id)
                     ),
                 ),
-            },
-            Err(r) => fail(
-                kind,
-                format!(
-                    "the new key {new_id} did not work within {waited} s ({why:#}) and the old key could not be put back ({r:#}): {shown} holds the new key {new_id}; IAM has both keys and the old one {old_id} still works; once `aws sts get-caller-identity --profile {profile}` works, delete the old key with `{}`",
-                    delete_cmd(&old_id)
-                ),
+            });
+        }
+        let r = back
+            .err()
+            .map_or_else(|| "it does not read back".to_string(), |r| format!("{r:#}"));
+        return Err(fail(
+            kind,
+            format!(
+                "the new key {new_id} did not work within {waited} s ({why:#}) and the old key could not be put back ({r}): {shown} holds the new key {new_id}; IAM has both keys and the old one {old_id} still works; once `aws sts get-caller-identity --profile {profile}` works, delete the old key with `{}`",
+                delete_cmd(&old_id)
             ),
-        });
+        ));
     }
 
+    if stored().as_deref() != Some(new_id.as_str()) {
+        return Err(fail(
+            Kind::Internal,
+            format!(
+                "the new key {new_id} works, but {shown} does not read back as holding it: IAM keeps both keys and nothing was deleted; check with `awscred keys ls` or the credentials file, then delete the key it does not hold with `{}`",
+                delete_cmd("OTHER")
+            ),
+        ));
+    }
     if let Err(e) =
         injected(env, "delete").and_then(|()| iam.delete_access_key(&signer, user, &old_id))
     {
@@ -234,6 +268,24 @@ fn identity<'a>(res: &'a Resolved, credentials: &'a Issued) -> IdentityRequest<'
         credentials,
         region: &res.region,
         endpoint_url: res.endpoint_url.as_deref(),
+    }
+}
+
+/// The key id a run would sign with for `profile` from `place`, read again
+/// from disk (and the store): `None` when it cannot be read or the index and
+/// the store disagree, so nothing is deleted on a guess.
+fn stored_id(env: &Env, locked: &Locked, place: Place, profile: &str) -> Option<String> {
+    match place {
+        Place::CredentialsFile => Files::load(env)
+            .ok()?
+            .in_credentials(profile, "aws_access_key_id")
+            .map(|s| s.value.to_string()),
+        Place::Store(store) => {
+            let entry = keystore::lookup(env, profile).ok()??;
+            let key = keystore::peek(env, locked, store, profile).ok()??;
+            (entry.store == store && entry.access_key_id == key.access_key_id)
+                .then_some(key.access_key_id)
+        }
     }
 }
 

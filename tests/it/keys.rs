@@ -671,3 +671,300 @@ fn rotate_puts_the_old_key_back_when_the_index_cannot_be_written() {
         .expect_ok();
     assert_eq!(sts.requests().last().unwrap().access_key_id, OLD_ID);
 }
+
+/// `c` under strace, every `fsync` of the directory `dir` failing with EIO
+/// from the `when`-th on (`1+`: all of them), as a full or failing disk does.
+fn with_dir_fsync_failing(c: &Command, dir: &Path, when: &str) -> Command {
+    let mut s = Command::new("strace");
+    s.args(["-f", "-qq", "-e", "signal=none", "-o", "/dev/null", "-P"])
+        .arg(dir)
+        .args(["-e", "trace=fsync", "-e"])
+        .arg(format!("inject=fsync:error=EIO:when={when}"))
+        .arg(c.get_program())
+        .args(c.get_args())
+        .env_clear()
+        .stdin(Stdio::null());
+    for (k, v) in c.get_envs() {
+        if let Some(v) = v {
+            s.env(k, v);
+        }
+    }
+    s
+}
+
+/// A directory sync that fails after the rename: the file is written, so
+/// rotate goes on with the new key (a warning says the sync failed) instead
+/// of deleting it in IAM while the file holds it (issue 19's first finding:
+/// the old secret was then stored nowhere).
+#[test]
+fn a_failed_directory_sync_after_the_rename_keeps_the_new_key_stored_and_working() {
+    for file_store_case in [false, true] {
+        let home = private_home();
+        let sts = FakeSts::with(vec![
+            identity(),
+            session(),
+            listed(&[OLD_ID]),
+            created(),
+            identity(),
+            deleted(),
+        ]);
+        let dir = if file_store_case {
+            run(file_store(&home, &sts).args([
+                "keys",
+                "add",
+                "--profile",
+                "work",
+                "--store",
+                "file",
+            ]))
+            .expect_ok();
+            keys_dir(&home)
+        } else {
+            home.path().join(".aws")
+        };
+        let before = sts.requests().len();
+        // The file store: the second sync (the index after the encrypted file),
+        // where the old code put the old key back in the file but left the
+        // index naming the new one; the credentials file: every sync.
+        let when = if file_store_case { "2" } else { "1+" };
+        let r = run(&mut with_dir_fsync_failing(
+            &rotate(&home, &sts),
+            &dir,
+            when,
+        ));
+        let what = format!("file store {file_store_case}: {}", r.stderr);
+        r.expect_ok();
+        assert!(
+            r.stderr.contains("its directory could not be synced"),
+            "{what}"
+        );
+        assert!(
+            r.stderr
+                .contains(&format!("the new key {NEW_ID} is stored")),
+            "{what}"
+        );
+        let deletes: Vec<_> = sts.requests()[before..]
+            .iter()
+            .filter(|q| q.param("Action") == Some("DeleteAccessKey"))
+            .map(|q| q.param("AccessKeyId").unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(deletes, [OLD_ID], "{what}");
+        if file_store_case {
+            assert_eq!(
+                run(home.cmd(&sts).args(["keys", "ls"])).stdout,
+                format!("work\t{NEW_ID}\tfile\n")
+            );
+        } else {
+            assert_eq!(credentials(&home), new_keys_file());
+        }
+        run(file_store(&home, &sts).args(["mfa", "--profile", "work", "--force", "123456"]))
+            .expect_ok();
+        assert_eq!(
+            sts.requests().last().unwrap().access_key_id,
+            NEW_ID,
+            "{what}"
+        );
+    }
+}
+
+/// CreateAccessKey answering with the old key's id: nothing is stored, and
+/// nothing deleted (deleting "the new key" would delete the only one).
+#[test]
+fn a_new_key_with_the_old_id_is_refused_and_nothing_is_deleted() {
+    let home = private_home();
+    let same = raw(format!("<CreateAccessKeyResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><CreateAccessKeyResult><AccessKey><UserName>alice</UserName><AccessKeyId>{OLD_ID}</AccessKeyId><Status>Active</Status><SecretAccessKey>{NEW_SECRET}</SecretAccessKey><CreateDate>2026-01-01T00:00:00Z</CreateDate></AccessKey></CreateAccessKeyResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></CreateAccessKeyResponse>"));
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        same,
+        deleted(),
+        deleted(),
+    ]);
+    run(&mut rotate(&home, &sts)).expect_failure(
+        6,
+        "",
+        "IAM answered CreateAccessKey with the id of the old key AKIAWORKKEY000000002: nothing was stored or deleted",
+    );
+    assert_eq!(sts.calls("DeleteAccessKey"), 0);
+    assert_eq!(credentials(&home), CREDENTIALS);
+}
+
+/// A bad setting is found before anything is written anywhere: no key is
+/// created in IAM, nothing stored.
+#[test]
+fn rotate_checks_every_setting_before_the_first_write() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    run(rotate(&home, &sts).env("AWSCRED_ROTATE_WAIT", "soon")).expect_failure(
+        3,
+        "",
+        "AWSCRED_ROTATE_WAIT must be whole seconds from 1 to 600",
+    );
+    assert_eq!(sts.calls("CreateAccessKey"), 0);
+    assert!(sts.requests().is_empty(), "no call at all");
+    assert_eq!(credentials(&home), CREDENTIALS);
+}
+
+/// `c` under strace, `syscalls` on the directory `dir` failing with EIO at
+/// their `when`-th call (strace's `when` syntax).
+fn with_failing(c: &Command, dir: &Path, syscalls: &str, when: &str) -> Command {
+    let mut s = Command::new("strace");
+    s.args(["-f", "-qq", "-e", "signal=none", "-o", "/dev/null", "-P"])
+        .arg(dir)
+        .args(["-e", &format!("trace={syscalls}"), "-e"])
+        .arg(format!("inject={syscalls}:error=EIO:when={when}"))
+        .arg(c.get_program())
+        .args(c.get_args())
+        .env_clear()
+        .stdin(Stdio::null());
+    for (k, v) in c.get_envs() {
+        if let Some(v) = v {
+            s.env(k, v);
+        }
+    }
+    s
+}
+
+/// The README's rotation table, checked at every failure point: each
+/// directory sync and rename of the file that holds the key (the credentials
+/// file, or the encrypted file and its index), the proof and each IAM
+/// delete. After each, the stored key is one IAM still has, it signs, and the
+/// message says truly which key is stored.
+#[test]
+fn after_any_failure_the_stored_key_is_one_iam_has_and_the_message_says_which() {
+    let rename = "rename,renameat,renameat2";
+    let mut cases: Vec<(&str, &str, &str)> = Vec::new();
+    for when in ["1", "2", "3", "4", "1+"] {
+        cases.push(("fsync", when, "ok"));
+        cases.push((rename, when, "ok"));
+    }
+    cases.push(("", "", "proof"));
+    cases.push(("", "", "delete-new"));
+    cases.push(("", "", "delete-old"));
+    for file_store_case in [false, true] {
+        for &(syscalls, when, iam) in &cases {
+            let home = private_home();
+            let fail = || error(500, "ServiceFailure", "down");
+            let denied = || {
+                error(
+                    403,
+                    "InvalidClientTokenId",
+                    "The security token included in the request is invalid.",
+                )
+            };
+            let mut replies = vec![
+                ("GetCallerIdentity", identity()),
+                ("ListAccessKeys", listed(&[OLD_ID])),
+                ("CreateAccessKey", created()),
+            ];
+            match iam {
+                "proof" => replies.extend((0..20).map(|_| ("GetCallerIdentity", denied()))),
+                _ => replies.push(("GetCallerIdentity", identity())),
+            }
+            // The first delete: the new key's on a rollback, else the old one's.
+            match iam {
+                "delete-new" | "delete-old" => {
+                    replies.extend((0..5).map(|_| ("DeleteAccessKey", fail())))
+                }
+                _ => replies.extend((0..3).map(|_| ("DeleteAccessKey", deleted()))),
+            }
+            let sts = FakeSts::by_action(replies);
+            let dir = if file_store_case {
+                run(file_store(&home, &sts).args([
+                    "keys",
+                    "add",
+                    "--profile",
+                    "work",
+                    "--store",
+                    "file",
+                ]))
+                .expect_ok();
+                keys_dir(&home)
+            } else {
+                home.path().join(".aws")
+            };
+            let mut c = rotate(&home, &sts);
+            let r = if syscalls.is_empty() {
+                run(&mut c)
+            } else {
+                run(&mut with_failing(&c, &dir, syscalls, when))
+            };
+            let what = format!(
+                "file store {file_store_case}, {syscalls} {when} {iam}: exit {}: {}",
+                r.code, r.stderr
+            );
+            // What IAM holds: the old key, the new one once created, less what was deleted.
+            let reqs = sts.requests();
+            let mut in_iam = vec![OLD_ID.to_string()];
+            if reqs
+                .iter()
+                .any(|q| q.param("Action") == Some("CreateAccessKey"))
+            {
+                in_iam.push(NEW_ID.to_string());
+            }
+            if !iam.starts_with("delete") {
+                for q in reqs
+                    .iter()
+                    .filter(|q| q.param("Action") == Some("DeleteAccessKey"))
+                {
+                    in_iam.retain(|k| Some(k.as_str()) != q.param("AccessKeyId"));
+                }
+            }
+            let stored = if file_store_case {
+                let ls = run(home.cmd(&sts).args(["keys", "ls"])).stdout;
+                ls.split('\t').nth(1).unwrap_or_default().to_string()
+            } else {
+                credentials(&home)
+                    .split("[work]\naws_access_key_id = ")
+                    .nth(1)
+                    .and_then(|t| t.lines().next())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            assert!(
+                in_iam.contains(&stored),
+                "stored {stored} is not in IAM {in_iam:?}: {what}"
+            );
+            if r.code == 0 {
+                assert_eq!((stored.as_str(), in_iam.len()), (NEW_ID, 1), "{what}");
+            } else {
+                assert_eq!(r.stdout, "", "{what}");
+                assert!(
+                    r.stderr.contains(&stored),
+                    "the message names the stored key: {what}"
+                );
+                if r.stderr.contains("nothing changed") {
+                    assert_eq!((stored.as_str(), in_iam.len()), (OLD_ID, 1), "{what}");
+                }
+                if r.stderr
+                    .contains(&format!("old key {OLD_ID} is still stored"))
+                    || r.stderr
+                        .contains(&format!("old key {OLD_ID} is stored again"))
+                {
+                    assert_eq!(stored, OLD_ID, "{what}");
+                }
+                if r.stderr
+                    .contains(&format!("new key {NEW_ID} works and is stored"))
+                {
+                    assert_eq!(stored, NEW_ID, "{what}");
+                }
+            }
+            // The stored key signs.
+            run(file_store(&home, &sts).args(["mfa", "--profile", "work", "--force", "123456"]))
+                .expect_ok();
+            assert_eq!(
+                sts.requests().last().unwrap().access_key_id,
+                stored,
+                "{what}"
+            );
+        }
+    }
+}

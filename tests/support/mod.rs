@@ -87,6 +87,9 @@ pub fn error(status: u16, code: &'static str, message: &'static str) -> Reply {
 struct State {
     requests: Vec<Request>,
     script: VecDeque<Reply>,
+    /// Replies by `Action`, before the positional script: for runs whose
+    /// order of calls depends on where they fail.
+    by_action: BTreeMap<String, VecDeque<Reply>>,
     issued: u64,
 }
 
@@ -119,6 +122,21 @@ impl FakeSts {
             }
         });
         FakeSts { addr, state }
+    }
+
+    /// Answers each `Action` with its own replies in turn (then the script,
+    /// then a session).
+    pub fn by_action(replies: Vec<(&str, Reply)>) -> FakeSts {
+        let fake = Self::start();
+        let mut st = fake.state.lock().unwrap();
+        for (action, reply) in replies {
+            st.by_action
+                .entry(action.to_string())
+                .or_default()
+                .push_back(reply);
+        }
+        drop(st);
+        fake
     }
 
     pub fn url(&self) -> String {
@@ -281,7 +299,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let reply = {
         let mut st = state.lock().unwrap();
         st.requests.push(request.clone());
-        st.script.pop_front().unwrap_or_else(session)
+        let action = request.param("Action").unwrap_or_default().to_string();
+        st.by_action
+            .get_mut(&action)
+            .and_then(VecDeque::pop_front)
+            .or_else(|| st.script.pop_front())
+            .unwrap_or_else(session)
     };
     respond(stream, reply, &request, state)
 }
