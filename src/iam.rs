@@ -48,30 +48,6 @@ impl Endpoint {
     }
 }
 
-/// CreateAccessKey answers with a new secret key: over plain HTTP only to
-/// this machine (a local test server), never across a network.
-fn check_plain_http(url: &str) -> Result<()> {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Ok(());
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback {
-        return Ok(());
-    }
-    Err(crate::error::fail(
-        crate::error::Kind::Input,
-        format!("the IAM endpoint {url} is plain http to another machine, and rotate receives a new secret key from it: use https (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL or the profile's endpoint_url)"),
-    ))
-}
-
 pub struct Iam {
     endpoint: Endpoint,
     timeout: Duration,
@@ -81,7 +57,6 @@ pub struct Iam {
 
 impl Iam {
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Iam> {
-        check_plain_http(&endpoint.url)?;
         use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
         use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -333,27 +308,6 @@ pub fn user_name(arn: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_http_only_to_this_machine() {
-        for ok in [
-            "https://iam.example.com",
-            "http://127.0.0.1:4566",
-            "http://127.9.9.9/",
-            "http://localhost:4566/x",
-            "http://[::1]:4566",
-        ] {
-            assert!(check_plain_http(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://iam.example.com",
-            "http://10.0.0.1:4566",
-            "http://127.0.0.1.evil.example",
-            "http://[2001:db8::1]:80",
-        ] {
-            assert!(check_plain_http(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn user_names_come_from_user_arns_only() {

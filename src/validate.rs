@@ -195,26 +195,27 @@ pub fn external_id<'a>(id: &'a str, origin: &str) -> Result<&'a str> {
     }
 }
 
-/// An STS endpoint: `http://` or `https://`, printable, no user-info (it
-/// would be a password in every message that names the endpoint).
+/// An AWS endpoint (STS, IAM, any service awscred calls): `https://`, or
+/// plain `http://` to this machine only (a local test server such as moto or
+/// LocalStack): every answer carries session secrets, and CreateAccessKey's
+/// a long-term secret key. Printable, and no user-info (it would be a
+/// password in every message that names the endpoint).
 pub fn endpoint_url<'a>(url: &'a str, origin: &str) -> Result<&'a str> {
-    let problem = match url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    {
-        None => Some("must start with http:// or https://"),
-        Some(_) if text(url, 2048).is_err() || url.contains(char::is_whitespace) => {
-            Some("must be one printable word of at most 2048 bytes")
+    let problem = if !url.starts_with("https://") && !url.starts_with("http://") {
+        Some("must start with http:// or https://")
+    } else if text(url, 2048).is_err() || url.contains(char::is_whitespace) {
+        Some("must be one printable word of at most 2048 bytes")
+    } else {
+        match url::Url::parse(url) {
+            Err(_) => Some("is not a valid URL"),
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                Some("must not contain a user name or password (user:password@)")
+            }
+            Ok(u) if u.scheme() == "http" && !is_loopback(&u) => Some(
+                "is plain http to another machine, and its answers carry secrets: use https (plain http is for a server on this machine only)",
+            ),
+            Ok(_) => None,
         }
-        Some(rest)
-            if rest
-                .split(['/', '?', '#'])
-                .next()
-                .is_some_and(|a| a.contains('@')) =>
-        {
-            Some("must not contain a user name or password (user:password@)")
-        }
-        Some(_) => None,
     };
     match problem {
         None => Ok(url),
@@ -222,6 +223,16 @@ pub fn endpoint_url<'a>(url: &'a str, origin: &str) -> Result<&'a str> {
             Kind::Input,
             format!("{origin}: the endpoint URL {why}: fix the setting"),
         )),
+    }
+}
+
+/// `localhost` or a loopback address (127.0.0.0/8, ::1).
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -285,12 +296,24 @@ mod tests {
         assert!(session_name("a", "x").is_err() && session_name("has space", "x").is_err());
         assert!(external_id("X2", "x").is_ok() && external_id("a\tb", "x").is_err());
         assert!(endpoint_url("https://sts.eu-west-1.amazonaws.com", "x").is_ok());
-        assert!(endpoint_url("http://127.0.0.1:4566/path?q=a@b", "x").is_ok());
+        for ok in [
+            "http://127.0.0.1:4566/path?q=a@b",
+            "http://127.9.9.9/",
+            "http://localhost:4566/x",
+            "http://[::1]:4566",
+            "https://iam.example.com",
+        ] {
+            assert!(endpoint_url(ok, "x").is_ok(), "{ok}");
+        }
         for bad in [
             "ftp://x",
             "http://user:SECRETPASS@127.0.0.1:1",
             "http://127.0.0.1:1/\x1b[2J",
             "http://a b",
+            "http://sts.example.com",
+            "http://10.0.0.1:4566",
+            "http://127.0.0.1.evil.example",
+            "http://[2001:db8::1]:80",
         ] {
             let e = endpoint_url(bad, "AWS_ENDPOINT_URL")
                 .unwrap_err()

@@ -280,7 +280,7 @@ fn endpoint_precedence() {
     );
     assert_eq!(
         ep(&[
-            ("AWS_ENDPOINT_URL", "http://a"),
+            ("AWS_ENDPOINT_URL", "http://localhost:9"),
             ("AWS_ENDPOINT_URL_STS", "https://b")
         ])
         .as_deref(),

@@ -345,3 +345,31 @@ proptest! {
         }
     }
 }
+
+/// One endpoint policy for every AWS endpoint: plain http only to this
+/// machine (STS answers carry session secrets, as IAM's carry a new key).
+#[test]
+fn plain_http_to_another_machine_is_refused_for_sts_and_iam_before_any_request() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    for (var, args) in [
+        ("AWS_ENDPOINT_URL_STS", &["mfa", "123456"][..]),
+        ("AWS_ENDPOINT_URL", &["mfa", "123456"][..]),
+        (
+            "AWS_ENDPOINT_URL_IAM",
+            &["rotate", "--profile", "work", "--token-code", "123456"][..],
+        ),
+    ] {
+        let mut c = home.cmd(&sts);
+        if var != "AWS_ENDPOINT_URL_IAM" {
+            c.env_remove("AWS_ENDPOINT_URL_STS");
+        }
+        let r = run(c.env(var, "http://sts.example.com:80").args(args));
+        let fails_with = if args[0] == "mfa" { "false\n" } else { "" };
+        r.expect_failure(
+            3,
+            fails_with,
+            &format!("{var}: the endpoint URL is plain http to another machine"),
+        );
+    }
+    assert!(sts.requests().is_empty());
+}
