@@ -680,3 +680,132 @@ fn a_signal_during_the_servers_prompt_reaches_the_command() {
     assert!(transcript.contains("rc=42"), "{transcript}");
     assert_eq!(read("before"), read("after"), "the terminal is put back");
 }
+
+// ---- who can reach the server: another local user (CI runs as root, so a
+// second uid is `nobody` through setpriv) ----
+
+/// bash, as user `nobody`, running `script` with only `envs`: a local
+/// attacker that knows (or guesses) the address and the token.
+fn as_nobody(script: &str, envs: &[(&str, &str)]) -> Command {
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test plays a second user and needs root (CI runs as root)"
+    );
+    let mut c = Command::new("setpriv");
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        script,
+    ])
+    .env_clear()
+    .env("PATH", "/usr/bin:/bin")
+    .envs(envs.iter().copied())
+    .stdin(Stdio::null());
+    c
+}
+
+/// A raw exchange from bash's `/dev/tcp` ($PORT): sends $REQUEST (printf
+/// format), prints the answer.
+const NOBODY_REQUEST: &str = r#"trap '' PIPE
+exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 9
+printf "$REQUEST" >&3 || true
+timeout 10 cat <&3 || true"#;
+
+fn port_of(addr: &str) -> &str {
+    addr.rsplit_once(':').unwrap().1
+}
+
+/// Item 2: the container path checks the caller's user, not only the token:
+/// a token copied from a world-readable `serve` file (or /proc) gets nothing.
+#[test]
+fn another_user_with_the_token_gets_no_credentials() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server"], 0);
+    let env = running.env();
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    let request = format!(
+        "GET /credentials HTTP/1.1\\r\\nHost: {addr}\\r\\nAuthorization: {}\\r\\n\\r\\n",
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let out = as_nobody(
+        NOBODY_REQUEST,
+        &[("PORT", port_of(&addr)), ("REQUEST", &request)],
+    )
+    .output()
+    .unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout);
+    let (_, secret, token) = issued(1);
+    assert!(
+        !answer.contains(&secret) && !answer.contains(&token),
+        "another user got the credentials: {answer}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    // The owner still gets them.
+    assert_eq!(credentials(&env).0, 200);
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Items 3 and 10: another user is refused at once, before the server reads
+/// a byte (no slot held for the 5 s read deadline), on every path.
+#[test]
+fn another_user_is_refused_before_anything_is_read() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server", "--imds"], 0);
+    let env = running.env();
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    let start = Instant::now();
+    let out = as_nobody(NOBODY_REQUEST, &[("PORT", port_of(&addr)), ("REQUEST", "")])
+        .output()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "answered before any request came: {:?}",
+        start.elapsed()
+    );
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Item 3: 70 idle connections of another user do not take the owner's
+/// slots: the owner's requests get 200, not 503.
+#[test]
+fn another_users_idle_connections_do_not_deny_the_owner() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server"], 0);
+    let env = running.env();
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    let script = r#"trap '' PIPE
+for i in $(seq 70); do exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || exit 9; printf x >&$fd || true; done
+echo ready
+sleep 8"#;
+    let mut flood = as_nobody(script, &[("PORT", port_of(&addr))])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = [0u8; 6];
+    flood.stdout.take().unwrap().read_exact(&mut line).unwrap();
+    assert_eq!(&line, b"ready\n");
+    for _ in 0..5 {
+        let (status, json) = credentials(&env);
+        assert_eq!(status, 200, "{json}");
+    }
+    let _ = flood.kill();
+    let _ = flood.wait();
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+}
