@@ -809,3 +809,30 @@ sleep 8"#;
     let (status, _, stderr) = running.finish();
     assert!(status.success(), "{stderr}");
 }
+
+/// Issue 25: inside `exec --server` (whose command gets
+/// `AWS_SHARED_CREDENTIALS_FILE=/dev/null`) awscred reads /dev/null as an
+/// empty file, and `status` reports the credential server.
+#[test]
+fn awscred_inside_exec_server_works_and_status_reports_the_server() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let bin = env!("CARGO_BIN_EXE_awscred");
+    let r = run(home.cmd(&sts).env("AWS_MFA_TOKEN_CODE", "123456").args([
+        "exec",
+        "--server",
+        "--",
+        "sh",
+        "-c",
+        &format!("'{bin}' list && '{bin}' status"),
+    ]));
+    r.expect_ok();
+    assert!(r.stdout.contains("work"), "{}", r.stdout);
+    assert!(r.stdout.contains("credential server"), "{}", r.stdout);
+    assert!(r.stdout.contains("default (awscred"), "{}", r.stdout);
+    // Another device stays refused.
+    let r = run(home
+        .cmd(&sts)
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/zero")
+        .arg("list"));
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
