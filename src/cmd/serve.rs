@@ -131,6 +131,7 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
     };
     let started = start(env, args.profile.profile.as_deref(), options)?;
     let text = format.renderer(env).unset(&variables(&started))?;
+    tighten_stdout()?;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -144,6 +145,41 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
     loop {
         std::thread::park();
     }
+}
+
+/// `awscred serve > ~/.aws/admin.env` creates the file under the umask
+/// (0644 usually) and it gets the server's token: a regular file of this
+/// user on stdout is made 0600 first, with a notice. (Someone who opened it
+/// before still can read it: the README's example sets `umask 077`.)
+#[cfg(unix)]
+fn tighten_stdout() -> Result<()> {
+    use rustix::fs::{fchmod, fstat, FileType, Mode};
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout();
+    let fd = stdout.as_fd();
+    let Ok(stat) = fstat(fd) else {
+        return Ok(());
+    };
+    let mine = stat.st_uid == rustix::process::geteuid().as_raw();
+    let open = stat.st_mode & 0o077 != 0;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile || !mine || !open {
+        return Ok(());
+    }
+    fchmod(fd, Mode::from_raw_mode(0o600)).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot make the file on stdout private ({e}): it would hold the server's token; run `chmod 600` on it, or `umask 077` before `awscred serve > FILE`"
+        )
+    })?;
+    crate::error::report(&format!(
+        "made the file on stdout 0600 (it was {:o}): it holds the server's token",
+        stat.st_mode & 0o777
+    ));
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn tighten_stdout() -> Result<()> {
+    Ok(())
 }
 
 /// Points stdout at /dev/null, so `awscred serve > file &` and

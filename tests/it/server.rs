@@ -810,6 +810,49 @@ sleep 8"#;
     assert!(status.success(), "{stderr}");
 }
 
+/// Item 2: `serve > file` under the usual umask makes the file 0600 before
+/// the token is in it, and says so.
+#[test]
+fn serve_tightens_a_file_on_its_stdout() {
+    use std::os::unix::fs::PermissionsExt;
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let file = home.path().join("admin.env");
+    let out = std::fs::File::create(&file).unwrap();
+    out.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .unwrap();
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .args(["serve", "--format", "env"])
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "no output");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(mode, 0o600, "{err}");
+    assert!(err.contains("0600"), "a notice: {err}");
+    assert_no_secret(&err);
+}
+
 /// Issue 25: inside `exec --server` (whose command gets
 /// `AWS_SHARED_CREDENTIALS_FILE=/dev/null`) awscred reads /dev/null as an
 /// empty file, and `status` reports the credential server.
