@@ -130,7 +130,7 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
         imds: args.imds,
     };
     let started = start(env, args.profile.profile.as_deref(), options)?;
-    let text = format.renderer(env).unset(&variables(&started))?;
+    let text = format.renderer(env).unset(&sourced(variables(&started)))?;
     tighten_stdout()?;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -138,13 +138,27 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot write the variables to stdout: {e}"))?;
     drop(out);
     close_stdout();
+    let region = match &started.region {
+        Some(r) => format!(" (the output sets no region; the profile's is {r})"),
+        None => String::new(),
+    };
     crate::error::report(&format!(
-        "serving profile {} on {} until Ctrl-C",
+        "serving profile {} on {} until Ctrl-C{region}",
         started.profile, started.server.addr
     ));
     loop {
         std::thread::park();
     }
+}
+
+/// `serve`'s variables are for another shell, whose region settings this
+/// process cannot know: they are left alone (neither set nor recorded), and
+/// so is the record of an earlier session there (`AWSCRED_SAVED`), so that
+/// `unset` puts that shell back exactly.
+fn sourced(mut vars: Vec<(&'static str, Option<String>)>) -> Vec<(&'static str, Option<String>)> {
+    use crate::env::{AWSCRED_SAVED, AWS_DEFAULT_REGION, AWS_REGION};
+    vars.retain(|(n, _)| ![AWS_REGION, AWS_DEFAULT_REGION, AWSCRED_SAVED].contains(n));
+    vars
 }
 
 /// `awscred serve > ~/.aws/admin.env` creates the file under the umask

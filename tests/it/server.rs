@@ -853,6 +853,71 @@ fn serve_tightens_a_file_on_its_stdout() {
     assert_no_secret(&err);
 }
 
+/// Issue 25: `. serve.env` then `unset` puts the shell back exactly: its
+/// own region (not the region of the terminal serve ran in), and none of the
+/// server's variables (a squatter on the port after serve stops could answer
+/// them). `status` in between reports the server.
+#[test]
+fn unset_after_sourcing_serve_output_restores_the_shell() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .env("AWS_REGION", "us-east-1")
+        .args(["serve", "--format", "env"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let script = r#"set -eu
+export AWS_REGION=eu-north-1
+. "$SERVE_OUT"
+"$BIN" status > "$STATUS_OUT" || echo "rc=$?" >> "$STATUS_OUT"
+eval "$("$BIN" unset)"
+env | grep -E '^AWS' | grep -v '^AWSCRED_CACHE_DIR=' | sort"#;
+    let serve_out = home.path().join("serve.env");
+    std::fs::write(&serve_out, &out).unwrap();
+    let status_out = home.path().join("status");
+    let after = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c", script])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("BIN", env!("CARGO_BIN_EXE_awscred"))
+        .env("SERVE_OUT", &serve_out)
+        .env("STATUS_OUT", &status_out)
+        .output()
+        .unwrap();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(after.status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        "AWS_REGION=eu-north-1\n",
+        "{out}"
+    );
+    let status = std::fs::read_to_string(&status_out).unwrap();
+    assert!(status.contains("credential server"), "{status}");
+    assert!(!status.contains("rc="), "{status}");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
+        .unwrap()
+        .trim_matches('\'');
+    assert!(!status.contains(token), "no token in status: {status}");
+}
+
 /// Issue 25: inside `exec --server` (whose command gets
 /// `AWS_SHARED_CREDENTIALS_FILE=/dev/null`) awscred reads /dev/null as an
 /// empty file, and `status` reports the credential server.
