@@ -290,7 +290,7 @@ fn accept(listener: TcpListener, state: Arc<State>) {
         let Ok(mut stream) = stream else { continue };
         // Another user: refused before anything is read or counted, on the
         // accepting thread (one kernel lookup; no thread, no slot).
-        if !state.from_owner(&stream) {
+        if !state.is_owners(&stream) {
             http::refuse(&mut stream, 403, OTHER_USER);
             continue;
         }
@@ -454,7 +454,7 @@ impl State {
     /// Whether `stream` comes from a socket of this user. Linux asks the
     /// kernel; a connection that cannot be found (gone already) is refused.
     #[cfg(target_os = "linux")]
-    fn from_owner(&self, stream: &TcpStream) -> bool {
+    fn is_owners(&self, stream: &TcpStream) -> bool {
         let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
             return false;
         };
@@ -465,7 +465,7 @@ impl State {
     /// SO_PEERCRED) but not of a TCP one: the token is the only check there
     /// (docs/SECURITY.md says so).
     #[cfg(not(target_os = "linux"))]
-    fn from_owner(&self, _stream: &TcpStream) -> bool {
+    fn is_owners(&self, _stream: &TcpStream) -> bool {
         true
     }
 }
