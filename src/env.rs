@@ -104,6 +104,9 @@ variables! {
     AWS_ACCOUNT_ID => aws_account_id;
     /// The config file [default: `~/.aws/config`].
     AWS_CONFIG_FILE => aws_config_file;
+    /// The credential server's address, set by `exec --server` and `serve`;
+    /// `status` reports it (and never asks it for credentials).
+    AWS_CONTAINER_CREDENTIALS_FULL_URI => aws_container_credentials_full_uri;
     /// When the session in the environment expires (RFC 3339), for `status`.
     AWS_CREDENTIAL_EXPIRATION => aws_credential_expiration;
     /// The profile when neither `--profile` nor `AWS_PROFILE` is given.
@@ -162,8 +165,8 @@ variables! {
     XDG_RUNTIME_DIR => xdg_runtime_dir;
 }
 
-// Set for a command that uses the credential server (`server/`), never read.
-pub const AWS_CONTAINER_CREDENTIALS_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+// Set for a command that uses the credential server (`server/`), never read
+// (its address, above, only by `status`).
 pub const AWS_CONTAINER_AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 pub const AWS_EC2_METADATA_SERVICE_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
 

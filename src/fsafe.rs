@@ -154,7 +154,13 @@ impl Dir {
 /// into a dotfiles repository) if it is a regular file of at most `max` bytes.
 /// A FIFO or device is never read (the open does not block on it), and a
 /// larger file is refused, so neither can hang awscred or fill its memory.
+/// Exactly `/dev/null` (`NUL` on Windows) is an empty file, as for the AWS
+/// CLI and SDKs: `exec --server` points `AWS_SHARED_CREDENTIALS_FILE` there.
 pub fn read_path(path: &Path, max: u64) -> Result<Found> {
+    let null = if cfg!(windows) { "NUL" } else { "/dev/null" };
+    if path.as_os_str() == null {
+        return Ok(Found::File(Vec::new()));
+    }
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

@@ -130,20 +130,70 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
         imds: args.imds,
     };
     let started = start(env, args.profile.profile.as_deref(), options)?;
-    let text = format.renderer(env).unset(&variables(&started))?;
+    let text = format.renderer(env).unset(&sourced(variables(&started)))?;
+    tighten_stdout()?;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| anyhow::anyhow!("cannot write the variables to stdout: {e}"))?;
     drop(out);
     close_stdout();
+    let region = match &started.region {
+        Some(r) => format!(" (the output sets no region; the profile's is {r})"),
+        None => String::new(),
+    };
     crate::error::report(&format!(
-        "serving profile {} on {} until Ctrl-C",
+        "serving profile {} on {} until Ctrl-C{region}",
         started.profile, started.server.addr
     ));
     loop {
         std::thread::park();
     }
+}
+
+/// `serve`'s variables are for another shell, whose region settings this
+/// process cannot know: they are left alone (neither set nor recorded), and
+/// so is the record of an earlier session there (`AWSCRED_SAVED`), so that
+/// `unset` puts that shell back exactly.
+fn sourced(mut vars: Vec<(&'static str, Option<String>)>) -> Vec<(&'static str, Option<String>)> {
+    use crate::env::{AWSCRED_SAVED, AWS_DEFAULT_REGION, AWS_REGION};
+    vars.retain(|(n, _)| ![AWS_REGION, AWS_DEFAULT_REGION, AWSCRED_SAVED].contains(n));
+    vars
+}
+
+/// `awscred serve > ~/.aws/admin.env` creates the file under the umask
+/// (0644 usually) and it gets the server's token: a regular file of this
+/// user on stdout is made 0600 first, with a notice. (Someone who opened it
+/// before still can read it: the README's example sets `umask 077`.)
+#[cfg(unix)]
+fn tighten_stdout() -> Result<()> {
+    use rustix::fs::{fchmod, fstat, FileType, Mode};
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout();
+    let fd = stdout.as_fd();
+    let Ok(stat) = fstat(fd) else {
+        return Ok(());
+    };
+    let mine = stat.st_uid == rustix::process::geteuid().as_raw();
+    let open = stat.st_mode & 0o077 != 0;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile || !mine || !open {
+        return Ok(());
+    }
+    fchmod(fd, Mode::from_raw_mode(0o600)).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot make the file on stdout private ({e}): it would hold the server's token; run `chmod 600` on it, or `umask 077` before `awscred serve > FILE`"
+        )
+    })?;
+    crate::error::report(&format!(
+        "made the file on stdout 0600 (it was {:o}): it holds the server's token",
+        stat.st_mode & 0o777
+    ));
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn tighten_stdout() -> Result<()> {
+    Ok(())
 }
 
 /// Points stdout at /dev/null, so `awscred serve > file &` and

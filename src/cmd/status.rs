@@ -1,6 +1,7 @@
 //! What the current shell holds: which awscred session, its key id (never a
-//! secret), region and time left. The exit code says valid (0), expired (8)
-//! or none (7).
+//! secret), region and time left, or the credential server SDKs ask
+//! (`exec --server`, `. serve.env`). The exit code says valid (0), expired
+//! (8) or none (7).
 
 use crate::cli::StatusArgs;
 use crate::cmd::{self, Output};
@@ -21,6 +22,9 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         Err(e) => format!("none ({e})"),
     };
     let (Some(id), Some(secret)) = (env.aws_access_key_id(), env.aws_secret_access_key()) else {
+        if let Some(uri) = env.aws_container_credentials_full_uri() {
+            return Ok(server(env, uri, &picked, args.check));
+        }
         out.push_str("no AWS credentials in the environment\n");
         let _ = writeln!(out, "commands use {}", one_line(&picked));
         return Ok(Output {
@@ -110,4 +114,35 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         let _ = writeln!(out, "identity     {arn}");
     }
     Ok(Output { stdout: out, exit })
+}
+
+/// A shell or command pointed at a credential server: what it is, never its
+/// token. The server is not asked: after `serve` stopped, another program
+/// may hold its port (`unset` clears the variables).
+fn server(env: &Env, uri: &str, picked: &str, check: bool) -> Output {
+    let mut out = String::new();
+    let profile = match env.awscred_profile() {
+        Some(p) => format!("{p} (awscred credential server)"),
+        None => "(credential server not from awscred)".to_string(),
+    };
+    let region = env.aws_region().or_else(|| env.aws_default_region());
+    let _ = writeln!(out, "profile      {}", one_line(&profile));
+    let _ = writeln!(
+        out,
+        "server       {} (it renews the credentials; status does not ask it)",
+        one_line(uri)
+    );
+    let _ = writeln!(
+        out,
+        "region       {}",
+        one_line(region.unwrap_or("(not set)"))
+    );
+    let _ = writeln!(out, "commands use {}", one_line(picked));
+    if check {
+        out.push_str("identity     not checked: the credentials are the server's (run `aws sts get-caller-identity`)\n");
+    }
+    Output {
+        stdout: out,
+        exit: None,
+    }
 }

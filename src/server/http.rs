@@ -129,6 +129,11 @@ pub(super) fn parse(head: &[u8]) -> Result<Request, Bad> {
 
 /// Writes a whole response and closes the exchange (`Connection: close`).
 pub fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) {
+    let _ = stream.set_write_timeout(Some(READ_DEADLINE));
+    respond_once(stream, status, content_type, body);
+}
+
+fn respond_once(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
@@ -146,10 +151,28 @@ pub fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &s
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let _ = stream.set_write_timeout(Some(READ_DEADLINE));
     let _ = stream
         .write_all(answer.as_bytes())
         .and_then(|()| stream.flush());
+}
+
+/// Answers a connection that is refused unread (another user's), without
+/// ever blocking the accepting thread: one non-blocking write, then what
+/// the client has sent already is discarded unread, so closing sends a FIN
+/// (not a reset that could drop the answer) in the usual case.
+pub fn refuse(stream: &mut TcpStream, status: u16, body: &str) {
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    respond_once(stream, status, "text/plain", body);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut sink = [0u8; 4096];
+    for _ in 0..4 {
+        match stream.read(&mut sink) {
+            Ok(n) if n > 0 => {}
+            _ => return,
+        }
+    }
 }
 
 /// After answering a request that was not read to its end: reads (a

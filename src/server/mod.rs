@@ -6,11 +6,13 @@
 //!
 //! What it trusts: nothing but its own answers. Every container request must
 //! carry the per-run token (256 random bits, compared in constant time) and
-//! name the server's own address in `Host` (a DNS-rebinding page cannot);
-//! IMDS requests, which carry no token of the caller's own, must come from a
-//! socket of this user (Linux: `/proc/net/tcp`). Requests are bounded in size
-//! and time, only the credential paths answer, and nothing is logged but one
-//! line per failure to get credentials.
+//! name the server's own address in `Host` (a DNS-rebinding page cannot).
+//! On Linux every connection must also come from a socket of this user,
+//! looked up once at accept (see `peer.rs`): another user's is answered 403
+//! before a byte of it is read and never takes one of the owner's
+//! [`MAX_CONNECTIONS`]. Requests are bounded in size and time, only the
+//! credential paths answer, and nothing is logged but one line per failure
+//! to get credentials.
 
 mod http;
 #[cfg(target_os = "linux")]
@@ -21,6 +23,8 @@ use crate::error::{fail, kind_of, one_line, Kind};
 use crate::secret::Secret;
 use anyhow::{Context, Result};
 use http::{Bad, Request};
+#[cfg(target_os = "linux")]
+use peer::Lookup;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,8 +38,9 @@ const IMDS_ROLE: &str = "awscred";
 const IMDS_TOKEN_PATH: &str = "/latest/api/token";
 const IMDS_ROLES_PATH: &str = "/latest/meta-data/iam/security-credentials/";
 
-/// Connections served at once; more are answered 503 at once. SDKs make one
-/// request at a time per client.
+/// The owner's connections served at once; more are answered 503 at once.
+/// SDKs make one request at a time per client. Other users' connections are
+/// refused at accept and never count.
 const MAX_CONNECTIONS: usize = 64;
 
 /// Credentials as the server hands them out.
@@ -90,6 +95,8 @@ impl Server {
                 )
             })?;
         let addr = listener.local_addr()?;
+        #[cfg(target_os = "linux")]
+        let lookup = probe(&listener)?;
         let state = Arc::new(State {
             host: addr.to_string(),
             token: random_token()?,
@@ -98,6 +105,8 @@ impl Server {
             current: Mutex::new(Current::default()),
             provider: Box::new(provider),
             active: AtomicUsize::new(0),
+            #[cfg(target_os = "linux")]
+            lookup,
         });
         state.current(false)?;
         let server = Server {
@@ -184,7 +193,11 @@ struct State {
     imds_token: Option<Secret>,
     current: Mutex<Current>,
     provider: Box<dyn Provide>,
+    /// The owner's connections being served.
     active: AtomicUsize,
+    /// How a connection's user is found (decided once, at start).
+    #[cfg(target_os = "linux")]
+    lookup: Lookup,
 }
 
 impl State {
@@ -275,6 +288,12 @@ fn usable(served: Served, now: Timestamp) -> Result<(Served, bool)> {
 fn accept(listener: TcpListener, state: Arc<State>) {
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
+        // Another user: refused before anything is read or counted, on the
+        // accepting thread (one kernel lookup; no thread, no slot).
+        if !state.is_owners(&stream) {
+            http::refuse(&mut stream, 403, OTHER_USER);
+            continue;
+        }
         if state.active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
             state.active.fetch_sub(1, Ordering::AcqRel);
             http::respond(&mut stream, 503, "text/plain", "busy\n");
@@ -301,7 +320,7 @@ fn handle(stream: &mut TcpStream, state: &State) {
         }
         Err(_) => return http::respond(stream, 400, "text/plain", "bad request\n"),
     };
-    let (status, content_type, body) = answer(&request, state, stream.peer_addr().ok());
+    let (status, content_type, body) = answer(&request, state);
     http::respond(stream, status, content_type, &body);
 }
 
@@ -313,7 +332,7 @@ fn text(status: u16, body: &str) -> Answer {
 
 /// The answer to one request. Checks first the address it names (DNS
 /// rebinding), then the path, then the caller's proof.
-fn answer(request: &Request, state: &State, peer: Option<SocketAddr>) -> Answer {
+fn answer(request: &Request, state: &State) -> Answer {
     // A client leaves out the default port (80) from `Host`.
     let own = |h: &str| h == state.host || (state.addr.port() == 80 && h == "127.0.0.1");
     if !request.header("host").is_some_and(own) {
@@ -336,23 +355,16 @@ fn answer(request: &Request, state: &State, peer: Option<SocketAddr>) -> Answer 
         return credentials(state, container_json);
     }
     match &state.imds_token {
-        Some(token) if path.starts_with("/latest/") => imds(request, state, token, peer),
+        Some(token) if path.starts_with("/latest/") => imds(request, state, token),
         _ => text(404, "not found"),
     }
 }
 
 /// IMDSv2: a token from `PUT /latest/api/token`, then the role's credentials
 /// with it. IMDSv1 (no token) is refused, and so is a proxied token request
-/// (`X-Forwarded-For`), as EC2 does.
-fn imds(request: &Request, state: &State, token: &Secret, peer: Option<SocketAddr>) -> Answer {
-    if !peer.is_some_and(|p| own_user(p, state.addr)) {
-        return text(403, "only processes of this user may use this server");
-    }
-    imds_checked(request, state, token)
-}
-
-/// [`imds`] for a caller of this user.
-fn imds_checked(request: &Request, state: &State, token: &Secret) -> Answer {
+/// (`X-Forwarded-For`), as EC2 does. The caller is of this user (checked at
+/// accept; `--imds` is Linux only).
+fn imds(request: &Request, state: &State, token: &Secret) -> Answer {
     let path = request.path.as_str();
     if path == IMDS_TOKEN_PATH {
         if request.method != "PUT" {
@@ -435,16 +447,54 @@ fn imds_json(served: &Served) -> serde_json::Value {
     })
 }
 
-/// Whether the socket at `peer` (connected to `local`) belongs to this user.
-#[cfg(target_os = "linux")]
-fn own_user(peer: SocketAddr, local: SocketAddr) -> bool {
-    peer::uid_of(peer, local) == Some(rustix::process::geteuid().as_raw())
+/// The answer to a connection of another user.
+const OTHER_USER: &str = "only processes of the user running awscred may use this server\n";
+
+impl State {
+    /// Whether `stream` comes from a socket of this user. Linux asks the
+    /// kernel; a connection that cannot be found (gone already) is refused.
+    #[cfg(target_os = "linux")]
+    fn is_owners(&self, stream: &TcpStream) -> bool {
+        let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+            return false;
+        };
+        self.lookup.uid_of(peer, local) == Some(rustix::process::geteuid().as_raw())
+    }
+
+    /// macOS and Windows give the owner of a unix socket's peer (getpeereid,
+    /// SO_PEERCRED) but not of a TCP one: the token is the only check there
+    /// (docs/SECURITY.md says so).
+    #[cfg(not(target_os = "linux"))]
+    fn is_owners(&self, _stream: &TcpStream) -> bool {
+        true
+    }
 }
 
-/// Elsewhere there is no cheap way to tell; the IMDS token still applies.
-#[cfg(not(target_os = "linux"))]
-fn own_user(_peer: SocketAddr, _local: SocketAddr) -> bool {
-    true
+/// How this machine tells a connection's user: the server connects to
+/// itself and finds its own socket. Fails when no way works (no sock_diag,
+/// no `/proc/net/tcp`), rather than serving without the check.
+#[cfg(target_os = "linux")]
+fn probe(listener: &TcpListener) -> Result<Lookup> {
+    let cannot = || {
+        fail(
+            Kind::Internal,
+            "the credential server cannot tell which user a connection comes from (neither NETLINK_SOCK_DIAG nor /proc/net/tcp answers): run it where /proc is mounted, or use `awscred exec` without --server",
+        )
+    };
+    let client = TcpStream::connect(listener.local_addr()?)
+        .context("the credential server cannot connect to itself")?;
+    let ours = client.local_addr()?;
+    // Another process may have connected first: its connection is dropped.
+    for _ in 0..MAX_CONNECTIONS {
+        let (accepted, peer) = listener
+            .accept()
+            .context("the credential server cannot connect to itself")?;
+        if peer == ours {
+            let uid = rustix::process::geteuid().as_raw();
+            return Lookup::probe(peer, accepted.local_addr()?, uid).ok_or_else(cannot);
+        }
+    }
+    Err(cannot())
 }
 
 #[cfg(test)]

@@ -680,3 +680,267 @@ fn a_signal_during_the_servers_prompt_reaches_the_command() {
     assert!(transcript.contains("rc=42"), "{transcript}");
     assert_eq!(read("before"), read("after"), "the terminal is put back");
 }
+
+// ---- who can reach the server: another local user (CI runs as root, so a
+// second uid is `nobody` through setpriv) ----
+
+/// bash, as user `nobody`, running `script` with only `envs`: a local
+/// attacker that knows (or guesses) the address and the token.
+fn as_nobody(script: &str, envs: &[(&str, &str)]) -> Command {
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "this test plays a second user and needs root (CI runs as root)"
+    );
+    let mut c = Command::new("setpriv");
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        script,
+    ])
+    .env_clear()
+    .env("PATH", "/usr/bin:/bin")
+    .envs(envs.iter().copied())
+    .stdin(Stdio::null());
+    c
+}
+
+/// A raw exchange from bash's `/dev/tcp` ($PORT): sends $REQUEST (printf
+/// format), prints the answer.
+const NOBODY_REQUEST: &str = r#"trap '' PIPE
+exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 9
+printf "$REQUEST" >&3 || true
+timeout 10 cat <&3 || true"#;
+
+fn port_of(addr: &str) -> &str {
+    addr.rsplit_once(':').unwrap().1
+}
+
+/// Item 2: the container path checks the caller's user, not only the token:
+/// a token copied from a world-readable `serve` file (or /proc) gets nothing.
+#[test]
+fn another_user_with_the_token_gets_no_credentials() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server"], 0);
+    let env = running.env();
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    let request = format!(
+        "GET /credentials HTTP/1.1\\r\\nHost: {addr}\\r\\nAuthorization: {}\\r\\n\\r\\n",
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let out = as_nobody(
+        NOBODY_REQUEST,
+        &[("PORT", port_of(&addr)), ("REQUEST", &request)],
+    )
+    .output()
+    .unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout);
+    let (_, secret, token) = issued(1);
+    assert!(
+        !answer.contains(&secret) && !answer.contains(&token),
+        "another user got the credentials: {answer}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    // The owner still gets them.
+    assert_eq!(credentials(&env).0, 200);
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Items 3 and 10: another user is refused at once, before the server reads
+/// a byte (no slot held for the 5 s read deadline), on every path.
+#[test]
+fn another_user_is_refused_before_anything_is_read() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server", "--imds"], 0);
+    let env = running.env();
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    let start = Instant::now();
+    let out = as_nobody(NOBODY_REQUEST, &[("PORT", port_of(&addr)), ("REQUEST", "")])
+        .output()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "answered before any request came: {:?}",
+        start.elapsed()
+    );
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Item 3: 70 idle connections of another user do not take the owner's
+/// slots: the owner's requests get 200, not 503.
+#[test]
+fn another_users_idle_connections_do_not_deny_the_owner() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut cmd = home.cmd(&sts);
+    cmd.env("AWS_MFA_TOKEN_CODE", "123456");
+    let running = Running::start(cmd, &["exec", "--server"], 0);
+    let env = running.env();
+    let addr = addr_of(&env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]);
+    let script = r#"trap '' PIPE
+for i in $(seq 70); do exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || exit 9; printf x >&$fd || true; done
+echo ready
+sleep 8"#;
+    let mut flood = as_nobody(script, &[("PORT", port_of(&addr))])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = [0u8; 6];
+    flood.stdout.take().unwrap().read_exact(&mut line).unwrap();
+    assert_eq!(&line, b"ready\n");
+    for _ in 0..5 {
+        let (status, json) = credentials(&env);
+        assert_eq!(status, 200, "{json}");
+    }
+    let _ = flood.kill();
+    let _ = flood.wait();
+    let (status, _, stderr) = running.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Item 2: `serve > file` under the usual umask makes the file 0600 before
+/// the token is in it, and says so.
+#[test]
+fn serve_tightens_a_file_on_its_stdout() {
+    use std::os::unix::fs::PermissionsExt;
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let file = home.path().join("admin.env");
+    let out = std::fs::File::create(&file).unwrap();
+    out.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .unwrap();
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .args(["serve", "--format", "env"])
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "no output");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(mode, 0o600, "{err}");
+    assert!(err.contains("0600"), "a notice: {err}");
+    assert_no_secret(&err);
+}
+
+/// Issue 25: `. serve.env` then `unset` puts the shell back exactly: its
+/// own region (not the region of the terminal serve ran in), and none of the
+/// server's variables (a squatter on the port after serve stops could answer
+/// them). `status` in between reports the server.
+#[test]
+fn unset_after_sourcing_serve_output_restores_the_shell() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .env("AWS_REGION", "us-east-1")
+        .args(["serve", "--format", "env"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let script = r#"set -eu
+export AWS_REGION=eu-north-1
+. "$SERVE_OUT"
+"$BIN" status > "$STATUS_OUT" || echo "rc=$?" >> "$STATUS_OUT"
+eval "$("$BIN" unset)"
+env | grep -E '^AWS' | grep -v '^AWSCRED_CACHE_DIR=' | sort"#;
+    let serve_out = home.path().join("serve.env");
+    std::fs::write(&serve_out, &out).unwrap();
+    let status_out = home.path().join("status");
+    let after = Command::new("bash")
+        .args(["--noprofile", "--norc", "-c", script])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("BIN", env!("CARGO_BIN_EXE_awscred"))
+        .env("SERVE_OUT", &serve_out)
+        .env("STATUS_OUT", &status_out)
+        .output()
+        .unwrap();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let _ = child.wait();
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(after.status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        "AWS_REGION=eu-north-1\n",
+        "{out}"
+    );
+    let status = std::fs::read_to_string(&status_out).unwrap();
+    assert!(status.contains("credential server"), "{status}");
+    assert!(!status.contains("rc="), "{status}");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("export AWS_CONTAINER_AUTHORIZATION_TOKEN="))
+        .unwrap()
+        .trim_matches('\'');
+    assert!(!status.contains(token), "no token in status: {status}");
+}
+
+/// Issue 25: inside `exec --server` (whose command gets
+/// `AWS_SHARED_CREDENTIALS_FILE=/dev/null`) awscred reads /dev/null as an
+/// empty file, and `status` reports the credential server.
+#[test]
+fn awscred_inside_exec_server_works_and_status_reports_the_server() {
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let bin = env!("CARGO_BIN_EXE_awscred");
+    let r = run(home.cmd(&sts).env("AWS_MFA_TOKEN_CODE", "123456").args([
+        "exec",
+        "--server",
+        "--",
+        "sh",
+        "-c",
+        &format!("'{bin}' list && '{bin}' status"),
+    ]));
+    r.expect_ok();
+    assert!(r.stdout.contains("work"), "{}", r.stdout);
+    assert!(r.stdout.contains("credential server"), "{}", r.stdout);
+    assert!(r.stdout.contains("default (awscred"), "{}", r.stdout);
+    // Another device stays refused.
+    let r = run(home
+        .cmd(&sts)
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/zero")
+        .arg("list"));
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
