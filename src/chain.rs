@@ -112,7 +112,13 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
         let current = hop.profile;
         end = current;
         let arn = match files.get(current, "role_arn") {
-            Some(arn) if files.get(current, "web_identity_token_file").is_none() => arn,
+            // A source with keys is the SDK's to resolve, as it is.
+            Some(arn)
+                if files.get(current, "web_identity_token_file").is_none()
+                    && !matches!(hop.source, Source::Keys) =>
+            {
+                arn
+            }
             _ => break,
         };
         let session_name = match files.get(current, "role_session_name") {
@@ -129,7 +135,7 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
             external_id,
         });
         match hop.source {
-            Source::Other(_) => {}
+            Source::Other(_) | Source::Keys => {}
             Source::None => {
                 return Err(fail(
                     Kind::Input,

@@ -232,6 +232,10 @@ impl Files {
     pub fn uses_sdk_chain(&self, profile: &str) -> bool {
         for hop in self.sources(profile) {
             let Ok(hop) = hop else { return false };
+            // A source with keys of its own: awscred signs with them.
+            if matches!(hop.source, Source::Keys) {
+                return false;
+            }
             let has = |k: &str| self.get(hop.profile, k).is_some();
             if has("aws_access_key_id") || has("mfa_serial") {
                 return false;
@@ -283,14 +287,19 @@ pub struct Hop<'f> {
 #[derive(Debug)]
 pub enum Source {
     None,
+    /// A source profile (not the one asked for) that holds keys of its own:
+    /// used as it is, whatever else it sets, so the walk ends here. The SDKs
+    /// and the AWS CLI sign the role above it with those keys.
+    Keys,
     /// The profile itself (allowed when it holds keys).
     Itself(Setting<'static>),
     Other(Setting<'static>),
 }
 
-/// See [`Files::sources`]. Ends after a profile without `source_profile` or
-/// naming itself; a profile met twice is an error naming the loop, after which
-/// the walk ends. Whether a named profile exists is the caller's question.
+/// See [`Files::sources`]. Ends after a profile without `source_profile`,
+/// naming itself, or (past the first) holding keys; a profile met twice is an
+/// error naming the loop, after which the walk ends. Whether a named profile
+/// exists is the caller's question.
 pub struct Sources<'f> {
     files: &'f Files,
     path: Vec<&'f str>,
@@ -302,8 +311,15 @@ impl<'f> Iterator for Sources<'f> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let profile = self.next.take()?;
+        // A source's keys end the walk before its own source is looked at,
+        // so a loop through it is never followed (as in the SDKs). Either key
+        // counts, so that half a pair is an error naming the other.
+        let keys = !self.path.is_empty()
+            && (self.files.get(profile, "aws_access_key_id").is_some()
+                || self.files.get(profile, "aws_secret_access_key").is_some());
         self.path.push(profile);
         let source = match self.files.get(profile, "source_profile") {
+            _ if keys => Source::Keys,
             None => Source::None,
             Some(s) if s.value == profile => Source::Itself(s),
             Some(s) if self.path.contains(&s.value) => {

@@ -7,6 +7,7 @@ mod support;
 mod attacks_local;
 mod attacks_sts;
 mod chain;
+mod chain_rules;
 mod completion;
 mod core;
 mod everyday;
