@@ -257,6 +257,34 @@ impl Files {
         false
     }
 
+    /// An IAM Identity Center profile must name the account and the role: the
+    /// SDK takes one without them for a token-only profile and fails asking
+    /// for a login that would not help.
+    pub fn check_sso_role(&self, profile: &str) -> Result<()> {
+        let Some(sso) = self
+            .get(profile, "sso_session")
+            .or_else(|| self.get(profile, "sso_start_url"))
+        else {
+            return Ok(());
+        };
+        let missing: Vec<&str> = ["sso_account_id", "sso_role_name"]
+            .into_iter()
+            .filter(|k| self.get(profile, k).is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(fail(
+            Kind::Input,
+            format!(
+                "{}: profile `{profile}` uses IAM Identity Center but names no {}: add {} to its section, or run `aws configure sso --profile {profile}`",
+                sso.origin,
+                missing.join(" and "),
+                if missing.len() == 1 { "it" } else { "them" }
+            ),
+        ))
+    }
+
     /// The profile, or the end of its `source_profile` chain, uses IAM Identity Center.
     pub fn uses_sso(&self, profile: &str) -> bool {
         self.sources(profile).map_while(Result::ok).any(|hop| {

@@ -369,3 +369,33 @@ fn web_identity_as_the_profile_and_as_a_source() {
         assert_eq!(v["AccessKeyId"], key, "{profile}");
     }
 }
+
+/// An SSO profile that names no account or role is a configuration error
+/// (exit 3), whatever the state of the login, not "log in again".
+#[test]
+fn an_sso_profile_without_account_or_role_is_a_configuration_error() {
+    let session = "[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n";
+    for (settings, missing) in [
+        ("", "sso_account_id and sso_role_name"),
+        ("sso_account_id = 123456789012\n", "sso_role_name"),
+        ("sso_role_name = ReadOnly\n", "sso_account_id"),
+    ] {
+        for profile in ["sso", "on-sso"] {
+            let config = format!(
+                "[profile sso]\nsso_session = corp\n{settings}[profile on-sso]\nrole_arn = {ROLE_A}\nsource_profile = sso\n{session}"
+            );
+            let (home, sts) = (Home::with(&config, ""), FakeSts::start());
+            let r = run(home
+                .cmd(&sts)
+                .args(["export", "--profile", profile])
+                .env("AWS_ENDPOINT_URL_SSO", sts.url()));
+            r.expect_failure(
+                3,
+                "false\n",
+                &format!("profile `sso` uses IAM Identity Center but names no {missing}"),
+            );
+            assert!(r.stderr.contains("aws configure sso --profile sso"), "{}", r.stderr);
+            assert!(sts.requests().is_empty());
+        }
+    }
+}
