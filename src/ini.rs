@@ -209,6 +209,11 @@ impl<'a> Doc<'a> {
         (0..self.places.len()).map(|i| self.head(i).name)
     }
 
+    /// The line of the `i`th section's header.
+    pub fn line(&self, i: usize) -> usize {
+        self.places[i].line as usize
+    }
+
     pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }

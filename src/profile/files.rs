@@ -46,12 +46,14 @@ impl File {
     /// and no copies.
     pub fn parse(path: PathBuf, text: String) -> Result<File> {
         let text: &'static str = Box::leak(text.into_boxed_str());
-        let doc = Doc::parse(text).map_err(|e| {
-            fail(
-                Kind::Input,
-                format!("{}:{}: {}", path.display(), e.line, e.message),
-            )
-        })?;
+        let doc = Doc::parse(text)
+            .and_then(|doc| one_header_per_profile(&doc).map(|()| doc))
+            .map_err(|e| {
+                fail(
+                    Kind::Input,
+                    format!("{}:{}: {}", path.display(), e.line, e.message),
+                )
+            })?;
         Ok(File { path, doc })
     }
 
@@ -105,16 +107,16 @@ impl Files {
         ))
     }
 
-    /// Indexes the two files as the AWS CLI reads them: the first section of a
-    /// name counts, and `[profile default]` beats `[default]`.
+    /// Indexes the two files. A profile has one config section (two are an
+    /// error, see [`one_header_per_profile`]), except that `[profile default]`
+    /// and `[default]` may both be there: awscred reads `[profile default]`,
+    /// as the SDKs do; the AWS CLI reads whichever comes last, so `list` says
+    /// so.
     pub fn new(config: File, credentials: File) -> Files {
         let mut irregular = HashMap::new();
         let mut services_index = HashMap::new();
         for (i, name) in config.doc.names().enumerate() {
-            let regular = name
-                .strip_prefix("profile ")
-                .is_some_and(|p| !p.is_empty() && !p.contains(char::is_whitespace));
-            if name != "default" && !regular {
+            if name != "default" && !regular_header(name) {
                 if let Some(profile) = config_profile_name(name) {
                     irregular.entry(profile).or_insert(i);
                 }
@@ -144,15 +146,11 @@ impl Files {
         aws_file(env, env.aws_shared_credentials_file(), "credentials")
     }
 
-    /// The config section of profile `name`: the first `[profile NAME]`
-    /// however spaced, else `[default]` for `default`.
+    /// The config section of profile `name`: its `[profile NAME]` however
+    /// spaced or quoted, else `[default]` for `default`.
     fn config_section(&self, name: &str) -> Option<usize> {
         let regular = self.config.doc.position(&format!("profile {name}"));
-        let first = match (regular, self.irregular.get(name)) {
-            (Some(a), Some(&b)) => Some(a.min(b)),
-            (a, b) => a.or(b.copied()),
-        };
-        first.or_else(|| {
+        regular.or(self.irregular.get(name).copied()).or_else(|| {
             (name == "default")
                 .then(|| self.config.doc.position("default"))
                 .flatten()
@@ -377,12 +375,72 @@ fn aws_file(env: &Env, set: Option<&str>, default: &str) -> PathBuf {
     }
 }
 
-/// `default` → default, `profile  x` → x, anything else (sso-session, services) → None.
+/// `default` → default, `profile  x` → x, `profile "x y"` → x y, anything
+/// else (sso-session, services, `profile a b`) → None. The AWS CLI splits a
+/// header as a shell would (`shlex`); awscred reads the one quoted form people
+/// write, a whole name in quotes, and no other quoting or backslash.
 pub(super) fn config_profile_name(section: &str) -> Option<&str> {
-    let mut words = section.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some("default"), None, _) => Some("default"),
-        (Some("profile"), Some(name), None) => Some(name),
-        _ => None,
+    if section == "default" {
+        return Some("default");
     }
+    let rest = section.strip_prefix("profile")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.trim();
+    let quoted = ['"', '\''].into_iter().find_map(|q| {
+        rest.strip_prefix(q)
+            .and_then(|r| r.strip_suffix(q))
+            .filter(|inner| !inner.is_empty())
+    });
+    let name = quoted.unwrap_or(rest);
+    let plain = |c: char| !matches!(c, '"' | '\'' | '\\');
+    let ok = !name.is_empty()
+        && name.chars().all(plain)
+        && (quoted.is_some() || !name.contains(char::is_whitespace));
+    ok.then_some(name)
+}
+
+/// `[profile NAME]` spelt the one regular way (one space, no quotes), found
+/// through the file's own index.
+fn regular_header(section: &str) -> bool {
+    section
+        .strip_prefix("profile ")
+        .is_some_and(|p| config_profile_name(section) == Some(p))
+}
+
+/// Two headers that name one profile however spaced or quoted (`[profile a]`,
+/// `[profile  a]`, `[profile "a"]`) are a duplicate section, as an exact
+/// repeat is (which [`Doc::parse`] finds): the SDKs and the AWS CLI would take
+/// the last, silently. Only irregular headers cost a lookup.
+fn one_header_per_profile(doc: &Doc) -> Result<(), ini::ParseError> {
+    let mut irregular: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in doc.names().enumerate() {
+        if name == "default" || regular_header(name) {
+            continue;
+        }
+        let Some(profile) = config_profile_name(name) else {
+            continue;
+        };
+        let first = doc
+            .position(&format!("profile {profile}"))
+            .into_iter()
+            .chain(irregular.get(profile).copied())
+            .min();
+        match first {
+            Some(j) => {
+                let (a, b) = (doc.line(i.min(j)), doc.line(i.max(j)));
+                return Err(ini::ParseError {
+                    line: b,
+                    message: format!(
+                        "duplicate section (profile `{profile}`, first at line {a}): merge the two"
+                    ),
+                });
+            }
+            None => {
+                irregular.insert(profile, i);
+            }
+        }
+    }
+    Ok(())
 }

@@ -394,7 +394,11 @@ fn an_sso_profile_without_account_or_role_is_a_configuration_error() {
                 "false\n",
                 &format!("profile `sso` uses IAM Identity Center but names no {missing}"),
             );
-            assert!(r.stderr.contains("aws configure sso --profile sso"), "{}", r.stderr);
+            assert!(
+                r.stderr.contains("aws configure sso --profile sso"),
+                "{}",
+                r.stderr
+            );
             assert!(sts.requests().is_empty());
         }
     }
