@@ -157,25 +157,94 @@ impl Files {
         })
     }
 
-    /// The profile's settings that end in an inline comment (`region = x  # y`),
-    /// as `key (file:line)`: awscred and the SDKs drop the comment, the AWS
-    /// CLI keeps it in the value, so the two read different values.
-    pub fn inline_comments(&self, profile: &str) -> Vec<String> {
-        let sections = [
-            (&self.credentials, self.credentials.doc.position(profile)),
-            (&self.config, self.config_section(profile)),
-        ];
+    /// Every setting that ends in an inline comment (`region = x  # y`), as
+    /// `profile: key (file:line)`, or `[section]: key (file:line)` outside a
+    /// profile: awscred and the SDKs drop the comment, the AWS CLI keeps it in
+    /// the value. Every section counts, those awscred does not read too
+    /// (`[default]` beside `[profile default]`, `[sso-session]`): another
+    /// reader uses them. Profiles sorted, the credentials file first.
+    pub fn inline_comments(&self) -> Vec<String> {
         let mut found = Vec::new();
-        for (file, i) in sections {
-            let Some(i) = i else { continue };
-            for p in file
-                .doc
-                .section(i)
-                .properties
-                .iter()
-                .filter(|p| p.commented)
-            {
-                found.push(format!("{} ({}:{})", p.key, file.path.display(), p.line));
+        for (order, file) in [&self.credentials, &self.config].into_iter().enumerate() {
+            for i in 0..file.doc.len() {
+                let section = file.doc.section(i);
+                let profile = match order {
+                    0 => Some(section.name),
+                    _ => config_profile_name(section.name),
+                };
+                for p in section.properties.iter().filter(|p| p.commented) {
+                    let owner = match profile {
+                        Some(name) => name.to_string(),
+                        None => format!("[{}]", section.name),
+                    };
+                    let at = format!("{owner}: {} ({}:{})", p.key, file.path.display(), p.line);
+                    found.push(((profile.is_none(), profile, order), at));
+                }
+            }
+        }
+        // Stable: file order within a profile and file.
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.into_iter().map(|(_, at)| at).collect()
+    }
+
+    /// Where the AWS CLI and the SDKs read these files differently, as
+    /// `file:line: what: how each reads it: what to write`; never a value.
+    /// awscred's side on each is in docs/ARCHITECTURE.md.
+    pub fn differences(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let config = &self.config;
+        let cfg = config.path.display();
+        if let (Some(p), Some(d)) = (
+            config.doc.position("profile default"),
+            config.doc.position("default"),
+        ) {
+            let (a, b) = (p.min(d), p.max(d));
+            found.push(format!(
+                "{cfg}:{}: [{}] and [{}] (line {}): awscred and the SDKs read [profile default], the AWS CLI the later of the two: merge them into one",
+                config.doc.line(a),
+                config.doc.section(a).name,
+                config.doc.section(b).name,
+                config.doc.line(b)
+            ));
+        }
+        for (in_config, file) in [(true, config), (false, &self.credentials)] {
+            let path = file.path.display();
+            for i in 0..file.doc.len() {
+                let section = file.doc.section(i);
+                let (name, line) = (section.name, section.line);
+                let profile = match in_config {
+                    true => config_profile_name(name),
+                    false => Some(name),
+                };
+                let mut note = |what: String| found.push(format!("{path}:{line}: {what}"));
+                if let (true, Some(p)) = (file.doc.padded(i), profile) {
+                    let raw = raw_header(file, line).unwrap_or(name);
+                    note(format!("[{raw}]: awscred and the SDKs read profile `{p}`, the AWS CLI sees no profile: take the spaces out of the brackets"));
+                }
+                let after_profile = name
+                    .strip_prefix("profile")
+                    .filter(|r| r.starts_with(char::is_whitespace))
+                    .map(str::trim);
+                match (in_config, profile, after_profile) {
+                    (true, Some(p), Some(_)) if name.ends_with(['"', '\'']) => {
+                        note(format!("[{name}]: awscred and the AWS CLI read profile `{p}`, the SDKs skip the quoted name: rename it to one without quotes or spaces"));
+                    }
+                    (true, None, Some(_)) => {
+                        note(format!("[{name}]: no profile to awscred or the SDKs (a space, a quote or a backslash in the name): rename it"));
+                    }
+                    (true, None, None) if !other_config_section(name) => {
+                        let bare = name.strip_prefix("profile").unwrap_or(name);
+                        note(format!("[{name}]: no profile to awscred, the SDKs or the AWS CLI: write [profile {bare}] in the config file"));
+                    }
+                    (false, _, Some(bare)) => {
+                        note(format!("[{name}]: awscred and the AWS CLI read profile `{name}`, the SDKs skip it: write [{bare}] in the credentials file"));
+                    }
+                    _ => {}
+                }
+                for p in section.properties.iter().filter(|p| p.colon) {
+                    let key = p.key.rsplit('.').next().unwrap_or(&p.key);
+                    found.push(format!("{path}:{}: `{} :`: awscred and the AWS CLI read `key: value`, the Rust SDK refuses the whole file: write `{key} =`", p.line, p.key));
+                }
             }
         }
         found
@@ -399,6 +468,20 @@ pub(super) fn config_profile_name(section: &str) -> Option<&str> {
         && name.chars().all(plain)
         && (quoted.is_some() || !name.contains(char::is_whitespace));
     ok.then_some(name)
+}
+
+/// Config sections that are no profile on purpose: the SDKs' and the AWS
+/// CLI's own.
+fn other_config_section(name: &str) -> bool {
+    let first = name.split_whitespace().next().unwrap_or("");
+    matches!(first, "sso-session" | "services" | "plugins" | "preview")
+}
+
+/// The header at `line` as written between its brackets, spaces kept.
+fn raw_header(file: &File, line: usize) -> Option<&'static str> {
+    let text = file.doc.text().lines().nth(line.checked_sub(1)?)?;
+    let inner = text.trim().strip_prefix('[')?;
+    Some(&inner[..inner.find(']')?])
 }
 
 /// `[profile NAME]` spelt the one regular way (one space, no quotes), found

@@ -13,6 +13,7 @@ mod core;
 mod everyday;
 mod faults;
 mod keys;
+mod reading;
 mod roles;
 mod server;
 mod shells;
