@@ -250,6 +250,21 @@ impl Files {
         found
     }
 
+    /// The sections awscred reads for `profile`: its config section, then its
+    /// credentials section (which wins).
+    #[cfg(test)]
+    pub(super) fn sections_of(&self, profile: &str) -> Vec<ini::Section<'static>> {
+        let config = self
+            .config_section(profile)
+            .map(|i| self.config.doc.section(i));
+        let credentials = self
+            .credentials
+            .doc
+            .position(profile)
+            .map(|i| self.credentials.doc.section(i));
+        config.into_iter().chain(credentials).collect()
+    }
+
     pub fn has_profile(&self, name: &str) -> bool {
         self.config_section(name).is_some() || self.credentials.doc.position(name).is_some()
     }
