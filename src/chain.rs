@@ -105,7 +105,13 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
         let current = hop.profile;
         end = current;
         let arn = match files.get(current, "role_arn") {
-            Some(arn) if files.get(current, "web_identity_token_file").is_none() => arn,
+            // A source with keys is the SDK's to resolve, as it is.
+            Some(arn)
+                if files.get(current, "web_identity_token_file").is_none()
+                    && !matches!(hop.source, Source::Keys) =>
+            {
+                arn
+            }
             _ => break,
         };
         let session_name = match files.get(current, "role_session_name") {
@@ -122,7 +128,7 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
             external_id,
         });
         match hop.source {
-            Source::Other(_) => {}
+            Source::Other(_) | Source::Keys => {}
             Source::None => {
                 return Err(fail(
                     Kind::Input,
@@ -138,6 +144,7 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
             }
         }
     }
+    files.check_sso_role(end)?;
     roles.reverse();
     Ok((end, roles))
 }
@@ -485,7 +492,7 @@ mod tests {
 
     #[test]
     fn the_sdk_resolves_the_end_of_the_chain_and_awscred_the_roles_above_it() {
-        let f = files("[profile sso]\nsso_session = corp\n[profile r1]\nrole_arn = arn:aws:iam::111111111111:role/one\nsource_profile = sso\nexternal_id = ext-1\n[profile r2]\nrole_arn = arn:aws:iam::222222222222:role/two\nsource_profile = r1\nrole_session_name = me\n[profile web]\nrole_arn = arn:aws:iam::333333333333:role/web\nweb_identity_token_file = /t\n[profile on-web]\nrole_arn = arn:aws:iam::444444444444:role/x\nsource_profile = web\n");
+        let f = files("[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R\n[profile r1]\nrole_arn = arn:aws:iam::111111111111:role/one\nsource_profile = sso\nexternal_id = ext-1\n[profile r2]\nrole_arn = arn:aws:iam::222222222222:role/two\nsource_profile = r1\nrole_session_name = me\n[profile web]\nrole_arn = arn:aws:iam::333333333333:role/web\nweb_identity_token_file = /t\n[profile on-web]\nrole_arn = arn:aws:iam::444444444444:role/x\nsource_profile = web\n");
         let (base, roles) = plan(&f, "r2").unwrap();
         assert_eq!(base, "sso");
         let hop = |arn: &str, name: &str, ext: Option<&str>| Hop {

@@ -38,6 +38,8 @@ pub struct Property<'a> {
     /// An inline comment was dropped from the value, as the SDKs read it; the
     /// AWS CLI keeps it as part of the value.
     pub commented: bool,
+    /// Written `key: value`, which the AWS CLI reads and the Rust SDK refuses.
+    pub colon: bool,
 }
 
 /// Key and line only: a value may be a secret key.
@@ -209,6 +211,26 @@ impl<'a> Doc<'a> {
         (0..self.places.len()).map(|i| self.head(i).name)
     }
 
+    /// Whether the `i`th section's header has white space inside its
+    /// brackets (`[ profile a ]`), which the AWS CLI keeps in the name.
+    pub fn padded(&self, i: usize) -> bool {
+        let (start, len) = self.places[i].name;
+        let (start, end) = (start as usize, (start + len) as usize);
+        // The name is a trimmed slice of its header line, inside `[` and `]`.
+        self.text.as_bytes().get(start.wrapping_sub(1)) != Some(&b'[')
+            || self.text.as_bytes().get(end) != Some(&b']')
+    }
+
+    /// The whole text (after a byte-order mark).
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The line of the `i`th section's header.
+    pub fn line(&self, i: usize) -> usize {
+        self.places[i].line as usize
+    }
+
     pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
@@ -318,7 +340,7 @@ fn scan<'a>(
                 };
                 if empty || parent.key.contains('.') {
                     let base = parent.key.split('.').next().unwrap_or(&parent.key);
-                    let (key, raw) = split_property(trimmed).ok_or_else(|| {
+                    let (key, raw, colon) = split_property(trimmed).ok_or_else(|| {
                         err(format!("expected `key = value` in the `{base}` block"))
                     })?;
                     let full: Cow<str> = Cow::Owned(format!("{base}.{key}"));
@@ -336,6 +358,7 @@ fn scan<'a>(
                         more: Vec::new(),
                         nested: true,
                         commented: false,
+                        colon,
                     });
                 } else if mode == Mode::Read {
                     let parent = &mut properties[idx];
@@ -390,7 +413,7 @@ fn scan<'a>(
             ));
         };
         // Never quote the line: it may be a secret pasted on its own.
-        let (key, raw) = split_property(trimmed)
+        let (key, raw, colon) = split_property(trimmed)
             .ok_or_else(|| err("expected `key = value` or a `[section]` header".into()))?;
         let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(key.to_ascii_lowercase())
@@ -414,6 +437,7 @@ fn scan<'a>(
             more: Vec::new(),
             nested: false,
             commented,
+            colon,
         });
         last_prop = Some(properties.len() - 1);
     }
@@ -444,14 +468,14 @@ fn has_key<'a>(
 }
 
 /// Splits `key = value` (or `key: value`) at the first delimiter: the key,
-/// trimmed, and the raw rest of the line.
-fn split_property(line: &str) -> Option<(&str, &str)> {
+/// trimmed, the raw rest of the line, and whether the delimiter was `:`.
+fn split_property(line: &str) -> Option<(&str, &str, bool)> {
     let at = memchr::memchr2(b'=', b':', line.as_bytes())?;
     let key = trim(&line[..at]);
     if key.is_empty() {
         return None;
     }
-    Some((key, &line[at + 1..]))
+    Some((key, &line[at + 1..], line.as_bytes()[at] == b':'))
 }
 
 /// `str::trim` (Unicode white space, as Python's `strip` that the AWS CLI
@@ -530,6 +554,15 @@ mod tests {
         );
         let commented: Vec<bool> = s[0].properties.iter().map(|p| p.commented).collect();
         assert_eq!(commented, [true, false, true, false, false, false]);
+    }
+
+    #[test]
+    fn colons_and_padded_headers_are_marked() {
+        let doc = Doc::parse("[a]\nk: v\nj = x:y\ns =\n  t : u\n[ b ]\n[\tc]\n").unwrap();
+        let colon: Vec<bool> = doc.section(0).properties.iter().map(|p| p.colon).collect();
+        assert_eq!(colon, [true, false, false, true]);
+        let padded: Vec<bool> = (0..doc.len()).map(|i| doc.padded(i)).collect();
+        assert_eq!(padded, [false, true, true]);
     }
 
     #[test]

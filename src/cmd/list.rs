@@ -18,11 +18,7 @@ pub fn run(env: &Env) -> Result<String> {
         "REGION".into(),
         "SESSION".into(),
     ]];
-    let mut comments = Vec::new();
     for name in files.profile_names() {
-        for at in files.inline_comments(&name) {
-            comments.push(format!("{name}: {at}"));
-        }
         let get = |k: &str| files.get(&name, k).map(|s| s.value.to_string());
         // Each profile as `export --profile NAME` would see it, so roles show their own state.
         let opts = Options {
@@ -63,9 +59,18 @@ pub fn run(env: &Env) -> Result<String> {
         ]);
     }
     let mut out = table(&rows);
-    if !comments.is_empty() {
-        out.push_str("\nInline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:\n");
-        for line in comments {
+    // File and line, never a value: a setting may be a secret key.
+    for (title, lines) in [
+        ("Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:", files.inline_comments()),
+        ("Read differently by the AWS CLI and the SDKs:", files.differences()),
+    ] {
+        if lines.is_empty() {
+            continue;
+        }
+        out.push('\n');
+        out.push_str(title);
+        out.push('\n');
+        for line in lines {
             out.push_str("  ");
             out.push_str(&crate::error::one_line(&line));
             out.push('\n');

@@ -46,12 +46,14 @@ impl File {
     /// and no copies.
     pub fn parse(path: PathBuf, text: String) -> Result<File> {
         let text: &'static str = Box::leak(text.into_boxed_str());
-        let doc = Doc::parse(text).map_err(|e| {
-            fail(
-                Kind::Input,
-                format!("{}:{}: {}", path.display(), e.line, e.message),
-            )
-        })?;
+        let doc = Doc::parse(text)
+            .and_then(|doc| one_header_per_profile(&doc).map(|()| doc))
+            .map_err(|e| {
+                fail(
+                    Kind::Input,
+                    format!("{}:{}: {}", path.display(), e.line, e.message),
+                )
+            })?;
         Ok(File { path, doc })
     }
 
@@ -105,16 +107,16 @@ impl Files {
         ))
     }
 
-    /// Indexes the two files as the AWS CLI reads them: the first section of a
-    /// name counts, and `[profile default]` beats `[default]`.
+    /// Indexes the two files. A profile has one config section (two are an
+    /// error, see [`one_header_per_profile`]), except that `[profile default]`
+    /// and `[default]` may both be there: awscred reads `[profile default]`,
+    /// as the SDKs do; the AWS CLI reads whichever comes last, so `list` says
+    /// so.
     pub fn new(config: File, credentials: File) -> Files {
         let mut irregular = HashMap::new();
         let mut services_index = HashMap::new();
         for (i, name) in config.doc.names().enumerate() {
-            let regular = name
-                .strip_prefix("profile ")
-                .is_some_and(|p| !p.is_empty() && !p.contains(char::is_whitespace));
-            if name != "default" && !regular {
+            if name != "default" && !regular_header(name) {
                 if let Some(profile) = config_profile_name(name) {
                     irregular.entry(profile).or_insert(i);
                 }
@@ -144,43 +146,123 @@ impl Files {
         aws_file(env, env.aws_shared_credentials_file(), "credentials")
     }
 
-    /// The config section of profile `name`: the first `[profile NAME]`
-    /// however spaced, else `[default]` for `default`.
+    /// The config section of profile `name`: its `[profile NAME]` however
+    /// spaced or quoted, else `[default]` for `default`.
     fn config_section(&self, name: &str) -> Option<usize> {
         let regular = self.config.doc.position(&format!("profile {name}"));
-        let first = match (regular, self.irregular.get(name)) {
-            (Some(a), Some(&b)) => Some(a.min(b)),
-            (a, b) => a.or(b.copied()),
-        };
-        first.or_else(|| {
+        regular.or(self.irregular.get(name).copied()).or_else(|| {
             (name == "default")
                 .then(|| self.config.doc.position("default"))
                 .flatten()
         })
     }
 
-    /// The profile's settings that end in an inline comment (`region = x  # y`),
-    /// as `key (file:line)`: awscred and the SDKs drop the comment, the AWS
-    /// CLI keeps it in the value, so the two read different values.
-    pub fn inline_comments(&self, profile: &str) -> Vec<String> {
-        let sections = [
-            (&self.credentials, self.credentials.doc.position(profile)),
-            (&self.config, self.config_section(profile)),
-        ];
+    /// Every setting that ends in an inline comment (`region = x  # y`), as
+    /// `profile: key (file:line)`, or `[section]: key (file:line)` outside a
+    /// profile: awscred and the SDKs drop the comment, the AWS CLI keeps it in
+    /// the value. Every section counts, those awscred does not read too
+    /// (`[default]` beside `[profile default]`, `[sso-session]`): another
+    /// reader uses them. Profiles sorted, the credentials file first.
+    pub fn inline_comments(&self) -> Vec<String> {
         let mut found = Vec::new();
-        for (file, i) in sections {
-            let Some(i) = i else { continue };
-            for p in file
-                .doc
-                .section(i)
-                .properties
-                .iter()
-                .filter(|p| p.commented)
-            {
-                found.push(format!("{} ({}:{})", p.key, file.path.display(), p.line));
+        for (order, file) in [&self.credentials, &self.config].into_iter().enumerate() {
+            for i in 0..file.doc.len() {
+                let section = file.doc.section(i);
+                let profile = match order {
+                    0 => Some(section.name),
+                    _ => config_profile_name(section.name),
+                };
+                for p in section.properties.iter().filter(|p| p.commented) {
+                    let owner = match profile {
+                        Some(name) => name.to_string(),
+                        None => format!("[{}]", section.name),
+                    };
+                    let at = format!("{owner}: {} ({}:{})", p.key, file.path.display(), p.line);
+                    found.push(((profile.is_none(), profile, order), at));
+                }
+            }
+        }
+        // Stable: file order within a profile and file.
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.into_iter().map(|(_, at)| at).collect()
+    }
+
+    /// Where the AWS CLI and the SDKs read these files differently, as
+    /// `file:line: what: how each reads it: what to write`; never a value.
+    /// awscred's side on each is in docs/ARCHITECTURE.md.
+    pub fn differences(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let config = &self.config;
+        let cfg = config.path.display();
+        if let (Some(p), Some(d)) = (
+            config.doc.position("profile default"),
+            config.doc.position("default"),
+        ) {
+            let (a, b) = (p.min(d), p.max(d));
+            found.push(format!(
+                "{cfg}:{}: [{}] and [{}] (line {}): awscred and the SDKs read [profile default], the AWS CLI the later of the two: merge them into one",
+                config.doc.line(a),
+                config.doc.section(a).name,
+                config.doc.section(b).name,
+                config.doc.line(b)
+            ));
+        }
+        for (in_config, file) in [(true, config), (false, &self.credentials)] {
+            let path = file.path.display();
+            for i in 0..file.doc.len() {
+                let section = file.doc.section(i);
+                let (name, line) = (section.name, section.line);
+                let profile = match in_config {
+                    true => config_profile_name(name),
+                    false => Some(name),
+                };
+                let mut note = |what: String| found.push(format!("{path}:{line}: {what}"));
+                if let (true, Some(p)) = (file.doc.padded(i), profile) {
+                    let raw = raw_header(file, line).unwrap_or(name);
+                    note(format!("[{raw}]: awscred and the SDKs read profile `{p}`, the AWS CLI sees no profile: take the spaces out of the brackets"));
+                }
+                let after_profile = name
+                    .strip_prefix("profile")
+                    .filter(|r| r.starts_with(char::is_whitespace))
+                    .map(str::trim);
+                match (in_config, profile, after_profile) {
+                    (true, Some(p), Some(_)) if name.ends_with(['"', '\'']) => {
+                        note(format!("[{name}]: awscred and the AWS CLI read profile `{p}`, the SDKs skip the quoted name: rename it to one without quotes or spaces"));
+                    }
+                    (true, None, Some(_)) => {
+                        note(format!("[{name}]: no profile to awscred or the SDKs (a space, a quote or a backslash in the name): rename it"));
+                    }
+                    (true, None, None) if !other_config_section(name) => {
+                        let bare = name.strip_prefix("profile").unwrap_or(name);
+                        note(format!("[{name}]: no profile to awscred, the SDKs or the AWS CLI: write [profile {bare}] in the config file"));
+                    }
+                    (false, _, Some(bare)) => {
+                        note(format!("[{name}]: awscred and the AWS CLI read profile `{name}`, the SDKs skip it: write [{bare}] in the credentials file"));
+                    }
+                    _ => {}
+                }
+                for p in section.properties.iter().filter(|p| p.colon) {
+                    let key = p.key.rsplit('.').next().unwrap_or(&p.key);
+                    found.push(format!("{path}:{}: `{} :`: awscred and the AWS CLI read `key: value`, the Rust SDK refuses the whole file: write `{key} =`", p.line, p.key));
+                }
             }
         }
         found
+    }
+
+    /// The sections awscred reads for `profile`: its config section, then its
+    /// credentials section (which wins).
+    #[cfg(test)]
+    pub(super) fn sections_of(&self, profile: &str) -> Vec<ini::Section<'static>> {
+        let config = self
+            .config_section(profile)
+            .map(|i| self.config.doc.section(i));
+        let credentials = self
+            .credentials
+            .doc
+            .position(profile)
+            .map(|i| self.credentials.doc.section(i));
+        config.into_iter().chain(credentials).collect()
     }
 
     pub fn has_profile(&self, name: &str) -> bool {
@@ -232,6 +314,10 @@ impl Files {
     pub fn uses_sdk_chain(&self, profile: &str) -> bool {
         for hop in self.sources(profile) {
             let Ok(hop) = hop else { return false };
+            // A source with keys of its own: awscred signs with them.
+            if matches!(hop.source, Source::Keys) {
+                return false;
+            }
             let has = |k: &str| self.get(hop.profile, k).is_some();
             if has("aws_access_key_id") || has("mfa_serial") {
                 return false;
@@ -251,6 +337,34 @@ impl Files {
             }
         }
         false
+    }
+
+    /// An IAM Identity Center profile must name the account and the role: the
+    /// SDK takes one without them for a token-only profile and fails asking
+    /// for a login that would not help.
+    pub fn check_sso_role(&self, profile: &str) -> Result<()> {
+        let Some(sso) = self
+            .get(profile, "sso_session")
+            .or_else(|| self.get(profile, "sso_start_url"))
+        else {
+            return Ok(());
+        };
+        let missing: Vec<&str> = ["sso_account_id", "sso_role_name"]
+            .into_iter()
+            .filter(|k| self.get(profile, k).is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(fail(
+            Kind::Input,
+            format!(
+                "{}: profile `{profile}` uses IAM Identity Center but names no {}: add {} to its section, or run `aws configure sso --profile {profile}`",
+                sso.origin,
+                missing.join(" and "),
+                if missing.len() == 1 { "it" } else { "them" }
+            ),
+        ))
     }
 
     /// The profile, or the end of its `source_profile` chain, uses IAM Identity Center.
@@ -283,14 +397,19 @@ pub struct Hop<'f> {
 #[derive(Debug)]
 pub enum Source {
     None,
+    /// A source profile (not the one asked for) that holds keys of its own:
+    /// used as it is, whatever else it sets, so the walk ends here. The SDKs
+    /// and the AWS CLI sign the role above it with those keys.
+    Keys,
     /// The profile itself (allowed when it holds keys).
     Itself(Setting<'static>),
     Other(Setting<'static>),
 }
 
-/// See [`Files::sources`]. Ends after a profile without `source_profile` or
-/// naming itself; a profile met twice is an error naming the loop, after which
-/// the walk ends. Whether a named profile exists is the caller's question.
+/// See [`Files::sources`]. Ends after a profile without `source_profile`,
+/// naming itself, or (past the first) holding keys; a profile met twice is an
+/// error naming the loop, after which the walk ends. Whether a named profile
+/// exists is the caller's question.
 pub struct Sources<'f> {
     files: &'f Files,
     path: Vec<&'f str>,
@@ -302,8 +421,15 @@ impl<'f> Iterator for Sources<'f> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let profile = self.next.take()?;
+        // A source's keys end the walk before its own source is looked at,
+        // so a loop through it is never followed (as in the SDKs). Either key
+        // counts, so that half a pair is an error naming the other.
+        let keys = !self.path.is_empty()
+            && (self.files.get(profile, "aws_access_key_id").is_some()
+                || self.files.get(profile, "aws_secret_access_key").is_some());
         self.path.push(profile);
         let source = match self.files.get(profile, "source_profile") {
+            _ if keys => Source::Keys,
             None => Source::None,
             Some(s) if s.value == profile => Source::Itself(s),
             Some(s) if self.path.contains(&s.value) => {
@@ -333,12 +459,86 @@ fn aws_file(env: &Env, set: Option<&str>, default: &str) -> PathBuf {
     }
 }
 
-/// `default` → default, `profile  x` → x, anything else (sso-session, services) → None.
+/// `default` → default, `profile  x` → x, `profile "x y"` → x y, anything
+/// else (sso-session, services, `profile a b`) → None. The AWS CLI splits a
+/// header as a shell would (`shlex`); awscred reads the one quoted form people
+/// write, a whole name in quotes, and no other quoting or backslash.
 pub(super) fn config_profile_name(section: &str) -> Option<&str> {
-    let mut words = section.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some("default"), None, _) => Some("default"),
-        (Some("profile"), Some(name), None) => Some(name),
-        _ => None,
+    if section == "default" {
+        return Some("default");
     }
+    let rest = section.strip_prefix("profile")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let rest = rest.trim();
+    let quoted = ['"', '\''].into_iter().find_map(|q| {
+        rest.strip_prefix(q)
+            .and_then(|r| r.strip_suffix(q))
+            .filter(|inner| !inner.is_empty())
+    });
+    let name = quoted.unwrap_or(rest);
+    let plain = |c: char| !matches!(c, '"' | '\'' | '\\');
+    let ok = !name.is_empty()
+        && name.chars().all(plain)
+        && (quoted.is_some() || !name.contains(char::is_whitespace));
+    ok.then_some(name)
+}
+
+/// Config sections that are no profile on purpose: the SDKs' and the AWS
+/// CLI's own.
+fn other_config_section(name: &str) -> bool {
+    let first = name.split_whitespace().next().unwrap_or("");
+    matches!(first, "sso-session" | "services" | "plugins" | "preview")
+}
+
+/// The header at `line` as written between its brackets, spaces kept.
+fn raw_header(file: &File, line: usize) -> Option<&'static str> {
+    let text = file.doc.text().lines().nth(line.checked_sub(1)?)?;
+    let inner = text.trim().strip_prefix('[')?;
+    Some(&inner[..inner.find(']')?])
+}
+
+/// `[profile NAME]` spelt the one regular way (one space, no quotes), found
+/// through the file's own index.
+fn regular_header(section: &str) -> bool {
+    section
+        .strip_prefix("profile ")
+        .is_some_and(|p| config_profile_name(section) == Some(p))
+}
+
+/// Two headers that name one profile however spaced or quoted (`[profile a]`,
+/// `[profile  a]`, `[profile "a"]`) are a duplicate section, as an exact
+/// repeat is (which [`Doc::parse`] finds): the SDKs and the AWS CLI would take
+/// the last, silently. Only irregular headers cost a lookup.
+fn one_header_per_profile(doc: &Doc) -> Result<(), ini::ParseError> {
+    let mut irregular: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in doc.names().enumerate() {
+        if name == "default" || regular_header(name) {
+            continue;
+        }
+        let Some(profile) = config_profile_name(name) else {
+            continue;
+        };
+        let first = doc
+            .position(&format!("profile {profile}"))
+            .into_iter()
+            .chain(irregular.get(profile).copied())
+            .min();
+        match first {
+            Some(j) => {
+                let (a, b) = (doc.line(i.min(j)), doc.line(i.max(j)));
+                return Err(ini::ParseError {
+                    line: b,
+                    message: format!(
+                        "duplicate section (profile `{profile}`, first at line {a}): merge the two"
+                    ),
+                });
+            }
+            None => {
+                irregular.insert(profile, i);
+            }
+        }
+    }
+    Ok(())
 }

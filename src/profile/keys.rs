@@ -1,7 +1,7 @@
 //! The long-term keys STS calls are signed with: from the environment (only
 //! long-term ones) or a profile, never temporary credentials.
 
-use super::{Env, Files};
+use super::{Env, Files, Setting};
 use crate::credentials::{is_temporary_key_id, Issued, LongTermKeys, Timestamp, EXPIRATION_KEYS};
 use crate::error::{fail, Kind};
 use crate::keystore::KeySecret;
@@ -103,18 +103,36 @@ pub(super) fn base_keys(
     }
     let id = files.get(profile, "aws_access_key_id");
     let secret = files.get(profile, "aws_secret_access_key");
-    let none = id.is_none() && secret.is_none();
-    let (Some(id), Some(secret)) = (id, secret) else {
-        if let (true, Some(keys)) = (none, stored()?) {
-            return Ok(keys);
-        }
-        return Err(fail(
+    let half = |have: &Setting, set: &str, missing: &str| {
+        fail(
             Kind::Input,
             format!(
-                "profile `{profile}` has no long-term keys{hint}: add aws_access_key_id and aws_secret_access_key to its section in {}",
-                files.credentials.path.display()
+                "{}: profile `{profile}` sets {set} but not {missing}{hint}: add {missing} to that section, or run `aws configure --profile {profile}`",
+                have.origin
             ),
-        ));
+        )
+    };
+    let (id, secret) = match (id, secret) {
+        (Some(id), Some(secret)) => (id, secret),
+        // Half a pair: the half that is there (file and line) and the missing one.
+        (Some(have), None) => {
+            return Err(half(&have, "aws_access_key_id", "aws_secret_access_key"))
+        }
+        (None, Some(have)) => {
+            return Err(half(&have, "aws_secret_access_key", "aws_access_key_id"))
+        }
+        (None, None) => {
+            if let Some(keys) = stored()? {
+                return Ok(keys);
+            }
+            return Err(fail(
+                Kind::Input,
+                format!(
+                    "profile `{profile}` has no long-term keys{hint}: add aws_access_key_id and aws_secret_access_key to its section in {}",
+                    files.credentials.path.display()
+                ),
+            ));
+        }
     };
     let token = |k: &str| files.get(profile, k).is_some();
     if token("aws_session_token") || token("aws_security_token") || is_temporary_key_id(id.value) {

@@ -344,4 +344,6 @@ pub fn tilde(path: &Path, env: &Env) -> String {
 }
 
 #[cfg(test)]
+mod suite;
+#[cfg(test)]
 mod tests;

@@ -23,8 +23,10 @@ pub(super) fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<
         let hop = hop?;
         let current = hop.profile;
         base = Base::Profile(current);
-        let Some(arn) = files.get(current, "role_arn") else {
-            break;
+        let arn = match (&hop.source, files.get(current, "role_arn")) {
+            // A source with keys signs the role above it, as it is.
+            (Source::Keys, _) | (_, None) => break,
+            (_, Some(arn)) => arn,
         };
         roles.push(role(files, current, &arn)?);
         match (hop.source, files.get(current, "credential_source")) {
@@ -35,11 +37,12 @@ pub(super) fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<
                     return Err(fail(Kind::Input, format!("{}: source_profile `{}` does not exist: add it or fix the name", s.origin, s.value)));
                 }
             }
-            (Source::None, Some(c)) if c.value == "Environment" => {
+            // (`Keys` ended the walk above.)
+            (Source::None | Source::Keys, Some(c)) if c.value == "Environment" => {
                 base = Base::Environment;
                 break;
             }
-            (Source::None, Some(c)) => {
+            (Source::None | Source::Keys, Some(c)) => {
                 return Err(fail(
                     Kind::Input,
                     format!(
@@ -51,7 +54,7 @@ pub(super) fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<
             (Source::Itself(s) | Source::Other(s), Some(_)) => {
                 return Err(fail(Kind::Input, format!("{}: profile `{current}` sets both source_profile and credential_source: keep one", s.origin)))
             }
-            (Source::None, None) => {
+            (Source::None | Source::Keys, None) => {
                 return Err(fail(Kind::Input, format!("{}: profile `{current}` has role_arn but no source_profile: add `source_profile = NAME`", arn.origin)))
             }
         }

@@ -329,3 +329,53 @@ fn config_profile_sections() {
     assert_eq!(config_profile_name("profile a b"), None);
     assert_eq!(config_profile_name("work"), None);
 }
+
+/// `[profile foo]` and `[profile  foo]` (or a tab, or `"foo"`) name one
+/// profile: a duplicate section, like an exact repeat. The SDKs and the AWS
+/// CLI take the last; awscred took the first without a word.
+#[test]
+fn headers_naming_one_profile_are_a_duplicate_section() {
+    for (text, line, first) in [
+        ("[profile foo]\na = 1\n[profile  foo]\nb = 2\n", 3, 1),
+        ("[profile\tfoo]\n[profile foo]\n", 2, 1),
+        ("[profile foo]\n[profile \"foo\"]\n", 2, 1),
+        ("[profile  foo]\n\n[profile   foo ]\n", 3, 1),
+        ("[profile 'foo']\n[profile \"foo\"]\n", 2, 1),
+    ] {
+        let e = File::parse(PathBuf::from("/h/.aws/config"), text.to_string()).unwrap_err();
+        assert_eq!(kind_of(&e), crate::error::Kind::Input);
+        let want = format!(
+            "/h/.aws/config:{line}: duplicate section (profile `foo`, first at line {first}): merge the two"
+        );
+        assert_eq!(e.to_string(), want, "{text:?}");
+    }
+    // Not the same profile to the SDKs: `[default]` and `[profile default]`.
+    assert!(File::parse(
+        PathBuf::from("/h/.aws/config"),
+        "[default]\n[profile default]\n".into()
+    )
+    .is_ok());
+}
+
+/// The AWS CLI splits a header as a shell would: `[profile "foo bar"]` is
+/// profile `foo bar`. awscred reads it so; anything a shell would unquote
+/// otherwise is no profile.
+#[test]
+fn quoted_profile_names_are_read_as_the_aws_cli_reads_them() {
+    let f = files(
+        "[profile \"foo bar\"]\nregion = eu-west-1\n[profile 'baz']\nregion = us-west-2\n[profile \"bad]\nregion = x\n[profile a\"b\"]\n",
+        "",
+    );
+    assert_eq!(f.get("foo bar", "region").unwrap().value, "eu-west-1");
+    assert_eq!(f.get("baz", "region").unwrap().value, "us-west-2");
+    assert_eq!(f.profile_names(), ["baz", "foo bar"]);
+    assert_eq!(config_profile_name("profile \"a b\""), Some("a b"));
+    for name in [
+        "profile \"\"",
+        "profile \"a",
+        "profile a\\b",
+        "profile \"a\\\"b\"",
+    ] {
+        assert_eq!(config_profile_name(name), None, "{name}");
+    }
+}
