@@ -17,13 +17,16 @@ use crate::error::{fail, Kind};
 use anyhow::Result;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 /// Largest message accepted (the Secret Service's are a few hundred bytes).
 const MAX_MESSAGE: usize = 1024 * 1024;
 /// D-Bus allows 32 levels of each kind of nesting; 64 in all is plenty.
 const MAX_DEPTH: usize = 64;
+/// How long one method call may take, replies to others and signals
+/// included: the Secret Service answers in milliseconds.
+pub const CALL_WAIT: Duration = Duration::from_secs(10);
 
 /// A value read from a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -364,12 +367,41 @@ pub struct Message {
     pub interface: Option<String>,
     pub member: Option<String>,
     pub error_name: Option<String>,
+    /// The unique name of the connection that sent it (set by the bus).
+    pub sender: Option<String>,
     pub body: Vec<Value>,
 }
 
+/// A connection to the session bus. Every wait has one deadline, whatever
+/// arrives meanwhile: a stream of unrelated messages cannot hold awscred
+/// past it.
 pub struct Bus {
     stream: UnixStream,
     serial: u32,
+    deadline: Instant,
+    /// Each method call's deadline (tests shorten it).
+    call_wait: Duration,
+}
+
+/// A failure of the connection itself, in one line with the fix.
+fn lost(e: std::io::Error) -> anyhow::Error {
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ) {
+        return timed_out();
+    }
+    fail(
+        Kind::Input,
+        format!("the connection to the Secret Service on the session bus failed ({e}): check that your keyring is running, or use `--store file`"),
+    )
+}
+
+fn timed_out() -> anyhow::Error {
+    fail(
+        Kind::Input,
+        "the Secret Service did not answer in time: check your keyring (or use --store file)",
+    )
 }
 
 /// Where the session bus is: `DBUS_SESSION_BUS_ADDRESS` (its `unix:path=` or
@@ -439,14 +471,23 @@ fn unescape(v: &str) -> Option<String> {
 impl Bus {
     /// Connects and authenticates (EXTERNAL: the kernel vouches for our uid).
     pub fn session(address: Option<&str>, runtime_dir: Option<&str>) -> Result<Bus> {
-        let stream = connect(address, runtime_dir)?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-        let mut bus = Bus { stream, serial: 0 };
+        Bus::over(connect(address, runtime_dir)?, CALL_WAIT)
+    }
+
+    /// Authenticates on `stream`; each call may take `call_wait`.
+    pub fn over(stream: UnixStream, call_wait: Duration) -> Result<Bus> {
+        stream.set_write_timeout(Some(call_wait)).map_err(lost)?;
+        let mut bus = Bus {
+            stream,
+            serial: 0,
+            deadline: Instant::now() + call_wait,
+            call_wait,
+        };
         let uid = rustix::process::getuid().as_raw().to_string();
         let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
         bus.stream
-            .write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())?;
+            .write_all(format!("\0AUTH EXTERNAL {hex}\r\n").as_bytes())
+            .map_err(lost)?;
         let line = bus.line()?;
         if !line.starts_with("OK ") {
             return Err(fail(
@@ -454,7 +495,7 @@ impl Bus {
                 "the D-Bus session bus refused awscred's authentication: check DBUS_SESSION_BUS_ADDRESS, or use `--store file`",
             ));
         }
-        bus.stream.write_all(b"BEGIN\r\n")?;
+        bus.stream.write_all(b"BEGIN\r\n").map_err(lost)?;
         bus.call(
             "org.freedesktop.DBus",
             "/org/freedesktop/DBus",
@@ -471,7 +512,7 @@ impl Bus {
         let mut line = Vec::new();
         let mut byte = [0u8; 1];
         while !line.ends_with(b"\r\n") {
-            if line.len() > 512 || self.stream.read(&mut byte)? == 0 {
+            if line.len() > 512 || self.fill(&mut byte)? == 0 {
                 return Err(bad());
             }
             line.push(byte[0]);
@@ -479,9 +520,29 @@ impl Bus {
         String::from_utf8(line).map_err(|_| bad())
     }
 
-    /// How long a reply may take: a prompt waits for a person.
-    pub fn set_timeout(&self, t: Duration) -> Result<()> {
-        self.stream.set_read_timeout(Some(t))?;
+    /// One read before the deadline: what `read` returns.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(timed_out());
+        }
+        self.stream.set_read_timeout(Some(left)).map_err(lost)?;
+        loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other.map_err(lost),
+            }
+        }
+    }
+
+    /// Fills `buf` before the deadline, however slowly the bytes come.
+    fn fill_exact(&mut self, mut buf: &mut [u8]) -> Result<()> {
+        while !buf.is_empty() {
+            match self.fill(buf)? {
+                0 => return Err(lost(std::io::ErrorKind::UnexpectedEof.into())),
+                n => buf = &mut buf[n..],
+            }
+        }
         Ok(())
     }
 
@@ -527,7 +588,8 @@ impl Bus {
         });
         w.pad(8);
         w.buf.extend_from_slice(body);
-        self.stream.write_all(&w.buf)?;
+        self.deadline = Instant::now() + self.call_wait;
+        self.stream.write_all(&w.buf).map_err(lost)?;
         loop {
             let m = self.read()?;
             if m.reply_serial != Some(serial) || !matches!(m.kind, METHOD_RETURN | ERROR) {
@@ -547,11 +609,40 @@ impl Bus {
         }
     }
 
-    /// Waits for the signal `interface.member` from object `path`.
-    pub fn signal(&mut self, path: &str, interface: &str, member: &str) -> Result<Vec<Value>> {
+    /// The unique name that owns the well-known `name` (who may send its signals).
+    pub fn owner(&mut self, name: &str) -> Result<String> {
+        let mut w = W::default();
+        w.str(name);
+        let out = self.call(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetNameOwner",
+            "s",
+            &w.buf,
+        )?;
+        out.first()
+            .and_then(Value::str)
+            .map(str::to_string)
+            .ok_or_else(bad)
+    }
+
+    /// Waits up to `wait` for the signal `interface.member` from object
+    /// `path` sent by the connection `sender`: anyone on the bus can send a
+    /// signal with any path, so only the service's own counts.
+    pub fn signal(
+        &mut self,
+        sender: &str,
+        path: &str,
+        interface: &str,
+        member: &str,
+        wait: Duration,
+    ) -> Result<Vec<Value>> {
+        self.deadline = Instant::now() + wait;
         loop {
             let m = self.read()?;
             if m.kind == SIGNAL
+                && m.sender.as_deref() == Some(sender)
                 && m.path.as_deref() == Some(path)
                 && m.interface.as_deref() == Some(interface)
                 && m.member.as_deref() == Some(member)
@@ -562,18 +653,8 @@ impl Bus {
     }
 
     fn read(&mut self) -> Result<Message> {
-        let timed_out = |e: std::io::Error| -> anyhow::Error {
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ) {
-                fail(Kind::Input, "the Secret Service did not answer in time: check your keyring (or use --store file)")
-            } else {
-                e.into()
-            }
-        };
         let mut fixed = [0u8; 16];
-        self.stream.read_exact(&mut fixed).map_err(timed_out)?;
+        self.fill_exact(&mut fixed)?;
         let big = match fixed[0] {
             b'l' => false,
             b'B' => true,
@@ -595,7 +676,7 @@ impl Bus {
         }
         let mut buf = Zeroizing::new(vec![0u8; total]);
         buf[..16].copy_from_slice(&fixed);
-        self.stream.read_exact(&mut buf[16..]).map_err(timed_out)?;
+        self.fill_exact(&mut buf[16..])?;
         let mut r = R::new(&buf[..16 + fields_len], big);
         r.pos = 12;
         let fields = match r.value(b"a(yv)", 0)? {
@@ -609,6 +690,7 @@ impl Bus {
             interface: None,
             member: None,
             error_name: None,
+            sender: None,
             body: Vec::new(),
         };
         let mut sig = String::new();
@@ -624,6 +706,7 @@ impl Bus {
                 (3, Value::Str(s)) => m.member = Some(s.clone()),
                 (4, Value::Str(s)) => m.error_name = Some(s.clone()),
                 (5, Value::U32(n)) => m.reply_serial = Some(*n),
+                (7, Value::Str(s)) => m.sender = Some(s.clone()),
                 (8, Value::Str(s)) => sig = s.clone(),
                 _ => {}
             }
@@ -722,5 +805,167 @@ mod tests {
         assert!(R::new(&body, false).all(b"a()").is_err());
         assert!(R::new(&body, false).all(b"a{}").is_err());
         assert!(R::new(&body, false).all(b"()").is_err());
+    }
+
+    /// A message as the bus daemon would send it.
+    fn message(
+        kind: u8,
+        reply_serial: Option<u32>,
+        sender: &str,
+        path: &str,
+        member: &str,
+        body_sig: &str,
+        body: &[u8],
+    ) -> Vec<u8> {
+        let mut w = W::default();
+        w.byte(b'l');
+        w.byte(kind);
+        w.byte(0);
+        w.byte(1);
+        w.u32(body.len() as u32);
+        w.u32(99);
+        w.array(8, |w| {
+            let field = |w: &mut W, code: u8, ty: &str, value: &str| {
+                w.structure(|w| {
+                    w.byte(code);
+                    w.variant(ty, |w| if ty == "g" { w.sig(value) } else { w.str(value) });
+                })
+            };
+            field(w, 1, "o", path);
+            field(w, 2, "s", "org.freedesktop.Secret.Prompt");
+            field(w, 3, "s", member);
+            field(w, 7, "s", sender);
+            if !body_sig.is_empty() {
+                field(w, 8, "g", body_sig);
+            }
+            if let Some(n) = reply_serial {
+                w.structure(|w| {
+                    w.byte(5);
+                    w.variant("u", |w| w.u32(n));
+                });
+            }
+        });
+        w.pad(8);
+        w.buf.extend_from_slice(body);
+        w.buf.to_vec()
+    }
+
+    /// Skips one message the client sent.
+    fn skip_message(peer: &mut UnixStream) {
+        let mut fixed = [0u8; 16];
+        peer.read_exact(&mut fixed).unwrap();
+        let n = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let header = (16 + n(&fixed[12..16])).div_ceil(8) * 8;
+        let mut rest = vec![0u8; header - 16 + n(&fixed[4..8])];
+        peer.read_exact(&mut rest).unwrap();
+    }
+
+    /// A client authenticated to a fake daemon (the other end, returned);
+    /// each call may take `wait`.
+    fn connected(wait: Duration) -> (std::thread::JoinHandle<Result<Bus>>, UnixStream) {
+        let (client, mut peer) = UnixStream::pair().unwrap();
+        let bus = std::thread::spawn(move || Bus::over(client, wait));
+        let mut line = Vec::new();
+        while !line.ends_with(b"\r\n") {
+            let mut b = [0u8; 1];
+            peer.read_exact(&mut b).unwrap();
+            line.push(b[0]);
+        }
+        peer.write_all(b"OK 0123456789abcdef\r\n").unwrap();
+        let mut begin = [0u8; 7];
+        peer.read_exact(&mut begin).unwrap();
+        skip_message(&mut peer); // Hello
+        let mut w = W::default();
+        w.str(":1.5");
+        peer.write_all(&message(METHOD_RETURN, Some(1), "org.freedesktop.DBus", "/", "Hello", "s", &w.buf))
+            .unwrap();
+        (bus, peer)
+    }
+
+    /// Runs `f` on a thread and gives its answer, or `None` if it has none
+    /// within `limit` (it is then left behind: the test fails anyway).
+    fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(limit).ok()
+    }
+
+    /// Replies to other serials and unrelated signals keep arriving: the call
+    /// still ends at its deadline (before, each one restarted the wait).
+    #[test]
+    fn a_stream_of_other_messages_cannot_hold_a_call_past_its_deadline() {
+        let (bus, mut peer) = connected(Duration::from_millis(400));
+        let mut bus = bus.join().unwrap().unwrap();
+        let noise = std::thread::spawn(move || {
+            for i in 0..200u32 {
+                let m = if i % 2 == 0 {
+                    message(SIGNAL, None, ":1.9", "/noise", "Changed", "", &[])
+                } else {
+                    message(METHOD_RETURN, Some(7777), ":1.9", "/", "x", "", &[])
+                };
+                if peer.write_all(&m).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let started = Instant::now();
+        let e = within(Duration::from_secs(3), move || {
+            bus.call("org.freedesktop.secrets", "/", "i.f", "M", "", &[])
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .expect("the call ended")
+        .unwrap_err();
+        assert!(e.contains("did not answer in time"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        drop(noise);
+    }
+
+    /// A prompt's `Completed` counts only from the Secret Service itself.
+    #[test]
+    fn a_signal_from_another_sender_is_not_the_prompts_answer() {
+        for (sender, accepted) in [(":1.66", false), (":1.7", true)] {
+            let (bus, mut peer) = connected(Duration::from_secs(5));
+            let mut bus = bus.join().unwrap().unwrap();
+            let mut w = W::default();
+            w.bool(false);
+            w.variant("s", |w| w.str(""));
+            peer.write_all(&message(SIGNAL, None, sender, "/prompt/1", "Completed", "bv", &w.buf))
+                .unwrap();
+            let got = within(Duration::from_secs(3), move || {
+                bus.signal(
+                    ":1.7",
+                    "/prompt/1",
+                    "org.freedesktop.Secret.Prompt",
+                    "Completed",
+                    Duration::from_millis(300),
+                )
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            })
+            .expect("the wait ended");
+            assert_eq!(got.is_ok(), accepted, "sender {sender}: {got:?}");
+        }
+    }
+
+    /// A connection that breaks is one line with the fix, not a raw OS error.
+    #[test]
+    fn a_broken_connection_is_one_line_with_the_fix() {
+        let (bus, peer) = connected(Duration::from_secs(5));
+        let mut bus = bus.join().unwrap().unwrap();
+        drop(peer);
+        let e = bus
+            .call("org.freedesktop.secrets", "/", "i.f", "M", "", &[])
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("the connection to the Secret Service on the session bus failed (")
+                && text.ends_with("check that your keyring is running, or use `--store file`"),
+            "{text}"
+        );
+        assert_eq!(crate::error::kind_of(&e), Kind::Input);
     }
 }

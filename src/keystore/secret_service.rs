@@ -29,6 +29,8 @@ const PROMPT_WAIT: Duration = Duration::from_secs(120);
 pub struct SecretService {
     bus: Bus,
     session: String,
+    /// The service's unique name on the bus: the only sender of its prompts' signals.
+    owner: String,
 }
 
 /// What went wrong, in one line, with the fix.
@@ -81,7 +83,13 @@ fn objects(v: Option<&Value>) -> Vec<String> {
 
 impl SecretService {
     pub fn connect(address: Option<&str>, runtime_dir: Option<&str>) -> Result<SecretService> {
-        let mut bus = Bus::session(address, runtime_dir)?;
+        SecretService::on(Bus::session(address, runtime_dir)?)
+    }
+
+    fn on(mut bus: Bus) -> Result<SecretService> {
+        let owner = bus
+            .owner(DEST)
+            .map_err(|e| explain(e, "reach the Secret Service"))?;
         let mut w = W::default();
         w.str("plain");
         w.variant("s", |w| w.str(""));
@@ -89,7 +97,11 @@ impl SecretService {
             .call(DEST, PATH, SERVICE, "OpenSession", "sv", &w.buf)
             .map_err(|e| explain(e, "open a session"))?;
         let session = object(out.get(1))?;
-        Ok(SecretService { bus, session })
+        Ok(SecretService {
+            bus,
+            session,
+            owner,
+        })
     }
 
     fn call(
@@ -124,10 +136,10 @@ impl SecretService {
         let mut w = W::default();
         w.str("");
         self.call(prompt, PROMPT, "Prompt", "s", &w.buf)?;
-        self.bus.set_timeout(PROMPT_WAIT)?;
-        let done = self.bus.signal(prompt, PROMPT, "Completed");
-        self.bus.set_timeout(Duration::from_secs(10))?;
-        let dismissed = done?.first().and_then(Value::bool).unwrap_or(true);
+        let done = self
+            .bus
+            .signal(&self.owner, prompt, PROMPT, "Completed", PROMPT_WAIT)?;
+        let dismissed = done.first().and_then(Value::bool).unwrap_or(true);
         Ok(!dismissed)
     }
 
