@@ -20,6 +20,8 @@ pub mod server;
 pub mod session;
 pub mod shell;
 pub mod sts;
+#[cfg(test)]
+mod testdata;
 pub mod validate;
 
 use anyhow::Result;

@@ -157,7 +157,14 @@ pub fn decrypt(file: &[u8], pass: &[u8], max_log_n: u8) -> Result<Zeroizing<Vec<
         .and_then(|s| s.try_into().ok())
         .ok_or(Error::Damaged("has a damaged header"))?;
     let log_n: u8 = match log_n.parse() {
-        Ok(n) if (1..=63).contains(&n) && !log_n.starts_with('0') => n,
+        // Decimal digits only, no leading zero (Rust's parse also takes `+10`).
+        Ok(n)
+            if (1..=63).contains(&n)
+                && !log_n.starts_with('0')
+                && log_n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            n
+        }
         _ => return Err(Error::Damaged("has a damaged header")),
     };
     if log_n > max_log_n {
@@ -180,14 +187,20 @@ pub fn decrypt(file: &[u8], pass: &[u8], max_log_n: u8) -> Result<Zeroizing<Vec<
     mac(&file_key, &file[..mac_at + 3])
         .verify_slice(&tag)
         .map_err(|_| Error::Damaged("has a damaged header (its MAC does not match)"))?;
-    let payload = &file[header_end..];
+    open_payload(&file_key, &file[header_end..])
+}
+
+/// The payload after the header: a 16-byte nonce, then STREAM chunks of 64 KiB
+/// sealed with a key derived from the file key; the last chunk is marked and
+/// only it may be short, and only a lone chunk may be empty.
+fn open_payload(file_key: &[u8], payload: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let (payload_nonce, sealed) = payload
         .split_at_checked(16)
         .ok_or(Error::Damaged("is cut short"))?;
     if sealed.len() < TAG {
         return Err(Error::Damaged("is cut short"));
     }
-    let cipher = ChaCha20Poly1305::new(hkdf(payload_nonce, &file_key, b"payload").as_ref().into());
+    let cipher = ChaCha20Poly1305::new(hkdf(payload_nonce, file_key, b"payload").as_ref().into());
     let chunks: Vec<&[u8]> = sealed.chunks(CHUNK + TAG).collect();
     let mut plain = Zeroizing::new(Vec::with_capacity(sealed.len()));
     for (i, chunk) in chunks.iter().enumerate() {
@@ -328,6 +341,70 @@ mod tests {
         assert_eq!(
             decrypt(&theirs, b"correct horse", 10).unwrap().as_slice(),
             plain
+        );
+    }
+
+    /// The age project's testkit (the vectors every age implementation runs),
+    /// as the `age` package ships it: each scrypt file through [`decrypt`]
+    /// with its passphrase, and each STREAM file's payload through
+    /// [`open_payload`] with its file key (their header is X25519, which a
+    /// passphrase file never has). Each must succeed with the payload's
+    /// SHA-256, or fail, as its `expect` says.
+    #[test]
+    fn the_age_testkit() {
+        use sha2::Digest;
+        let dir = crate::testdata::package_dir("age").join("tests/testdata/testkit");
+        let (mut scrypt, mut stream) = (0, 0);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            let split = bytes.windows(2).position(|w| w == b"\n\n").unwrap();
+            let (head, file) = (&bytes[..split], &bytes[split + 2..]);
+            let inflated;
+            let file = if head.ends_with(b"compressed: zlib") {
+                inflated = miniz_oxide::inflate::decompress_to_vec_zlib(file).unwrap();
+                &inflated[..]
+            } else {
+                file
+            };
+            let fields: std::collections::BTreeMap<&str, &str> = std::str::from_utf8(head)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.split_once(": "))
+                .collect();
+            let expect = fields["expect"];
+            let got = if let Some(pass) = fields.get("passphrase") {
+                scrypt += 1;
+                // The files ask for 2^10; work factor 23 must be refused.
+                decrypt(file, pass.as_bytes(), 22)
+            } else if name.starts_with("stream_") {
+                stream += 1;
+                let key: Vec<u8> = (0..fields["file key"].len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&fields["file key"][i..i + 2], 16).unwrap())
+                    .collect();
+                let at = file.windows(4).position(|w| w == b"\n---").unwrap() + 1;
+                let end = at + file[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+                open_payload(&key, &file[end..])
+            } else {
+                continue;
+            };
+            match (expect, &got) {
+                ("success", Ok(plain)) => {
+                    let digest = sha2::Sha256::digest(plain.as_slice());
+                    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+                    assert_eq!(hex, fields["payload"], "{name}");
+                }
+                ("success", Err(e)) => panic!("{name}: {e:?}"),
+                (_, Ok(_)) => panic!("{name}: read, but the testkit expects {expect}"),
+                (_, Err(_)) => {}
+            }
+        }
+        assert_eq!(
+            (scrypt, stream),
+            (25, 28),
+            "every scrypt and STREAM vector ran"
         );
     }
 }

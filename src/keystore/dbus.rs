@@ -828,7 +828,13 @@ mod tests {
             let field = |w: &mut W, code: u8, ty: &str, value: &str| {
                 w.structure(|w| {
                     w.byte(code);
-                    w.variant(ty, |w| if ty == "g" { w.sig(value) } else { w.str(value) });
+                    w.variant(ty, |w| {
+                        if ty == "g" {
+                            w.sig(value)
+                        } else {
+                            w.str(value)
+                        }
+                    });
                 })
             };
             field(w, 1, "o", path);
@@ -877,14 +883,25 @@ mod tests {
         skip_message(&mut peer); // Hello
         let mut w = W::default();
         w.str(":1.5");
-        peer.write_all(&message(METHOD_RETURN, Some(1), "org.freedesktop.DBus", "/", "Hello", "s", &w.buf))
-            .unwrap();
+        peer.write_all(&message(
+            METHOD_RETURN,
+            Some(1),
+            "org.freedesktop.DBus",
+            "/",
+            "Hello",
+            "s",
+            &w.buf,
+        ))
+        .unwrap();
         (bus, peer)
     }
 
     /// Runs `f` on a thread and gives its answer, or `None` if it has none
     /// within `limit` (it is then left behind: the test fails anyway).
-    fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    fn within<T: Send + 'static>(
+        limit: Duration,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let _ = tx.send(f());
@@ -933,8 +950,16 @@ mod tests {
             let mut w = W::default();
             w.bool(false);
             w.variant("s", |w| w.str(""));
-            peer.write_all(&message(SIGNAL, None, sender, "/prompt/1", "Completed", "bv", &w.buf))
-                .unwrap();
+            peer.write_all(&message(
+                SIGNAL,
+                None,
+                sender,
+                "/prompt/1",
+                "Completed",
+                "bv",
+                &w.buf,
+            ))
+            .unwrap();
             let got = within(Duration::from_secs(3), move || {
                 bus.signal(
                     ":1.7",

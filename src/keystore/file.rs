@@ -23,9 +23,12 @@ use zeroize::Zeroizing;
 pub const NAME: &str = "keys.age";
 /// scrypt's cost when writing: 2^16 rounds, 64 MiB, a fraction of a second.
 const WORK_FACTOR: u8 = 16;
-/// The most a file may ask for when read (2^18: 256 MiB, about a second):
-/// a planted file cannot make awscred spin or take the machine's memory.
-const MAX_WORK_FACTOR: u8 = 18;
+/// The most a file may ask for when read: 2^20 (1 GiB of memory, a few
+/// seconds), above the 2^18 that age and rage write by default and what
+/// rage's "one second" target reaches on a fast machine, below the 2^22 that
+/// would take 4 GiB: a planted file cannot make awscred spin for minutes or
+/// take the machine's memory.
+const MAX_WORK_FACTOR: u8 = 20;
 
 #[derive(Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +94,10 @@ fn decrypt(dir: &Dir, bytes: &[u8], pass: &Secret) -> Result<Contents> {
                 dir.path().join(NAME).display()
             ),
         ),
-        E::TooMuchWork => damaged(dir, "asks for more scrypt work than awscred ever uses"),
+        E::TooMuchWork => damaged(
+            dir,
+            "asks for more scrypt work than awscred accepts (2^20): write it again with a smaller work factor",
+        ),
         E::Damaged(why) => damaged(dir, why),
         E::Internal(why) => anyhow::anyhow!("cannot decrypt the key file: {why}"),
     })?;
@@ -248,5 +254,50 @@ mod tests {
         std::fs::write(&path, &good[..30]).unwrap();
         assert!(get(&env_ok, &locked.dir, "work").is_err());
         assert!(!e.contains("EXAMPLEKEY"));
+    }
+
+    /// A file written by another age implementation with a stronger work
+    /// factor than awscred's own (rage's one-second target reaches 2^19 on a
+    /// fast machine) is read; one asking for more than 2^20 is refused
+    /// before any scrypt work.
+    #[test]
+    fn stronger_work_factors_of_other_implementations_are_read_up_to_2_20() {
+        use std::io::Write as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let env = env(tmp.path(), "right passphrase");
+        let locked = lock(&env).unwrap();
+        set(&env, &locked.dir, "work", &key("AKIAWORK000000000001")).unwrap();
+        let path = tmp.path().join("keys").join(NAME);
+        let plain =
+            super::super::age::decrypt(&std::fs::read(&path).unwrap(), b"right passphrase", 16)
+                .unwrap();
+        let written_by_age = |log_n: u8| {
+            let mut r = age::scrypt::Recipient::new(age::secrecy::SecretString::from(
+                "right passphrase".to_string(),
+            ));
+            r.set_work_factor(log_n);
+            let mut out = Vec::new();
+            let mut w = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                .unwrap()
+                .wrap_output(&mut out)
+                .unwrap();
+            w.write_all(&plain).unwrap();
+            w.finish().unwrap();
+            out
+        };
+        std::fs::write(&path, written_by_age(19)).unwrap();
+        let got = get(&env, &locked.dir, "work").unwrap().unwrap();
+        assert_eq!(got.access_key_id, "AKIAWORK000000000001");
+        // 2^21 is refused from the header alone: a hand-made header will do.
+        let ours = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let text = ours.replacen(" 19\n", " 21\n", 1);
+        std::fs::write(&path, text.as_bytes()).unwrap();
+        let started = std::time::Instant::now();
+        let e = get(&env, &locked.dir, "work").unwrap_err().to_string();
+        assert!(
+            e.contains("more scrypt work than awscred accepts (2^20)"),
+            "{e}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

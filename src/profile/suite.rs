@@ -9,9 +9,7 @@
 use super::{profile_name, Env, File, Files, Options};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 /// Parser cases where awscred reads the files otherwise than the Rust SDK, on
 /// purpose (docs/ARCHITECTURE.md, "Reading the AWS files"), with the reason.
@@ -66,47 +64,9 @@ const DIVERGES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The `test-data` directory of the `aws-runtime` package in Cargo.lock,
-/// looked up once. Only this platform's packages: the others (Windows-only
-/// crates) were never downloaded, and `--offline` keeps it off the network.
-fn test_data() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-        let version = Command::new(rustc)
-            .arg("-vV")
-            .output()
-            .expect("run rustc -vV");
-        let version = String::from_utf8_lossy(&version.stdout).into_owned();
-        let host = version
-            .lines()
-            .find_map(|l| l.strip_prefix("host: "))
-            .expect("rustc's host triple");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--offline", "--locked"])
-            .args(["--filter-platform", host])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run cargo metadata");
-        assert!(
-            out.status.success(),
-            "cargo metadata: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata's JSON");
-        let manifest = meta["packages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|p| p["name"] == "aws-runtime")
-            .and_then(|p| p["manifest_path"].as_str())
-            .expect("aws-runtime in Cargo.lock");
-        Path::new(manifest)
-            .parent()
-            .expect("a package directory")
-            .join("test-data")
-    })
+/// The `test-data` directory of the `aws-runtime` package in Cargo.lock.
+fn test_data() -> PathBuf {
+    crate::testdata::package_dir("aws-runtime").join("test-data")
 }
 
 fn suite(name: &str) -> Vec<Value> {
