@@ -42,6 +42,9 @@ pub struct RoleKey {
     pub session_name: String,
     pub external_id: Option<String>,
     pub duration_seconds: Option<u32>,
+    /// Absent when empty: a key without options is what it was before they existed.
+    #[serde(default, skip_serializing_if = "crate::sts::RoleOptions::is_empty")]
+    pub options: crate::sts::RoleOptions,
 }
 
 impl Key {
@@ -436,9 +439,18 @@ mod tests {
             session_name: "alice".into(),
             external_id: None,
             duration_seconds: None,
+            options: Default::default(),
         };
+        // A key without options is written as before they existed, so the
+        // entries cached then keep their file names.
+        assert!(!serde_json::to_string(&role).unwrap().contains("options"));
         for change in [
             |r: &mut RoleKey| r.session_name = "bob".into(),
+            |r: &mut RoleKey| r.options.tags = vec![("team".into(), "infra".into())],
+            |r: &mut RoleKey| r.options.transitive_tag_keys = vec!["team".into()],
+            |r: &mut RoleKey| r.options.source_identity = Some("alice".into()),
+            |r: &mut RoleKey| r.options.policy_arns = vec!["arn:aws:iam::aws:policy/P".into()],
+            |r: &mut RoleKey| r.options.policy = Some("{}".into()),
             |r: &mut RoleKey| r.external_id = Some("X2".into()),
             |r: &mut RoleKey| r.duration_seconds = Some(900),
             |r: &mut RoleKey| r.arn = "arn:aws:iam::1:role/s".into(),

@@ -14,9 +14,8 @@
 use crate::credentials::{Issued, Timestamp};
 use crate::error::{fail, Kind};
 use crate::process::{Job, Limits};
-use crate::profile::{self, Env, Files, Source};
+use crate::profile::{self, Env, Files, Role, Source};
 use crate::sts::{IdentityRequest, RoleRequest, SdkSts, Sts};
-use crate::validate;
 use anyhow::Result;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
@@ -78,6 +77,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
             // STS's default hour, as the SDK asked for: `duration_seconds`
             // over an hour is refused when the signer is itself temporary.
             duration_seconds: None,
+            options: &role.options,
         })?;
         origin = format!("role {}", role.arn);
         creds = got.into();
@@ -85,19 +85,11 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     Ok(creds)
 }
 
-/// A role above the profile the SDK resolves.
-#[derive(Debug, PartialEq)]
-struct Hop {
-    arn: String,
-    session_name: String,
-    external_id: Option<String>,
-}
-
 /// The profile the SDK resolves (the end of the `source_profile` chain) and
 /// the roles above it, innermost first, read as the SDK reads them: a profile
 /// with `role_arn` (but no `web_identity_token_file`) is a role on its
 /// `source_profile`.
-fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
+fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Role>)> {
     let mut roles = Vec::new();
     let mut end = profile;
     for hop in files.sources(profile) {
@@ -114,19 +106,7 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Hop>)> {
             }
             _ => break,
         };
-        let session_name = match files.get(current, "role_session_name") {
-            Some(s) => validate::session_name(s.value, &s.origin)?.to_string(),
-            None => profile::default_session_name(current),
-        };
-        let external_id = match files.get(current, "external_id") {
-            Some(s) => Some(validate::external_id(s.value, &s.origin)?.to_string()),
-            None => None,
-        };
-        roles.push(Hop {
-            arn: validate::role_arn(arn.value, &arn.origin)?.to_string(),
-            session_name,
-            external_id,
-        });
+        roles.push(profile::role(files, current, &arn)?);
         match hop.source {
             Source::Other(_) | Source::Keys => {}
             Source::None => {
@@ -495,10 +475,13 @@ mod tests {
         let f = files("[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R\n[profile r1]\nrole_arn = arn:aws:iam::111111111111:role/one\nsource_profile = sso\nexternal_id = ext-1\n[profile r2]\nrole_arn = arn:aws:iam::222222222222:role/two\nsource_profile = r1\nrole_session_name = me\n[profile web]\nrole_arn = arn:aws:iam::333333333333:role/web\nweb_identity_token_file = /t\n[profile on-web]\nrole_arn = arn:aws:iam::444444444444:role/x\nsource_profile = web\n");
         let (base, roles) = plan(&f, "r2").unwrap();
         assert_eq!(base, "sso");
-        let hop = |arn: &str, name: &str, ext: Option<&str>| Hop {
+        let hop = |arn: &str, name: &str, ext: Option<&str>| Role {
+            profile: if arn.ends_with("one") { "r1" } else { "r2" }.into(),
             arn: arn.into(),
             session_name: name.into(),
             external_id: ext.map(Into::into),
+            duration_seconds: None,
+            options: Default::default(),
         };
         assert_eq!(
             roles,

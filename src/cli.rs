@@ -102,7 +102,7 @@ pub enum Command {
     /// on this terminal (or through mfa_process) when the MFA session ends.
     /// Ctrl-C stops it.
     #[command(
-        after_help = "Examples:\n  awscred serve --profile admin > ~/.aws/admin.env     then, in other shells: . ~/.aws/admin.env\n  awscred serve --port 9911 --format fish"
+        after_help = "Examples:\n  (umask 077; awscred serve --profile admin > ~/.aws/admin.env)     then, in other shells: . ~/.aws/admin.env\n  awscred serve --format fish     (a random port: a fixed --port can be taken by another user once serve stops)"
     )]
     Serve(ServeArgs),
     /// Show the session in this shell: profile, access key id, region, time left
@@ -220,6 +220,21 @@ pub struct AssumeRoleArgs {
     /// External id the role's trust policy requires
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
+    /// A session tag, for attribute-based access control (repeatable; at most 50)
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// A session tag key passed on to roles assumed with these credentials (repeatable)
+    #[arg(long = "transitive-tag", value_name = "KEY")]
+    pub transitive_tags: Vec<String>,
+    /// The source identity CloudTrail records for this session and every role assumed from it
+    #[arg(long, value_name = "NAME")]
+    pub source_identity: Option<String>,
+    /// A managed policy that scopes the session down (repeatable; at most 10)
+    #[arg(long = "policy-arn", value_name = "ARN")]
+    pub policy_arns: Vec<String>,
+    /// A file with an inline session policy (JSON) that scopes the session down
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<std::path::PathBuf>,
     /// The 6-digit MFA code, when the source has an MFA device and no valid session [default: $AWS_MFA_TOKEN_CODE, the profile's mfa_process, then a prompt on the terminal]
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,

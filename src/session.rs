@@ -25,6 +25,7 @@ pub fn key(res: &Resolved) -> Key {
                 session_name: r.session_name.clone(),
                 external_id: r.external_id.clone(),
                 duration_seconds: r.duration_seconds,
+                options: r.options.clone(),
             })
             .collect(),
     }
@@ -253,6 +254,7 @@ fn assume_roles(
             serial_number: serial,
             token_code: token.as_ref(),
             duration_seconds: role.duration_seconds,
+            options: &role.options,
         })?;
         check_fresh(&got, deps)?;
         (signer, origin) = (got.clone().into(), format!("role {}", role.arn));
@@ -522,6 +524,7 @@ mod tests {
                 session_name: "awscred-admin".into(),
                 external_id: None,
                 duration_seconds,
+                options: Default::default(),
             }],
             ..resolved()
         }

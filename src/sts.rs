@@ -62,6 +62,56 @@ pub struct RoleRequest<'a> {
     pub serial_number: Option<&'a str>,
     pub token_code: Option<&'a Secret>,
     pub duration_seconds: Option<u32>,
+    pub options: &'a RoleOptions,
+}
+
+/// AssumeRole's options for organisations (aws-vault's profile keys):
+/// session tags for attribute-based access, the tags passed on through a
+/// chain, the source identity CloudTrail records, and session policies that
+/// scope the session down. Validated to STS's limits where they are read
+/// (`validate::role_options`); part of the role credentials' cache key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleOptions {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitive_tag_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_identity: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy_arns: Vec<String>,
+    /// An inline session policy (JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+}
+
+impl RoleOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == RoleOptions::default()
+    }
+
+    /// For `list` and `status`: what is set, never the policy's text.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.tags.is_empty() {
+            let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push(format!("tags {}", tags.join(",")));
+        }
+        if !self.transitive_tag_keys.is_empty() {
+            out.push(format!("transitive {}", self.transitive_tag_keys.join(",")));
+        }
+        if let Some(s) = &self.source_identity {
+            out.push(format!("source identity {s}"));
+        }
+        if !self.policy_arns.is_empty() {
+            out.push(format!("policies {}", self.policy_arns.join(",")));
+        }
+        if self.policy.is_some() {
+            out.push("inline policy".to_string());
+        }
+        out
+    }
 }
 
 pub trait Sts {
@@ -351,6 +401,14 @@ impl SdkSts {
             .set_serial_number(req.serial_number.map(str::to_string))
             .set_token_code(req.token_code.map(|c| c.expose().to_string()))
             .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
+            .set_tags(tags(&req.options.tags)?)
+            .set_transitive_tag_keys(
+                (!req.options.transitive_tag_keys.is_empty())
+                    .then(|| req.options.transitive_tag_keys.clone()),
+            )
+            .set_source_identity(req.options.source_identity.clone())
+            .set_policy_arns(policy_arns(&req.options.policy_arns)?)
+            .set_policy(req.options.policy.clone())
             .send()
             .await
             .map_err(|e| self.explain(e, &endpoint, req.origin))?;
@@ -436,6 +494,38 @@ fn sdk_credentials(c: &Issued) -> aws_credential_types::Credentials {
 /// them. The SDK's reader fills absent fields with empty strings; absent, empty
 /// or malformed ones (a control byte in a key id would crash the signer of every
 /// later call) are refused as an unusable answer.
+/// Session tags as the SDK takes them (`None` for none: no empty list is sent).
+fn tags(tags: &[(String, String)]) -> Result<Option<Vec<aws_sdk_sts::types::Tag>>> {
+    if tags.is_empty() {
+        return Ok(None);
+    }
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_sts::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| fail(Kind::Internal, format!("cannot build a session tag: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+fn policy_arns(arns: &[String]) -> Result<Option<Vec<aws_sdk_sts::types::PolicyDescriptorType>>> {
+    if arns.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        arns.iter()
+            .map(|a| {
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(a)
+                    .build()
+            })
+            .collect(),
+    ))
+}
+
 fn convert(c: Option<aws_sdk_sts::types::Credentials>, endpoint: &str) -> Result<Credentials> {
     let unusable = |what: &str| {
         fail(

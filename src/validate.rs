@@ -195,6 +195,144 @@ pub fn external_id<'a>(id: &'a str, origin: &str) -> Result<&'a str> {
     }
 }
 
+/// STS's session tag characters: letters, numbers, spaces and `_.:/=+-@`.
+fn tag_chars(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
+    })
+}
+
+/// Session tags (`session_tags = team=infra,env=dev`, or `--tag KEY=VALUE`
+/// each): at most 50, a key 1–128 and a value 0–256 of STS's characters,
+/// no key twice (STS compares keys without case).
+pub fn session_tags(pairs: &[&str], origin: &str) -> Result<Vec<(String, String)>> {
+    let bad = |why: String| fail(Kind::Input, format!("{origin}: {why}"));
+    if pairs.len() > 50 {
+        return Err(bad(format!(
+            "{} session tags, STS takes at most 50",
+            pairs.len()
+        )));
+    }
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for pair in pairs {
+        let Some((k, v)) = pair.split_once('=') else {
+            return Err(bad("a session tag must be KEY=VALUE".into()));
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() || k.chars().count() > 128 || !tag_chars(k) {
+            return Err(bad(
+                "a session tag key must be 1 to 128 letters, digits, spaces or _.:/=+-@".into(),
+            ));
+        }
+        if v.chars().count() > 256 || !tag_chars(v) {
+            return Err(bad(format!("the value of session tag {k} must be at most 256 letters, digits, spaces or _.:/=+-@")));
+        }
+        if tags
+            .iter()
+            .any(|(t, _)| t.to_lowercase() == k.to_lowercase())
+        {
+            return Err(bad(format!(
+                "session tag {k} is set twice (STS compares keys without case)"
+            )));
+        }
+        tags.push((k.to_string(), v.to_string()));
+    }
+    Ok(tags)
+}
+
+/// Transitive tag keys: each one of `tags`' keys.
+pub fn transitive_tags(
+    keys: &[&str],
+    tags: &[(String, String)],
+    origin: &str,
+) -> Result<Vec<String>> {
+    keys.iter()
+        .map(|k| {
+            let k = k.trim();
+            match tags.iter().find(|(t, _)| t.to_lowercase() == k.to_lowercase()) {
+                Some(_) => Ok(k.to_string()),
+                None => Err(fail(
+                    Kind::Input,
+                    format!("{origin}: transitive tag {k} is not one of the session tags: add it to session_tags (or --tag)"),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// STS: a source identity is `[\w+=,.@-]{2,64}`.
+pub fn source_identity<'a>(id: &'a str, origin: &str) -> Result<&'a str> {
+    if words(id, 2..=64, b"+=,.@-") {
+        Ok(id)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("{origin}: a source identity must be 2 to 64 of A-Z a-z 0-9 _+=,.@-"),
+        ))
+    }
+}
+
+/// Managed session policies: at most 10 IAM policy ARNs
+/// (`arn:PARTITION:iam::ACCOUNT|aws:policy/…`).
+pub fn policy_arns(arns: &[&str], origin: &str) -> Result<Vec<String>> {
+    if arns.len() > 10 {
+        return Err(fail(
+            Kind::Input,
+            format!(
+                "{origin}: {} session policies, STS takes at most 10",
+                arns.len()
+            ),
+        ));
+    }
+    arns.iter()
+        .map(|a| {
+            let a = a.trim();
+            let parts: Vec<&str> = a.splitn(6, ':').collect();
+            let ok = (20..=2048).contains(&a.len())
+                && text(a, 2048).is_ok()
+                && !a.contains(char::is_whitespace)
+                && matches!(parts[..], ["arn", p, "iam", "", acct, res]
+                    if p.starts_with("aws")
+                        && (acct == "aws" || (acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit())))
+                        && res.starts_with("policy/") && res.len() > 7);
+            if ok {
+                Ok(a.to_string())
+            } else {
+                Err(fail(
+                    Kind::Input,
+                    format!("{origin}: `{}` is not an IAM policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)", printable(a, 80)),
+                ))
+            }
+        })
+        .collect()
+}
+
+/// An inline session policy: one JSON object of at most 2,048 characters
+/// (STS's plaintext limit) of tab, newline, carriage return and U+0020–U+00FF.
+pub fn session_policy(policy: &str, origin: &str) -> Result<String> {
+    let bad = |why: &str| fail(Kind::Input, format!("{origin}: the session policy {why}"));
+    if policy.chars().count() > 2048 {
+        return Err(bad("is over 2,048 characters, STS's limit"));
+    }
+    if !policy
+        .chars()
+        .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'))
+    {
+        return Err(bad(
+            "holds a character STS refuses (only tab, newlines and U+0020 to U+00FF)",
+        ));
+    }
+    match serde_json::from_str::<serde_json::Value>(policy) {
+        Ok(serde_json::Value::Object(_)) => Ok(policy.to_string()),
+        _ => Err(bad("is not a JSON object")),
+    }
+}
+
+/// `s` cut to `max` characters with control characters dropped, for a message.
+fn printable(s: &str, max: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
 /// An AWS endpoint (STS, IAM, any service awscred calls): `https://`, or
 /// plain `http://` to this machine only (a local test server such as moto or
 /// LocalStack): every answer carries session secrets, and CreateAccessKey's

@@ -11,6 +11,8 @@ pub fn run(env: &Env) -> Result<String> {
     let cache = cmd::cache(env)?;
     let now = cmd::now();
     let active = env.awscred_profile();
+    // Each role profile's AssumeRole options (tags, source identity, policies).
+    let mut options = Vec::new();
     let mut rows = vec![[
         "".to_string(),
         "PROFILE".into(),
@@ -37,6 +39,11 @@ pub fn run(env: &Env) -> Result<String> {
                 Err(e) => (get("mfa_serial"), failed(e)),
                 Ok(None) => match profile::resolve(&files, env, &opts) {
                     Ok(res) => {
+                        if let Some(o) = res.roles.last().map(|r| r.options.describe()) {
+                            if !o.is_empty() {
+                                options.push(format!("{name}: {}", o.join("; ")));
+                            }
+                        }
                         let expiration = cache.read(&session::key(&res)).map(|c| c.expiration);
                         (res.mfa_serial, session_state(expiration, now))
                     }
@@ -61,6 +68,7 @@ pub fn run(env: &Env) -> Result<String> {
     let mut out = table(&rows);
     // File and line, never a value: a setting may be a secret key.
     for (title, lines) in [
+        ("Role options (sent with AssumeRole):", options),
         ("Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:", files.inline_comments()),
         ("Read differently by the AWS CLI and the SDKs:", files.differences()),
     ] {

@@ -12,6 +12,19 @@ use crate::sts::{IdentityRequest, Sts};
 use anyhow::Result;
 use std::fmt::Write;
 
+/// The AssumeRole options of this shell's awscred role profile, as its
+/// settings give them now; `None` when there are none or it cannot be read.
+fn role_options(env: &Env) -> Option<String> {
+    let files = Files::load(env).ok()?;
+    let opts = Options {
+        profile: env.awscred_profile(),
+        ..Options::default()
+    };
+    let res = profile::resolve(&files, env, &opts).ok()?;
+    let described = res.roles.last()?.options.describe();
+    (!described.is_empty()).then(|| described.join("; "))
+}
+
 pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let mut out = String::new();
     // The profile a bare awscred command would use here, and why. `status`
@@ -45,6 +58,9 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let _ = writeln!(out, "profile      {}", one_line(&profile));
     if let Some(role) = env.awscred_role() {
         let _ = writeln!(out, "role         {}", one_line(role));
+        if let Some(options) = role_options(env) {
+            let _ = writeln!(out, "role options {}", one_line(&options));
+        }
     }
     let _ = writeln!(out, "access key   {}", one_line(id));
     let _ = writeln!(

@@ -12,7 +12,7 @@ mod roles;
 pub use crate::env::Env;
 pub use files::{File, Files, Hop, Setting, Source, Sources, MAX_FILE};
 pub use keys::{Recorded, StoredSession};
-pub use roles::default_session_name;
+pub use roles::{default_session_name, role};
 
 use crate::credentials::LongTermKeys;
 use crate::env::{
@@ -67,6 +67,7 @@ pub struct Role {
     pub session_name: String,
     pub external_id: Option<String>,
     pub duration_seconds: Option<u32>,
+    pub options: crate::sts::RoleOptions,
 }
 
 impl Resolved {

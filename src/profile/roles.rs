@@ -3,6 +3,7 @@
 
 use super::{parse_seconds, Files, Role, Setting, Source};
 use crate::error::{fail, Kind};
+use crate::sts::RoleOptions;
 use crate::validate;
 use anyhow::Result;
 
@@ -63,7 +64,9 @@ pub(super) fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<
     Ok((roles, base))
 }
 
-fn role(files: &Files, profile: &str, arn: &Setting) -> Result<Role> {
+/// The role of `profile` (whose `role_arn` is `arn`) with every AssumeRole
+/// parameter its settings give, each validated, errors naming file and line.
+pub fn role(files: &Files, profile: &str, arn: &Setting) -> Result<Role> {
     let duration_seconds = match files.get(profile, "duration_seconds") {
         Some(s) => Some(validate::role_duration(parse_seconds(&s)?, &s.origin)?),
         None => None,
@@ -82,6 +85,41 @@ fn role(files: &Files, profile: &str, arn: &Setting) -> Result<Role> {
         session_name,
         external_id,
         duration_seconds,
+        options: options(files, profile)?,
+    })
+}
+
+/// aws-vault's keys: `session_tags = k=v,…`, `transitive_session_tags = k,…`,
+/// `source_identity`, and `policy_arns = arn,…` (comma-separated lists).
+fn options(files: &Files, profile: &str) -> Result<RoleOptions> {
+    let list = |v: &'static str| -> Vec<&'static str> {
+        v.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect()
+    };
+    let tags = match files.get(profile, "session_tags") {
+        Some(s) => validate::session_tags(&list(s.value), &s.origin)?,
+        None => Vec::new(),
+    };
+    let transitive_tag_keys = match files.get(profile, "transitive_session_tags") {
+        Some(s) => validate::transitive_tags(&list(s.value), &tags, &s.origin)?,
+        None => Vec::new(),
+    };
+    let source_identity = match files.get(profile, "source_identity") {
+        Some(s) => Some(validate::source_identity(s.value, &s.origin)?.to_string()),
+        None => None,
+    };
+    let policy_arns = match files.get(profile, "policy_arns") {
+        Some(s) => validate::policy_arns(&list(s.value), &s.origin)?,
+        None => Vec::new(),
+    };
+    Ok(RoleOptions {
+        tags,
+        transitive_tag_keys,
+        source_identity,
+        policy_arns,
+        policy: None,
     })
 }
 

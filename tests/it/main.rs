@@ -14,6 +14,7 @@ mod everyday;
 mod faults;
 mod keys;
 mod reading;
+mod role_options;
 mod roles;
 mod server;
 mod shells;
