@@ -32,6 +32,11 @@ pub struct Key {
     /// For role credentials: the whole chain, innermost first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<RoleKey>,
+    /// What the base credentials come from when awscred does not make them
+    /// itself (`credential_process` and a hash of its command line, web
+    /// identity and its token file); absent for awscred's own sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One role of a chain, with every AssumeRole parameter awscred sends.
@@ -390,6 +395,7 @@ mod tests {
             mfa_serial: Some("arn:aws:iam::1:mfa/me".into()),
             sts: "aws:aws".into(),
             roles: Vec::new(),
+            source: None,
         }
     }
 

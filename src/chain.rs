@@ -11,8 +11,9 @@
 //! client. Left to the SDK, the next AssumeRole would be signed with unchecked
 //! credentials, and a control byte in a key id panics the SDK's signer.
 
+use crate::cache::{Cache, Key, RoleKey};
 use crate::credentials::{Issued, Timestamp};
-use crate::error::{fail, Kind};
+use crate::error::{fail, kind_of, Kind};
 use crate::process::{Job, Limits};
 use crate::profile::{self, Env, Files, Role, Source};
 use crate::sts::{IdentityRequest, RoleRequest, SdkSts, Sts};
@@ -46,7 +47,80 @@ const TOO_DEEP: &str = "credential_process chain deeper than ";
 
 pub fn profile_credentials(req: &Request) -> Result<Issued> {
     let (base, roles) = plan(req.files, req.profile)?;
+    // Before any lock: a nested awscred for a profile on the way would wait
+    // for the lock its parent holds.
     let chain = extend_chain(req.env.awscred_profile_chain(), req.profile)?;
+    let Some(key) = cache_key(req, base, &roles)? else {
+        return resolve(req, base, &roles, chain);
+    };
+    // One run at a time gets them; the others wait and take its entry.
+    let cache = Cache::open(req.env)?;
+    let now = Timestamp::now();
+    if let Some(c) = cache.load(&key, now) {
+        return Ok(c.into());
+    }
+    let lock = match cache.lock(&key) {
+        Ok(l) => Some(l),
+        Err(e) if kind_of(&e) == Kind::Input => return Err(e),
+        Err(e) => {
+            crate::cache::warn(&format!("{e:#}; the credentials will not be cached"));
+            None
+        }
+    };
+    if lock.is_some() {
+        if let Some(c) = cache.load(&key, Timestamp::now()) {
+            return Ok(c.into());
+        }
+    }
+    let got = resolve(req, base, &roles, chain)?;
+    if let (Some(_), Some(c)) = (&lock, got.session()) {
+        if let Err(e) = cache.store(&key, &c, Timestamp::now()) {
+            crate::cache::warn(&format!("{e:#}; the credentials were not cached"));
+        }
+    }
+    Ok(got)
+}
+
+/// The cache key of what `credential_process` or web identity gives `base`
+/// (and the roles above it): `None` for what the SDK refreshes itself (SSO,
+/// `aws login`). The command line is hashed: it may carry a seed or token.
+fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
+    let source = if let Some(command) = own_process(req.files, base) {
+        let mut h = crate::cache::Fnv64::default();
+        h.write(command.value.as_bytes());
+        format!("credential_process {:016x}", h.0)
+    } else if let Some(file) = req.files.get(base, "web_identity_token_file") {
+        let role = req.files.get(base, "role_arn").map_or("", |r| r.value);
+        let name = req
+            .files
+            .get(base, "role_session_name")
+            .map_or("", |r| r.value);
+        format!("web_identity {} {role} {name}", file.value)
+    } else {
+        return Ok(None);
+    };
+    let endpoint_url = profile::endpoint_url(req.files, req.env, req.profile)?;
+    Ok(Some(Key {
+        profile: req.profile.to_string(),
+        base_access_key_id: String::new(),
+        mfa_serial: None,
+        sts: crate::sts::answering(endpoint_url.as_deref(), req.region),
+        roles: roles
+            .iter()
+            .map(|r| RoleKey {
+                arn: r.arn.clone(),
+                session_name: r.session_name.clone(),
+                external_id: r.external_id.clone(),
+                duration_seconds: None,
+                options: r.options.clone(),
+            })
+            .collect(),
+        source: Some(source),
+    }))
+}
+
+/// The credentials of `base`, then the roles above it assumed with them.
+fn resolve(req: &Request, base: &str, roles: &[Role], chain: String) -> Result<Issued> {
     let resolved = match own_process(req.files, base) {
         Some(command) => run_process(req, base, command.value, chain),
         None => resolve_base(req, base),
@@ -61,7 +135,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     let endpoint_url = profile::endpoint_url(req.files, req.env, req.profile)?;
     let sts = SdkSts::new(req.timeout);
     let mut origin = format!("the credentials of profile {base}");
-    for role in &roles {
+    for role in roles {
         let got = sts.assume_role(&RoleRequest {
             signer: IdentityRequest {
                 credentials: &creds,

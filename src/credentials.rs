@@ -224,6 +224,17 @@ impl Issued {
             self.expiration,
         )
     }
+
+    /// These as a session, when they are one (a token and an expiration):
+    /// what the session cache can hold.
+    pub fn session(&self) -> Option<Credentials> {
+        Some(Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone()?,
+            expiration: self.expiration?,
+        })
+    }
 }
 
 impl From<Credentials> for Issued {

@@ -28,6 +28,7 @@ pub fn key(res: &Resolved) -> Key {
                 options: r.options.clone(),
             })
             .collect(),
+        source: None,
     }
 }
 

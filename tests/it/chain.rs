@@ -472,3 +472,108 @@ fn a_failing_or_hostile_sign_in_service_is_not_a_reason_to_log_in_again() {
         "the AWS login of profile console gave unusable credentials",
     );
 }
+
+/// A counting `credential_process` printing credentials that expire `in_secs` from now.
+fn counting_process(home: &Home, in_secs: i64, extra: &str) -> std::path::PathBuf {
+    let count = home.path().join("count");
+    let script = home.path().join("proc.sh");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho x >> {}\n{extra}\nprintf '%s' '{{\"Version\":1,\"AccessKeyId\":\"ASIAPROC000000000001\",\"SecretAccessKey\":\"procsecretprocsecret\",\"SessionToken\":\"proctokenproctoken\",\"Expiration\":\"{}\"}}'\n",
+            count.display(),
+            rfc3339(now() + in_secs)
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let config = format!(
+        "{CONFIG}\n[profile proc]\ncredential_process = {} --seed SEEDSEEDSEED\n\n[profile on-proc]\nrole_arn = arn:aws:iam::999999999999:role/deploy\nsource_profile = proc\n",
+        script.display()
+    );
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    count
+}
+
+fn runs(count: &std::path::Path) -> usize {
+    fs::read_to_string(count).map_or(0, |s| s.lines().count())
+}
+
+/// A wrapped `credential_process` runs once while its credentials last, however
+/// many runs ask at once (issue 24); the cache entry names no command line.
+#[test]
+fn a_credential_process_runs_once_while_its_credentials_last() {
+    let home = Home::new();
+    let count = counting_process(&home, 3600, "sleep 0.3");
+    let sts = FakeSts::start();
+    let children: Vec<_> = (0..5)
+        .map(|_| {
+            home.cmd(&sts)
+                .args(["export", "--profile", "proc"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("ASIAPROC000000000001"));
+    }
+    assert_eq!(runs(&count), 1, "five exports, one run");
+    for entry in home.cache_entries() {
+        let text = fs::read_to_string(entry).unwrap_or_default();
+        assert!(
+            !text.contains("SEEDSEED") && !text.contains("proc.sh"),
+            "{text}"
+        );
+    }
+    // A role above it: assumed once too, then cached with the chain.
+    run(home.cmd(&sts).args(["export", "--profile", "on-proc"])).expect_ok();
+    run(home.cmd(&sts).args(["export", "--profile", "on-proc"])).expect_ok();
+    assert_eq!(sts.calls("AssumeRole"), 1);
+}
+
+/// Credentials within the margin are not handed out again, and a failure is
+/// never cached: the process runs each time.
+#[test]
+fn a_credential_process_near_expiry_or_failing_runs_again() {
+    let home = Home::new();
+    let count = counting_process(&home, 300, "");
+    let sts = FakeSts::start();
+    run(home.cmd(&sts).args(["export", "--profile", "proc"])).expect_ok();
+    run(home.cmd(&sts).args(["export", "--profile", "proc"])).expect_ok();
+    assert_eq!(runs(&count), 2, "5 minutes left is within the margin");
+    let home = Home::new();
+    let count = counting_process(&home, 3600, "exit 1");
+    run(home.cmd(&sts).args(["export", "--profile", "proc"])).expect_code(3);
+    run(home.cmd(&sts).args(["export", "--profile", "proc"])).expect_code(3);
+    assert_eq!(runs(&count), 2);
+}
+
+/// Web identity credentials are cached too: one AssumeRoleWithWebIdentity.
+#[test]
+fn web_identity_credentials_are_cached_while_they_last() {
+    let home = Home::new();
+    let token = home.path().join("token.jwt");
+    fs::write(&token, "eyJhbGciOiJIUzI1NiJ9.e30.sig").unwrap();
+    let config = format!(
+        "{CONFIG}\n[profile ci]\nrole_arn = arn:aws:iam::888888888888:role/ci\nweb_identity_token_file = {}\n",
+        token.display()
+    );
+    fs::write(home.path().join(".aws/config"), config).unwrap();
+    let sts = FakeSts::start();
+    for _ in 0..3 {
+        run(home
+            .cmd(&sts)
+            .args(["credential-process", "--profile", "ci"]))
+        .expect_ok();
+    }
+    assert_eq!(sts.calls("AssumeRoleWithWebIdentity"), 1);
+}
