@@ -81,9 +81,10 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     Ok(got)
 }
 
-/// The cache key of what `credential_process` or web identity gives `base`
-/// (and the roles above it): `None` for what the SDK refreshes itself (SSO,
-/// `aws login`). The command line is hashed: it may carry a seed or token.
+/// The cache key of what `credential_process`, web identity or an instance's
+/// or container's role gives `base` (and the roles above it): `None` for what
+/// the SDK refreshes itself (SSO, `aws login`). The command line is hashed:
+/// it may carry a seed or token.
 fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
     let source = if let Some(command) = own_process(req.files, base) {
         let mut h = crate::cache::Fnv64::default();
@@ -96,6 +97,11 @@ fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
             .get(base, "role_session_name")
             .map_or("", |r| r.value);
         format!("web_identity {} {role} {name}", file.value)
+    } else if let Some(named) = named_source(req.files, base) {
+        match named {
+            Named::Instance => "credential_source Ec2InstanceMetadata".to_string(),
+            Named::Container => "credential_source EcsContainer".to_string(),
+        }
     } else {
         return Ok(None);
     };
@@ -183,6 +189,8 @@ fn plan<'f>(files: &'f Files, profile: &'f str) -> Result<(&'f str, Vec<Role>)> 
         roles.push(profile::role(files, current, &arn)?);
         match hop.source {
             Source::Other(_) | Source::Keys => {}
+            // The instance's or container's role signs this one.
+            Source::None if named_source(files, current).is_some() => break,
             Source::None => {
                 return Err(fail(
                     Kind::Input,
@@ -388,14 +396,34 @@ async fn load(req: &Request<'_>, profile: &str) -> Result<Issued> {
     if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {
         config = config.with_sleep_impl(sleep);
     }
-    let provider = ProfileFileCredentialsProvider::builder()
-        .profile_name(profile)
-        .configure(&config)
-        .build();
-    let c = provider
-        .provide_credentials()
-        .await
-        .map_err(|e| explain(&e, req, profile))?;
+    let got = match named_source(req.files, profile) {
+        Some(Named::Instance) => {
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                .configure(&config)
+                .build()
+                .provide_credentials()
+                .await
+        }
+        Some(Named::Container) => {
+            aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&config)
+                .build()
+                .provide_credentials()
+                .await
+        }
+        None => {
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .configure(&config)
+                .build()
+                .provide_credentials()
+                .await
+        }
+    };
+    let c = got.map_err(|e| match named_source(req.files, profile) {
+        Some(named) => named.failed(&e, profile),
+        None => explain(&e, req, profile),
+    })?;
     let expiration = c
         .expiry()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -406,6 +434,55 @@ async fn load(req: &Request<'_>, profile: &str) -> Result<Issued> {
         session_token: c.session_token().map(Into::into),
         expiration,
     })
+}
+
+/// A `credential_source` the SDK's own providers answer: the EC2 instance
+/// role (IMDSv2 only: the SDK's client never falls back to v1) or the ECS /
+/// EKS container endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
+/// `_RELATIVE_URI`, with the authorization token or its file). Only a profile
+/// naming one ever reaches either: no other path probes IMDS.
+#[derive(Clone, Copy)]
+enum Named {
+    Instance,
+    Container,
+}
+
+fn named_source(files: &Files, profile: &str) -> Option<Named> {
+    match files.get(profile, "credential_source")?.value {
+        "Ec2InstanceMetadata" => Some(Named::Instance),
+        "EcsContainer" => Some(Named::Container),
+        _ => None,
+    }
+}
+
+impl Named {
+    fn failed(
+        self,
+        err: &aws_credential_types::provider::error::CredentialsError,
+        profile: &str,
+    ) -> anyhow::Error {
+        let mut text = Vec::new();
+        let mut e: Option<&(dyn std::error::Error + 'static)> = Some(err);
+        while let Some(cur) = e {
+            let s = cur.to_string();
+            if !text.contains(&s) {
+                text.push(s);
+            }
+            e = cur.source();
+        }
+        let detail: String = crate::error::one_line(&text.join(": "))
+            .chars()
+            .take(300)
+            .collect();
+        let (what, fix) = match self {
+            Named::Instance => ("the EC2 instance metadata service (IMDSv2)", "run it on EC2 with an instance role, or give the profile another source where it runs elsewhere"),
+            Named::Container => ("the container credentials endpoint", "run it in an ECS task or EKS pod with a role, or check AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI and the authorization token"),
+        };
+        fail(
+            Kind::Network,
+            format!("profile {profile}: no credentials from {what} ({detail}): {fix}"),
+        )
+    }
 }
 
 /// Credentials from the SDK that fail [`Issued::validate`]: a local program's

@@ -332,6 +332,13 @@ impl Files {
             if sdk.iter().any(|k| has(k)) {
                 return true;
             }
+            // The instance's or the container's role, from the SDK's providers.
+            if self
+                .get(hop.profile, "credential_source")
+                .is_some_and(|s| matches!(s.value, "Ec2InstanceMetadata" | "EcsContainer"))
+            {
+                return true;
+            }
             if !has("role_arn") {
                 return false;
             }

@@ -47,7 +47,7 @@ pub(super) fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<
                 return Err(fail(
                     Kind::Input,
                     format!(
-                        "{}: credential_source = {} is not supported by awscred (only Environment is): use source_profile with an IAM user's keys",
+                        "{}: credential_source = {} is not one awscred knows (Environment, Ec2InstanceMetadata, EcsContainer): fix it, or use source_profile",
                         c.origin, c.value
                     ),
                 ))

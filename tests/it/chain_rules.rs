@@ -108,21 +108,15 @@ fn cases() -> Vec<Case> {
             env: &[],
             expect: Fails(3, "credential_source = Environment needs long-term AWS_ACCESS_KEY_ID"),
         },
+        // Ec2InstanceMetadata and EcsContainer: tests/it/metadata_sources.rs,
+        // against fake endpoints (never the real 169.254.169.254).
         Case {
-            name: "credential_source = Ec2InstanceMetadata is refused",
-            config: "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\ncredential_source = Ec2InstanceMetadata\n",
+            name: "an unknown credential_source is refused",
+            config: "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\ncredential_source = Ec2Metadata\n",
             credentials: KEYS,
             profile: "a",
             env: &[],
-            expect: Fails(3, "credential_source = Ec2InstanceMetadata is not supported by awscred"),
-        },
-        Case {
-            name: "credential_source = EcsContainer is refused",
-            config: "[profile a]\nrole_arn = arn:aws:iam::111111111111:role/a\ncredential_source = EcsContainer\n",
-            credentials: KEYS,
-            profile: "a",
-            env: &[],
-            expect: Fails(3, "credential_source = EcsContainer is not supported by awscred"),
+            expect: Fails(3, "credential_source = Ec2Metadata is not one awscred knows"),
         },
         Case {
             name: "role_arn without a source",

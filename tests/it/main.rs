@@ -13,6 +13,7 @@ mod core;
 mod everyday;
 mod faults;
 mod keys;
+mod metadata_sources;
 mod reading;
 mod role_options;
 mod roles;

@@ -123,13 +123,13 @@ fn a_role_without_mfa_uses_the_long_term_keys_and_chains_follow_source_profile()
 
 #[test]
 fn source_profile_loops_and_unsupported_credential_sources_are_clear_errors() {
-    let extra = "\n[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n[profile ec2]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Ec2InstanceMetadata\n[profile orphan]\nrole_arn = arn:aws:iam::1:role/x\n[profile dangling]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = nowhere\n";
+    let extra = "\n[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n[profile ec2]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Ec2Metadata\n[profile orphan]\nrole_arn = arn:aws:iam::1:role/x\n[profile dangling]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = nowhere\n";
     let (home, sts) = (roles_home(extra), FakeSts::start());
     let cases = [
         ("a", "source_profile loop: a → b → a"),
         (
             "ec2",
-            "credential_source = Ec2InstanceMetadata is not supported",
+            "credential_source = Ec2Metadata is not one awscred knows",
         ),
         ("orphan", "has role_arn but no source_profile"),
         ("dangling", "source_profile `nowhere` does not exist"),

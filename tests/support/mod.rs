@@ -2,6 +2,8 @@
 //! binary in a clean environment with a temporary HOME.
 #![allow(dead_code)]
 
+pub mod metadata;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
