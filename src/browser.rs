@@ -222,7 +222,11 @@ pub fn open(cache_dir: &Dir, url: &Secret, browser_var: Option<&str>) -> Result<
         css: format!("{stem}.css"),
     };
     dir.write_atomic(&files.css, b"/* awscred: the page has loaded */\n", 0o600)?;
-    dir.write_atomic(&files.html, page(url.expose(), &files.css).as_bytes(), 0o600)?;
+    dir.write_atomic(
+        &files.html,
+        page(url.expose(), &files.css).as_bytes(),
+        0o600,
+    )?;
     let target = file_url(&dir.path().join(&files.html))?;
     let mut watch = Watch::new(dir.path(), &files.css);
 
@@ -388,12 +392,21 @@ mod tests {
             vec![vec!["firefox".to_string(), t.to_string()]]
         );
         let cmds = commands(
-            Some("nope --x : 'my browser' --new-tab=%s --p=100%% :  : sh -c \"echo \\\"$1\\\"\" sh"),
+            Some(
+                "nope --x : 'my browser' --new-tab=%s --p=100%% :  : sh -c \"echo \\\"$1\\\"\" sh",
+            ),
             t,
         );
         assert_eq!(cmds.len(), 3, "{cmds:?}");
         assert_eq!(cmds[0], ["nope", "--x", t]);
-        assert_eq!(cmds[1], ["my browser".to_string(), format!("--new-tab={t}"), "--p=100%".into()]);
+        assert_eq!(
+            cmds[1],
+            [
+                "my browser".to_string(),
+                format!("--new-tab={t}"),
+                "--p=100%".into()
+            ]
+        );
         assert_eq!(cmds[2], ["sh", "-c", "echo \"$1\"", "sh", t]);
         assert!(commands(Some("'open"), t).is_empty());
         assert_eq!(commands(None, t).len(), 1);
@@ -402,8 +415,13 @@ mod tests {
     #[test]
     fn the_page_redirects_once_and_cannot_be_broken_out_of() {
         let p = page("https://x/?a=1&b=\"</script><b>'", "s.css");
-        assert!(p.contains("location.replace(\"https://x/?a=1&b=\\\"\\u003c/script>\\u003cb>'\");"), "{p}");
-        assert!(p.contains("content=\"0;url=https://x/?a=1&amp;b=&quot;&lt;/script&gt;&lt;b&gt;&#39;\""));
+        assert!(
+            p.contains("location.replace(\"https://x/?a=1&b=\\\"\\u003c/script>\\u003cb>'\");"),
+            "{p}"
+        );
+        assert!(p.contains(
+            "content=\"0;url=https://x/?a=1&amp;b=&quot;&lt;/script&gt;&lt;b&gt;&#39;\""
+        ));
         assert!(p.contains("<link rel=\"stylesheet\" href=\"s.css\">"));
         assert_eq!(p.matches("</script>").count(), 1);
     }

@@ -55,7 +55,9 @@ pub const AWS_US_GOV: Partition = Partition {
 /// The partition of a name (`aws-cn`); `None` for one without a public
 /// console sign-in (the ISO partitions) or an unknown one.
 pub fn partition_named(name: &str) -> Option<Partition> {
-    [AWS, AWS_CN, AWS_US_GOV].into_iter().find(|p| p.name == name)
+    [AWS, AWS_CN, AWS_US_GOV]
+        .into_iter()
+        .find(|p| p.name == name)
 }
 
 /// The partition an ARN names (`arn:aws-us-gov:iam::…`).
@@ -248,6 +250,15 @@ pub fn signin_token(req: &TokenRequest) -> Result<Secret> {
         })?;
     let request = aws_smithy_runtime_api::http::Request::try_from(request)
         .map_err(|e| anyhow::anyhow!("cannot build the sign-in request: {e}"))?;
+    let timed_out = || {
+        fail(
+            Kind::Network,
+            format!(
+                "the federation endpoint {endpoint} did not answer within {} s: check your network or proxy (AWSCRED_TIMEOUT)",
+                req.timeout.as_secs()
+            ),
+        )
+    };
     let sent = runtime.block_on(async {
         tokio::time::timeout(req.timeout, async {
             let response = connector.call(request).await?;
@@ -255,21 +266,19 @@ pub fn signin_token(req: &TokenRequest) -> Result<Secret> {
             let body = Limited::new(response.into_body(), MAX_BODY)
                 .collect()
                 .await
-                .map_err(|e| aws_smithy_runtime_api::client::result::ConnectorError::other(e, None))?;
-            Ok::<_, aws_smithy_runtime_api::client::result::ConnectorError>((status, body.to_bytes()))
+                .map_err(|e| {
+                    aws_smithy_runtime_api::client::result::ConnectorError::other(e, None)
+                })?;
+            Ok::<_, aws_smithy_runtime_api::client::result::ConnectorError>((
+                status,
+                body.to_bytes(),
+            ))
         })
         .await
     });
     let (status, bytes) = match sent {
-        Err(_) => {
-            return Err(fail(
-                Kind::Network,
-                format!(
-                    "the federation endpoint {endpoint} did not answer within {} s: check your network or proxy (AWSCRED_TIMEOUT)",
-                    req.timeout.as_secs()
-                ),
-            ))
-        }
+        Err(_) => return Err(timed_out()),
+        Ok(Err(e)) if e.is_timeout() => return Err(timed_out()),
         Ok(Err(e)) if crate::sts::is_too_large(&e) => {
             return Err(fail(
                 Kind::Network,
@@ -388,7 +397,11 @@ pub fn after_logout(
             ))
         }
     };
-    Ok(format!("{base}/oauth?Action=logout&redirect_uri={}", encode(login.expose())).into())
+    Ok(format!(
+        "{base}/oauth?Action=logout&redirect_uri={}",
+        encode(login.expose())
+    )
+    .into())
 }
 
 /// The URL that opens `url` in the Firefox container `name`, through the
@@ -442,9 +455,36 @@ mod tests {
             d(AWS, "us-east-1", Place::Service("logs")),
             "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups"
         );
-        for bad in [Place::Service("s3/../x"), Place::Path("a b"), Place::Path("a\u{1b}b"), Place::Service("")] {
+        for bad in [
+            Place::Service("s3/../x"),
+            Place::Path("a b"),
+            Place::Path("a\u{1b}b"),
+            Place::Service(""),
+        ] {
             assert!(destination(AWS, "us-east-1", &bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn each_partition_signs_in_at_its_own_host_unless_configured() {
+        assert_eq!(
+            federation_url(None, AWS),
+            "https://signin.aws.amazon.com/federation"
+        );
+        assert_eq!(
+            federation_url(None, AWS_CN),
+            "https://signin.amazonaws.cn/federation"
+        );
+        assert_eq!(
+            federation_url(None, AWS_US_GOV),
+            "https://signin.amazonaws-us-gov.com/federation"
+        );
+        assert_eq!(
+            federation_url(Some("http://127.0.0.1:9/"), AWS_CN),
+            "http://127.0.0.1:9/federation"
+        );
+        assert_eq!(partition_named("aws-iso"), None);
+        assert_eq!(arn_partition("arn:aws-cn:iam::1:role/x"), Some("aws-cn"));
     }
 
     #[test]
@@ -462,7 +502,8 @@ mod tests {
             let e = read_answer(status, body, "e").unwrap_err();
             assert_eq!(crate::error::kind_of(&e), Kind::Network, "{body:?}");
         }
-        let e = read_answer(400, b"<html><body>Bad\x1b[31m Request</body></html>", "e").unwrap_err();
+        let e =
+            read_answer(400, b"<html><body>Bad\x1b[31m Request</body></html>", "e").unwrap_err();
         assert_eq!(crate::error::kind_of(&e), Kind::StsRejected);
         assert!(e.to_string().contains("(HTTP 400: Bad[31m Request)"), "{e}");
     }
@@ -470,7 +511,11 @@ mod tests {
     #[test]
     fn urls_are_encoded() {
         let token: Secret = "t/k+n=".to_string().into();
-        let url = login_url("https://signin.aws.amazon.com/federation", "https://x/?a=b&c", &token);
+        let url = login_url(
+            "https://signin.aws.amazon.com/federation",
+            "https://x/?a=b&c",
+            &token,
+        );
         assert_eq!(
             url.expose(),
             "https://signin.aws.amazon.com/federation?Action=login&Issuer=awscred&Destination=https%3A%2F%2Fx%2F%3Fa%3Db%26c&SigninToken=t%2Fk%2Bn%3D"
@@ -479,9 +524,8 @@ mod tests {
             .expose()
             .starts_with("ext+container:name=my%20work&url=https%3A%2F%2Fsignin"));
         assert!(after_logout(None, AWS_CN, &url).is_err());
-        assert!(after_logout(None, AWS, &url)
-            .unwrap()
-            .expose()
-            .starts_with("https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=https%3A"));
+        assert!(after_logout(None, AWS, &url).unwrap().expose().starts_with(
+            "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=https%3A"
+        ));
     }
 }

@@ -130,12 +130,7 @@ pub fn run(args: &ConsoleArgs, env: &Env) -> Result<String> {
 
 /// What the profile's credentials will be, and the ARN that names its
 /// partition (the role's, else the MFA device's), before any code or call.
-fn what(
-    files: &Files,
-    env: &Env,
-    opts: &Options,
-    name: &str,
-) -> Result<(What, Option<String>)> {
+fn what(files: &Files, env: &Env, opts: &Options, name: &str) -> Result<(What, Option<String>)> {
     let setting = |k: &str| files.get(name, k).map(|s| s.value.to_string());
     if files.uses_sdk_chain(name) {
         let arn = setting("role_arn");
@@ -219,9 +214,7 @@ fn signin_endpoint(env: &Env) -> Result<Option<String>> {
         return Ok(None);
     }
     env.aws_endpoint_url_signin()
-        .map(|u| {
-            validate::endpoint_url(u, crate::env::AWS_ENDPOINT_URL_SIGNIN).map(str::to_string)
-        })
+        .map(|u| validate::endpoint_url(u, crate::env::AWS_ENDPOINT_URL_SIGNIN).map(str::to_string))
         .transpose()
 }
 
@@ -246,7 +239,11 @@ fn refusal(res: &Resolved) -> anyhow::Error {
 
 /// GetFederationToken signed with the user's long-term key (never a
 /// session), with a warning: the console session has no MFA.
-fn federation_token(env: &Env, res: &Resolved, args: &ConsoleArgs) -> Result<crate::credentials::Credentials> {
+fn federation_token(
+    env: &Env,
+    res: &Resolved,
+    args: &ConsoleArgs,
+) -> Result<crate::credentials::Credentials> {
     let duration = match args.duration {
         Some(d) if (900..=129_600).contains(&d) => d,
         Some(_) => {
@@ -258,7 +255,10 @@ fn federation_token(env: &Env, res: &Resolved, args: &ConsoleArgs) -> Result<cra
         None => FEDERATION_DEFAULT_SECS,
     };
     for arn in &args.policy_arn {
-        if !(arn.starts_with("arn:") && arn.contains(":policy/") && validate::text(arn, 2048).is_ok()) {
+        if !(arn.starts_with("arn:")
+            && arn.contains(":policy/")
+            && validate::text(arn, 2048).is_ok())
+        {
             return Err(fail(
                 Kind::Usage,
                 "--policy-arn takes a managed policy ARN, like arn:aws:iam::aws:policy/ReadOnlyAccess",
@@ -267,7 +267,13 @@ fn federation_token(env: &Env, res: &Resolved, args: &ConsoleArgs) -> Result<cra
     }
     let user: String = format!("awscred-{}", res.profile)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(32)
         .collect();
     report(&format!(
