@@ -105,6 +105,21 @@ pub enum Command {
         after_help = "Examples:\n  (umask 077; awscred serve --profile admin > ~/.aws/admin.env)     then, in other shells: . ~/.aws/admin.env\n  awscred serve --format fish     (a random port: a fixed --port can be taken by another user once serve stops)"
     )]
     Serve(ServeArgs),
+    /// Open the AWS console signed in with the profile's credentials (or print the sign-in URL)
+    ///
+    /// The credentials are those credential-process gets (role credentials,
+    /// SSO, web identity…, asking for a code only where it would), exchanged
+    /// at the AWS federation endpoint for a sign-in URL that is valid for 15
+    /// minutes. The URL is a bearer token: awscred never puts it in a command
+    /// line; it opens a private page that redirects to it in $BROWSER (else
+    /// xdg-open, open, start) and removes the page once the browser has loaded
+    /// it. An IAM user without a role is refused: the console takes no
+    /// GetSessionToken session, so its MFA cannot carry over;
+    /// --federation-token opts in to a session without MFA.
+    #[command(
+        after_help = "Examples:\n  awscred console --profile admin\n  awscred console --profile admin --service s3 --region eu-west-1\n  awscred console --profile admin --print     only the URL, on stdout\n  BROWSER=firefox awscred console --profile prod --container   a Firefox container per profile"
+    )]
+    Console(ConsoleArgs),
     /// Show the session in this shell: profile, access key id, region, time left
     #[command(
         after_help = "Examples:\n  awscred status\n  awscred status --check     also ask STS who these credentials are\nExit code: 0 valid, 8 expired (10 minutes or less left), 7 none or long-term keys."
@@ -291,6 +306,39 @@ pub struct ServeArgs {
     /// The shell syntax to print [default: $AWSCRED_FORMAT, then env]
     #[arg(short, long, value_parser = shell_formats())]
     pub format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Open this service's console: s3, ec2, iam, lambda, cloudwatch, cloudformation, dynamodb, rds, vpc, … (another name opens NAME/home)
+    #[arg(long, value_name = "NAME", conflicts_with = "path")]
+    pub service: Option<String>,
+    /// Open this console path, like ec2/home#Instances:
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// The console's region [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's region, the partition's first]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Print the sign-in URL on stdout instead of opening a browser (it signs in whoever has it, for 15 minutes)
+    #[arg(long)]
+    pub print: bool,
+    /// Console session length in seconds (900-43200; not for role chains) [default: as long as the credentials]; with --federation-token, the token's (900-129600) [default: 3600]
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u32>,
+    /// Open in a Firefox container named after the profile (needs the "Open external links in a container" extension)
+    #[arg(long)]
+    pub container: bool,
+    /// Sign out of the browser's console session first (without the console's multi-session support, a second account otherwise asks you to log out)
+    #[arg(long)]
+    pub logout: bool,
+    /// For an IAM user without a role: sign in with GetFederationToken (signed with the long-term key), a console session WITHOUT MFA
+    #[arg(long)]
+    pub federation_token: bool,
+    /// With --federation-token: a managed policy that limits the session (repeatable) [default: an inline policy allowing all the user may do]
+    #[arg(long, value_name = "ARN", requires = "federation_token")]
+    pub policy_arn: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -481,6 +529,7 @@ impl Command {
             | Command::Init(_)
             | Command::CredentialProcess(_)
             | Command::Exec(_)
+            | Command::Console(_)
             | Command::Status(_)
             | Command::List
             | Command::Clear(_)

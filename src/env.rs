@@ -119,6 +119,11 @@ variables! {
     /// The IAM endpoint of `rotate` (before `AWS_ENDPOINT_URL` and the
     /// profile's `services` and `endpoint_url` settings).
     AWS_ENDPOINT_URL_IAM => aws_endpoint_url_iam;
+    /// The AWS sign-in service: `console`'s federation endpoint
+    /// (`URL/federation`, instead of the partition's `signin` host) and, read by
+    /// the AWS SDK, the token refresh of `aws login` profiles. https, or plain
+    /// http to this machine only.
+    AWS_ENDPOINT_URL_SIGNIN => aws_endpoint_url_signin;
     /// The STS endpoint (before `AWS_ENDPOINT_URL` and the profile's
     /// `services` and `endpoint_url` settings).
     AWS_ENDPOINT_URL_STS => aws_endpoint_url_sts;
@@ -142,6 +147,11 @@ variables! {
     AWS_SESSION_TOKEN => aws_session_token;
     /// The credentials file [default: `~/.aws/credentials`].
     AWS_SHARED_CREDENTIALS_FILE => aws_shared_credentials_file;
+    /// The browser `console` opens the sign-in page with, as xdg-open and
+    /// Python's webbrowser read it: commands separated by `:`, each tried in
+    /// turn, `%s` replaced by the page (else added as the last argument)
+    /// [default: `xdg-open`, on macOS `open`, on Windows `start`].
+    BROWSER => browser;
     /// Linux: the session bus, where the Secret Service (the OS key store) is
     /// reached; when it is set, `keys add` uses the OS store by default.
     DBUS_SESSION_BUS_ADDRESS => dbus_session_bus_address;

@@ -47,7 +47,8 @@ kinds! {
     NoSession = 7,
     /// `status`: the session in the environment has expired (or has 10 minutes or less left).
     Expired = 8,
-    /// `exec`: the command could not be started (not found, not executable).
+    /// `exec`: the command could not be started (not found, not executable);
+    /// `console`: no browser could be started, or every one failed.
     Exec = 127,
     /// Ctrl-C at the MFA prompt or while `mfa_process` runs (128 + SIGINT, as
     /// shells report it).

@@ -1,9 +1,11 @@
 //! awscred: AWS MFA session credentials for the shell.
 
+pub mod browser;
 pub mod cache;
 pub mod chain;
 pub mod cli;
 pub mod cmd;
+pub mod console;
 pub mod credentials;
 pub mod credfile;
 pub mod env;
@@ -40,6 +42,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::CredentialProcess(a) => cmd::credential_process::run(a, env)?.into(),
         Command::Exec(a) => cmd::exec::run(a, env)?.into(),
         Command::Serve(a) => cmd::serve::run(a, env)?.into(),
+        Command::Console(a) => cmd::console::run(a, env)?.into(),
         Command::Status(a) => cmd::status::run(a, env)?,
         Command::List => cmd::list::run(env)?.into(),
         Command::Clear(a) => cmd::clear::run(a, env)?.into(),

@@ -1,6 +1,6 @@
 //! Every process awscred starts, in one place: what it inherits, and the
 //! bounds on the command lines the configuration names (`mfa_process`,
-//! `credential_process`).
+//! `credential_process`); browsers (`console`) start detached.
 //!
 //! A child never inherits awscred's own secret inputs ([`env::NEVER_INHERITED`]:
 //! the key file's passphrase, an MFA code): it gets credentials at most.
@@ -23,6 +23,20 @@ pub fn scrub(cmd: &mut Command) {
     for name in env::NEVER_INHERITED {
         cmd.env_remove(name);
     }
+}
+
+/// Starts a program awscred does not wait for (a browser, `console`): its
+/// secret inputs scrubbed, stdin empty and output discarded (a browser keeps
+/// writing long after awscred has exited), and on unix in a process group of
+/// its own, so a Ctrl-C meant for awscred does not close the browser.
+pub fn detached(cmd: &mut Command) -> std::io::Result<Child> {
+    scrub(cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
+    cmd.spawn()
 }
 
 /// How long a configured command may run and how much it may print.

@@ -114,6 +114,22 @@ impl RoleOptions {
     }
 }
 
+/// GetFederationToken, signed with an IAM user's long-term keys (STS refuses
+/// a session): only for `console --federation-token`, whose session carries no MFA.
+#[derive(Debug, Clone)]
+pub struct FederationRequest<'a> {
+    pub keys: &'a LongTermKeys,
+    pub region: &'a str,
+    pub endpoint_url: Option<&'a str>,
+    /// The federated user's name (`[\w+=,.@-]{2,32}`).
+    pub name: &'a str,
+    /// An inline session policy (JSON).
+    pub policy: Option<&'a str>,
+    /// Managed session policies.
+    pub policy_arns: &'a [String],
+    pub duration_seconds: Option<u32>,
+}
+
 pub trait Sts {
     fn get_session_token(&self, req: &SessionRequest) -> Result<Credentials>;
     /// The ARN the credentials belong to.
@@ -167,6 +183,14 @@ impl SdkSts {
             return client_for(endpoint_url);
         }
         client.clone()
+    }
+}
+
+impl SdkSts {
+    /// GetFederationToken (see [`FederationRequest`]).
+    pub fn get_federation_token(&self, req: &FederationRequest) -> Result<Credentials> {
+        req.keys.secret_access_key.get()?;
+        self.block_on(self.federation_token(req))
     }
 }
 
@@ -412,6 +436,29 @@ impl SdkSts {
             .send()
             .await
             .map_err(|e| self.explain(e, &endpoint, req.origin))?;
+        convert(out.credentials, &endpoint)
+    }
+
+    async fn federation_token(&self, req: &FederationRequest<'_>) -> Result<Credentials> {
+        use aws_sdk_sts::types::PolicyDescriptorType;
+        // Long-term keys only: `issued()` of LongTermKeys never carries a token.
+        let keys = sdk_credentials(&req.keys.issued()?);
+        let endpoint = endpoint(req.endpoint_url, req.region);
+        let arns = req
+            .policy_arns
+            .iter()
+            .map(|arn| PolicyDescriptorType::builder().arn(arn).build())
+            .collect::<Vec<_>>();
+        let out = self
+            .client(keys, req.region, req.endpoint_url)
+            .get_federation_token()
+            .name(req.name)
+            .set_policy(req.policy.map(str::to_string))
+            .set_policy_arns((!arns.is_empty()).then_some(arns))
+            .set_duration_seconds(req.duration_seconds.map(|d| d as i32))
+            .send()
+            .await
+            .map_err(|e| self.explain(e, &endpoint, &req.keys.origin))?;
         convert(out.credentials, &endpoint)
     }
 

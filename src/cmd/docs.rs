@@ -228,7 +228,7 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "~/.cache/awscred/",
-        "The session cache: sessions and role credentials (mode 0600), their locks, in a directory of your own (0700). `AWSCRED_CACHE_DIR`, else `$XDG_CACHE_HOME/awscred`; on macOS `~/Library/Caches/awscred`. `awscred clear` empties it.",
+        "The session cache: sessions and role credentials (mode 0600), their locks, in a directory of your own (0700). `AWSCRED_CACHE_DIR`, else `$XDG_CACHE_HOME/awscred`; on macOS `~/Library/Caches/awscred`. `awscred clear` empties it. `console/` holds `awscred console`'s sign-in page (0600, 0700) only until the browser has loaded it.",
     ),
     (
         "~/.local/share/awscred/",

@@ -4,6 +4,7 @@
 
 pub mod assume_role;
 pub mod clear;
+pub mod console;
 pub mod credential_process;
 pub mod docs;
 pub mod exec;

@@ -9,6 +9,7 @@ mod attacks_sts;
 mod chain;
 mod chain_rules;
 mod completion;
+mod console;
 mod core;
 mod everyday;
 mod faults;

@@ -2,6 +2,7 @@
 //! binary in a clean environment with a temporary HOME.
 #![allow(dead_code)]
 
+pub mod federation;
 pub mod metadata;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -804,6 +805,11 @@ pub const PLANTED: &[&str] = &[
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "JBSWY3DPEHPK3PXPSEEDSEED",
     "hunter2hunter2PASSWORD",
+    // The fake federation endpoint's sign-in tokens (`console`), and the
+    // secret of the GetFederationToken answer its tests script.
+    federation::SIGNIN_TOKEN,
+    "fedSecr3t/Key+Zq8",
+    "FedTok3nWq9Pz==",
 ];
 
 /// No 8-character piece of any secret fixture appears in `stderr`.
