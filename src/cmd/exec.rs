@@ -52,6 +52,7 @@ pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
         let options = server::Options {
             port: 0,
             imds: args.imds,
+            bind: None,
         };
         let started = serve::start(env, args.profile.profile.as_deref(), options)?;
         let mut vars = serve::variables(&started);

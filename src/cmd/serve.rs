@@ -128,6 +128,7 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
     let options = server::Options {
         port: args.port.unwrap_or(0),
         imds: args.imds,
+        bind: args.bind.as_deref().map(bind_address).transpose()?,
     };
     let started = start(env, args.profile.profile.as_deref(), options)?;
     let text = format.renderer(env).unset(&sourced(variables(&started)))?;
@@ -146,9 +147,81 @@ pub fn run(args: &ServeArgs, env: &Env) -> Result<String> {
         "serving profile {} on {} until Ctrl-C{region}",
         started.profile, started.server.addr
     ));
+    if let Some(bound) = started.server.bound {
+        // For the user to copy: the token is a secret, so the snippet names
+        // the variable that holds it in the shell that sourced the output.
+        let ip = match bound.ip() {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        };
+        crate::error::report(&format!(
+            "for containers on {}: docker-compose `environment:` entries AWS_CONTAINER_CREDENTIALS_FULL_URI: \"http://{ip}:{}/credentials\" and AWS_CONTAINER_AUTHORIZATION_TOKEN: \"${{AWS_CONTAINER_AUTHORIZATION_TOKEN}}\" (from the sourced output)",
+            bound.ip(),
+            bound.port()
+        ));
+    }
     loop {
         std::thread::park();
     }
+}
+
+/// `--bind`'s address: an IP address, or the first IPv4 address of a network
+/// interface (`docker0`), checked by [`server::check_bind`].
+fn bind_address(given: &str) -> Result<std::net::IpAddr> {
+    let ip = match given.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => interface_address(given)?,
+    };
+    server::check_bind(ip)
+}
+
+#[cfg(unix)]
+fn interface_address(name: &str) -> Result<std::net::IpAddr> {
+    use crate::error::{fail, Kind};
+    let unknown = || {
+        fail(
+            Kind::Input,
+            format!("--bind {}: neither an IP address nor a network interface with an IPv4 address: see `ip -4 addr`", crate::error::one_line(name)),
+        )
+    };
+    if name.is_empty() || name.len() > 15 || name.contains(['/', '\0']) {
+        return Err(unknown());
+    }
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list` with a linked list it owns, freed below
+    // with freeifaddrs; every node and address is read only while it lives.
+    unsafe {
+        if libc::getifaddrs(&mut list) != 0 {
+            return Err(unknown());
+        }
+        let mut found = None;
+        let mut node = list;
+        while !node.is_null() && found.is_none() {
+            let ifa = &*node;
+            let addr = ifa.ifa_addr;
+            if !addr.is_null()
+                && i32::from((*addr).sa_family) == libc::AF_INET
+                && std::ffi::CStr::from_ptr(ifa.ifa_name).to_bytes() == name.as_bytes()
+            {
+                let sin = &*(addr as *const libc::sockaddr_in);
+                found = Some(std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
+            }
+            node = ifa.ifa_next;
+        }
+        libc::freeifaddrs(list);
+        found.map(std::net::IpAddr::V4).ok_or_else(unknown)
+    }
+}
+
+#[cfg(not(unix))]
+fn interface_address(name: &str) -> Result<std::net::IpAddr> {
+    Err(crate::error::fail(
+        crate::error::Kind::Input,
+        format!(
+            "--bind {}: give the IP address (interface names are read on Unix only)",
+            crate::error::one_line(name)
+        ),
+    ))
 }
 
 /// `serve`'s variables are for another shell, whose region settings this

@@ -25,7 +25,7 @@ use anyhow::{Context, Result};
 use http::{Bad, Request};
 #[cfg(target_os = "linux")]
 use peer::Lookup;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -66,12 +66,36 @@ pub struct Options {
     /// 0: any free port.
     pub port: u16,
     pub imds: bool,
+    /// Also listen on this address (a container network's), for the
+    /// container endpoint only: see [`check_bind`].
+    pub bind: Option<IpAddr>,
+}
+
+/// Where `serve --bind` may listen: a loopback or private address (a
+/// docker bridge such as 172.17.0.1, a VPN's), never the wildcard or a public
+/// one, where any machine that reaches this one could try the token.
+pub fn check_bind(addr: IpAddr) -> Result<IpAddr> {
+    let ok = match addr {
+        IpAddr::V4(a) => a.is_loopback() || a.is_private(),
+        // fc00::/7, unique local addresses.
+        IpAddr::V6(a) => a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00,
+    };
+    if ok {
+        Ok(addr)
+    } else {
+        Err(fail(
+            Kind::Input,
+            format!("--bind {addr}: the credential server listens only on loopback or a private network's address (10/8, 172.16/12, 192.168/16, fc00::/7), never the wildcard or a public one: name the container network's address, such as docker0's 172.17.0.1"),
+        ))
+    }
 }
 
 /// A running server: its address and token, for the environment of the
 /// command that uses it. It serves until the process ends.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The `--bind` listener's address, when there is one.
+    pub bound: Option<SocketAddr>,
     token: Secret,
     imds: bool,
 }
@@ -97,8 +121,19 @@ impl Server {
         let addr = listener.local_addr()?;
         #[cfg(target_os = "linux")]
         let lookup = probe(&listener)?;
+        // The container network's listener: its own port, chosen freely.
+        let remote = match options.bind {
+            Some(ip) => {
+                let l = TcpListener::bind((check_bind(ip)?, 0)).with_context(|| {
+                    format!("cannot listen on {ip}: is it this machine's address?")
+                })?;
+                Some((l.local_addr()?, l))
+            }
+            None => None,
+        };
         let state = Arc::new(State {
             host: addr.to_string(),
+            bound_host: remote.as_ref().map(|(a, _)| a.to_string()),
             token: random_token()?,
             imds_token: options.imds.then(random_token).transpose()?,
             addr,
@@ -111,12 +146,20 @@ impl Server {
         state.current(false)?;
         let server = Server {
             addr,
+            bound: remote.as_ref().map(|(a, _)| *a),
             token: state.token.clone(),
             imds: options.imds,
         };
+        if let Some((_, l)) = remote {
+            let state = Arc::clone(&state);
+            std::thread::Builder::new()
+                .name("awscred-server-bound".into())
+                .spawn(move || accept(l, state, Side::Bound))
+                .context("cannot start the credential server")?;
+        }
         std::thread::Builder::new()
             .name("awscred-server".into())
-            .spawn(move || accept(listener, state))
+            .spawn(move || accept(listener, state, Side::Loopback))
             .context("cannot start the credential server")?;
         Ok(server)
     }
@@ -186,8 +229,10 @@ struct Current {
 }
 
 struct State {
-    /// `127.0.0.1:PORT`: the only `Host` accepted.
+    /// `127.0.0.1:PORT`: the only `Host` accepted on the loopback listener.
     host: String,
+    /// `ADDR:PORT` of the `--bind` listener: the only `Host` accepted there.
+    bound_host: Option<String>,
     addr: SocketAddr,
     token: Secret,
     imds_token: Option<Secret>,
@@ -285,12 +330,23 @@ fn usable(served: Served, now: Timestamp) -> Result<(Served, bool)> {
     Ok((served, expiration.lasts_beyond(now, SERVE_MIN_SECS)))
 }
 
-fn accept(listener: TcpListener, state: Arc<State>) {
+/// Which listener a connection came to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// 127.0.0.1: this machine's own processes, checked to be the user's.
+    Loopback,
+    /// `--bind`: a container network, whose processes live in other network
+    /// namespaces where the kernel cannot name their user. The token is the
+    /// only proof there, and only the container endpoint answers.
+    Bound,
+}
+
+fn accept(listener: TcpListener, state: Arc<State>, side: Side) {
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
         // Another user: refused before anything is read or counted, on the
         // accepting thread (one kernel lookup; no thread, no slot).
-        if !state.is_owners(&stream) {
+        if side == Side::Loopback && !state.is_owners(&stream) {
             http::refuse(&mut stream, 403, OTHER_USER);
             continue;
         }
@@ -301,7 +357,7 @@ fn accept(listener: TcpListener, state: Arc<State>) {
         }
         let worker = Arc::clone(&state);
         let spawned = std::thread::Builder::new().spawn(move || {
-            handle(&mut stream, &worker);
+            handle(&mut stream, &worker, side);
             worker.active.fetch_sub(1, Ordering::AcqRel);
         });
         if spawned.is_err() {
@@ -310,7 +366,7 @@ fn accept(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-fn handle(stream: &mut TcpStream, state: &State) {
+fn handle(stream: &mut TcpStream, state: &State, side: Side) {
     let request = match http::read_request(stream) {
         Ok(r) => r,
         Err(Bad::Timeout) => return,
@@ -320,7 +376,7 @@ fn handle(stream: &mut TcpStream, state: &State) {
         }
         Err(_) => return http::respond(stream, 400, "text/plain", "bad request\n"),
     };
-    let (status, content_type, body) = answer(&request, state);
+    let (status, content_type, body) = answer(&request, state, side);
     http::respond(stream, status, content_type, &body);
 }
 
@@ -332,9 +388,12 @@ fn text(status: u16, body: &str) -> Answer {
 
 /// The answer to one request. Checks first the address it names (DNS
 /// rebinding), then the path, then the caller's proof.
-fn answer(request: &Request, state: &State) -> Answer {
+fn answer(request: &Request, state: &State, side: Side) -> Answer {
     // A client leaves out the default port (80) from `Host`.
-    let own = |h: &str| h == state.host || (state.addr.port() == 80 && h == "127.0.0.1");
+    let own = |h: &str| match side {
+        Side::Loopback => h == state.host || (state.addr.port() == 80 && h == "127.0.0.1"),
+        Side::Bound => state.bound_host.as_deref() == Some(h),
+    };
     if !request.header("host").is_some_and(own) {
         return text(
             403,
@@ -355,7 +414,10 @@ fn answer(request: &Request, state: &State) -> Answer {
         return credentials(state, container_json);
     }
     match &state.imds_token {
-        Some(token) if path.starts_with("/latest/") => imds(request, state, token),
+        // IMDS stays on loopback, where the caller's user is checked.
+        Some(token) if side == Side::Loopback && path.starts_with("/latest/") => {
+            imds(request, state, token)
+        }
         _ => text(404, "not found"),
     }
 }

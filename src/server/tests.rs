@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicUsize;
 const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const IMDS_TOKEN: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 const HOST: &str = "127.0.0.1:4242";
+const BOUND: &str = "172.17.0.1:4343";
 
 #[test]
 fn same_secret_accepts_only_the_whole_token() {
@@ -94,6 +95,7 @@ fn state(imds: bool, expires_in: i64, fails: bool) -> (State, Arc<Fake>) {
     });
     let state = State {
         host: HOST.into(),
+        bound_host: Some(BOUND.into()),
         addr: HOST.parse().unwrap(),
         token: Secret::new(TOKEN.to_string()),
         imds_token: imds.then(|| Secret::new(IMDS_TOKEN.to_string())),
@@ -112,7 +114,62 @@ fn request(head: &str) -> Request {
 
 fn ask(state: &State, head: &str) -> Answer {
     // The peer's user is checked at accept, on the socket (tests/it/server.rs).
-    answer(&request(head), state)
+    answer(&request(head), state, Side::Loopback)
+}
+
+/// The `--bind` listener: its own Host, the container path, no IMDS.
+#[test]
+fn the_bound_listener_answers_its_own_host_and_the_container_path_only() {
+    let (s, _) = state(true, 3600, false);
+    let bound = |head: &str| answer(&request(head), &s, Side::Bound);
+    let ok = bound(&format!(
+        "GET /credentials HTTP/1.1\nHost: {BOUND}\nAuthorization: {TOKEN}"
+    ));
+    assert_eq!(ok.0, 200, "{}", ok.2);
+    for head in [
+        format!("GET /credentials HTTP/1.1\nHost: {BOUND}"),
+        format!("GET /credentials HTTP/1.1\nHost: {HOST}\nAuthorization: {TOKEN}"),
+        format!("PUT /latest/api/token HTTP/1.1\nHost: {BOUND}\nX-aws-ec2-metadata-token-ttl-seconds: 60"),
+    ] {
+        let a = bound(&head);
+        assert!((400..500).contains(&a.0), "{head}: {}", a.0);
+        assert!(!a.2.contains("s3cr3t"), "{head}");
+    }
+    // And the loopback listener does not take the bound address as its Host.
+    let a = ask(
+        &s,
+        &format!("GET /credentials HTTP/1.1\nHost: {BOUND}\nAuthorization: {TOKEN}"),
+    );
+    assert_eq!(a.0, 403);
+}
+
+#[test]
+fn bind_takes_loopback_and_private_addresses_only() {
+    for ok in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.17.0.1",
+        "192.168.1.5",
+        "::1",
+        "fd00::1",
+    ] {
+        assert!(check_bind(ok.parse().unwrap()).is_ok(), "{ok}");
+    }
+    for bad in [
+        "0.0.0.0",
+        "::",
+        "8.8.8.8",
+        "172.32.0.1",
+        "169.254.169.254",
+        "224.0.0.1",
+        "2001:db8::1",
+    ] {
+        let e = check_bind(bad.parse().unwrap()).unwrap_err().to_string();
+        assert!(
+            e.contains("never the wildcard or a public one"),
+            "{bad}: {e}"
+        );
+    }
 }
 
 #[test]

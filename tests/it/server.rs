@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -943,4 +943,152 @@ fn awscred_inside_exec_server_works_and_status_reports_the_server() {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/zero")
         .arg("list"));
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
+
+/// A network namespace joined to this one by a veth pair, as a container on a
+/// docker bridge is: removed (with its end of the pair) on drop.
+struct Netns {
+    name: String,
+    host_ip: String,
+}
+
+impl Netns {
+    fn new() -> Netns {
+        let n = std::process::id() % 200 + 20;
+        let name = format!("awscred-it-{}", std::process::id());
+        let (host_if, ns_if) = (format!("acv{n}h"), format!("acv{n}n"));
+        let host_ip = format!("10.213.{n}.1");
+        let sh = |script: &str| {
+            let out = Command::new("sh").args(["-c", script]).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{script}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        sh(&format!(
+            "set -e; ip netns add {name}; ip link add {host_if} type veth peer name {ns_if}; \
+             ip link set {ns_if} netns {name}; ip addr add {host_ip}/30 dev {host_if}; ip link set {host_if} up; \
+             ip netns exec {name} ip addr add 10.213.{n}.2/30 dev {ns_if}; \
+             ip netns exec {name} ip link set {ns_if} up; ip netns exec {name} ip link set lo up"
+        ));
+        Netns { name, host_ip }
+    }
+
+    /// `curl` from inside the namespace: the status and the body.
+    fn curl(&self, url: &str, headers: &[&str]) -> (String, String) {
+        let mut c = Command::new("ip");
+        c.args([
+            "netns",
+            "exec",
+            &self.name,
+            "curl",
+            "-s",
+            "-m",
+            "5",
+            "-w",
+            "\n%{http_code}",
+        ]);
+        for h in headers {
+            c.args(["-H", h]);
+        }
+        let out = c.arg(url).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (status.to_string(), body.to_string())
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
+/// `serve --bind` on a container network's address (issue 24), tested from a
+/// network namespace over a veth pair: the token is required, `Host` must
+/// name the bound address, IMDS stays on loopback; the wildcard and public
+/// addresses are refused.
+#[test]
+fn serve_bind_answers_a_container_network_with_the_token_only() {
+    let ns = Netns::new();
+    let (home, sts) = (roles_home(), FakeSts::start());
+    let mut child = home
+        .cmd(&sts)
+        .env("AWS_MFA_TOKEN_CODE", "123456")
+        .args([
+            "serve",
+            "--profile",
+            "admin",
+            "--imds",
+            "--format",
+            "env",
+            "--bind",
+            &ns.host_ip,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let env = eval_in_bash(&out, "", &["AWS_CONTAINER_AUTHORIZATION_TOKEN"]);
+    let token = env["AWS_CONTAINER_AUTHORIZATION_TOKEN"].clone();
+    // The snippet line names the bound address and port.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut snippet = String::new();
+    while !snippet.contains("docker-compose") {
+        snippet.clear();
+        assert!(
+            stderr.read_line(&mut snippet).unwrap() > 0,
+            "no snippet line"
+        );
+    }
+    assert!(!snippet.contains(&token), "the snippet holds no token");
+    let prefix = format!("http://{}:", ns.host_ip);
+    let at = snippet.find(&prefix).expect("the bound URL");
+    let port: String = snippet[at + prefix.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let url = format!("http://{}:{port}/credentials", ns.host_ip);
+
+    let (status, body) = ns.curl(&url, &[&format!("Authorization: {token}")]);
+    assert_eq!(status, "200", "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["AccessKeyId"], issued_role(2).0);
+    let (status, body) = ns.curl(&url, &[]);
+    assert_eq!(status, "401", "no token: {body}");
+    assert!(!body.contains(&issued_role(2).0));
+    let (status, _) = ns.curl(
+        &format!(
+            "http://{}:{port}/latest/meta-data/iam/security-credentials/",
+            ns.host_ip
+        ),
+        &[],
+    );
+    assert_eq!(status, "404", "IMDS is loopback only");
+    let (status, _) = ns.curl(
+        &url,
+        &[&format!("Authorization: {token}"), "Host: 127.0.0.1"],
+    );
+    assert_eq!(status, "403", "the bound address's Host only");
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+
+    for bad in ["0.0.0.0", "8.8.8.8", "::", "no-such-if0"] {
+        let r = run(home
+            .cmd(&sts)
+            .args(["serve", "--profile", "admin", "--bind", bad]));
+        assert_eq!(r.code, 3, "{bad}: {}", r.stderr);
+        assert!(r.stderr.contains("--bind"), "{bad}: {}", r.stderr);
+    }
 }
