@@ -116,7 +116,7 @@ pub enum Command {
     /// Remove the profile's cached sessions and role credentials, or with --all everything cached
     #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
     Clear(ClearArgs),
-    /// Keep long-term keys in a key store instead of the credentials file: add, ls, rm
+    /// Keep long-term keys in a key store instead of the credentials file: add, ls, export, rm
     ///
     /// The OS credential store (Secret Service, Keychain, Credential Manager)
     /// or a passphrase-encrypted file. A stored profile's keys are read only

@@ -12,6 +12,7 @@ mod completion;
 mod core;
 mod everyday;
 mod faults;
+mod first_hour;
 mod keys;
 mod reading;
 mod roles;
