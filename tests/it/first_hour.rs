@@ -100,3 +100,50 @@ fn mfa_and_export_on_a_terminal_give_a_hint_instead_of_the_secrets() {
     assert!(shown.contains(&secret), "{shown}");
     assert_eq!(sts.session_calls(), 1);
 }
+
+/// `list` with no profile anywhere says where it looked.
+#[test]
+fn list_without_profiles_names_the_files() {
+    let (home, sts) = (Home::with("", ""), FakeSts::start());
+    let r = run(home.cmd(&sts).arg("list"));
+    r.expect_ok();
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("no profiles in ~/.aws/config or ~/.aws/credentials: add one there (`aws configure`), or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at your files"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// An unsafe cache directory that `XDG_CACHE_HOME` or the default chose:
+/// the message names that, not "unset" a variable nobody set.
+#[test]
+fn an_unsafe_cache_directory_names_the_variable_that_chose_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let (home, sts) = (Home::new(), FakeSts::start());
+    let xdg = home.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("awscred")).unwrap();
+    std::fs::set_permissions(xdg.join("awscred"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut c = home.cmd(&sts);
+    c.env_remove("AWSCRED_CACHE_DIR")
+        .env("XDG_CACHE_HOME", &xdg);
+    let r = run(c.args(["mfa", "123456"]));
+    r.expect_failure(
+        3,
+        "false\n",
+        "or change XDG_CACHE_HOME, which chose this directory",
+    );
+    assert!(!r.stderr.contains("unset it"), "{}", r.stderr);
+    let default = home.path().join(".cache/awscred");
+    std::fs::create_dir_all(&default).unwrap();
+    std::fs::set_permissions(&default, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let mut c = home.cmd(&sts);
+    c.env_remove("AWSCRED_CACHE_DIR");
+    let r = run(c.args(["mfa", "123456"]));
+    r.expect_failure(
+        3,
+        "false\n",
+        "point AWSCRED_CACHE_DIR at a directory of your own (mkdir -m 700 DIR)",
+    );
+    assert!(!r.stderr.contains("unset it"), "{}", r.stderr);
+}
