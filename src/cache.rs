@@ -130,6 +130,26 @@ pub struct Cache {
     path: PathBuf,
     /// Opened and checked once; created on first write.
     dir: OnceCell<Dir>,
+    /// The variable that chose `path`, if one did: the fix a refusal names.
+    chosen_by: Option<&'static str>,
+}
+
+/// fsafe's refusal of the cache directory speaks of `AWSCRED_CACHE_DIR`;
+/// when that variable did not choose the directory, "unset it" is no fix.
+fn name_the_variable(e: anyhow::Error, chosen_by: Option<&'static str>) -> anyhow::Error {
+    const TAIL: &str = ", or unset it";
+    let Some(f) = e.downcast_ref::<crate::error::Fail>() else {
+        return e;
+    };
+    if !f.message.ends_with(TAIL) || chosen_by == Some(crate::env::AWSCRED_CACHE_DIR) {
+        return e;
+    }
+    let head = &f.message[..f.message.len() - TAIL.len()];
+    let message = match chosen_by {
+        Some(var) => format!("{head}, or change {var}, which chose this directory"),
+        None => head.to_string(),
+    };
+    fail(f.kind, message)
 }
 
 /// A cache file as `list` and `clear` see it.
@@ -144,11 +164,24 @@ impl Cache {
     /// directory is checked now, so an unsafe one is refused (exit 3) before
     /// any prompt or network call.
     pub fn open(env: &Env) -> Result<Cache> {
+        let chosen_by = if env.awscred_cache_dir().is_some() {
+            Some(crate::env::AWSCRED_CACHE_DIR)
+        } else if env
+            .xdg_cache_home()
+            .is_some_and(|x| std::path::Path::new(x).is_absolute())
+        {
+            Some(crate::env::XDG_CACHE_HOME)
+        } else {
+            None
+        };
         let cache = Cache {
             path: location(env)?,
             dir: OnceCell::new(),
+            chosen_by,
         };
-        match Dir::private(&cache.path, IfMissing::Skip) {
+        match Dir::private(&cache.path, IfMissing::Skip)
+            .map_err(|e| name_the_variable(e, chosen_by))
+        {
             Ok(Some(dir)) => {
                 let _ = cache.dir.set(dir);
             }
@@ -169,9 +202,11 @@ impl Cache {
         if let Some(dir) = self.dir.get() {
             return Ok(dir);
         }
-        let dir = Dir::private(&self.path, IfMissing::Create)?.ok_or_else(|| {
-            anyhow::anyhow!("cannot create cache directory {}", self.path.display())
-        })?;
+        let dir = Dir::private(&self.path, IfMissing::Create)
+            .map_err(|e| name_the_variable(e, self.chosen_by))?
+            .ok_or_else(|| {
+                anyhow::anyhow!("cannot create cache directory {}", self.path.display())
+            })?;
         Ok(self.dir.get_or_init(|| dir))
     }
 
@@ -413,6 +448,7 @@ mod tests {
         Cache {
             path: dir.join("cache"),
             dir: OnceCell::new(),
+            chosen_by: None,
         }
     }
 

@@ -131,13 +131,13 @@ pub enum Command {
     /// Remove the profile's cached sessions and role credentials, or with --all everything cached
     #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
     Clear(ClearArgs),
-    /// Keep long-term keys in a key store instead of the credentials file: add, ls, rm
+    /// Keep long-term keys in a key store instead of the credentials file: add, ls, export, rm
     ///
     /// The OS credential store (Secret Service, Keychain, Credential Manager)
     /// or a passphrase-encrypted file. A stored profile's keys are read only
     /// when awscred must call STS with them: never for a cached session.
     #[command(
-        after_help = "Examples:\n  awscred keys add --profile work              move work's keys out of ~/.aws/credentials\n  awscred keys add --profile ci --store file    the encrypted file (headless machines)\n  printf '%s\\n' \"$ID\" \"$SECRET\" | awscred keys add --profile new   keys from stdin\n  awscred keys ls\n  awscred keys rm --profile work"
+        after_help = "Examples:\n  awscred keys add --profile work              move work's keys out of ~/.aws/credentials\n  awscred keys add --profile ci --store file    the encrypted file (headless machines)\n  printf '%s\\n' \"$ID\" \"$SECRET\" | awscred keys add --profile new   keys from stdin\n  awscred keys ls\n  awscred keys export --profile work           move work's keys back into ~/.aws/credentials\n  awscred keys rm --profile work"
     )]
     Keys(KeysArgs),
     /// Replace the profile's access key with a new one, then delete the old one in IAM
@@ -181,8 +181,17 @@ pub enum KeysCommand {
     Add(KeysAddArgs),
     /// List the profiles whose keys are in a key store: profile, key id, store (never a secret)
     Ls,
-    /// Delete the profile's keys from its key store
+    /// Delete the profile's keys from its key store (asks first on a terminal; --yes for scripts)
+    ///
+    /// The store may hold the only copy of the secret: `keys export` moves it
+    /// back to the credentials file instead. The key stays active in IAM.
     Rm(KeysRmArgs),
+    /// Move the profile's keys from its key store back into the credentials file
+    ///
+    /// The two key lines go into the profile's section of the credentials
+    /// file (every other byte stays; the section or the file is created when
+    /// missing), then the key leaves the store: what `keys add` did, undone.
+    Export(KeysExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -195,9 +204,24 @@ pub struct KeysAddArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["profile", "all"])))]
 pub struct KeysRmArgs {
-    #[command(flatten)]
-    pub profile: ProfileArg,
+    /// Profile whose stored key to delete (never guessed from $AWS_PROFILE or the session)
+    #[arg(short, long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Delete every stored key
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
+    /// Do not ask: for scripts (without a terminal, rm refuses to run without it)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysExportArgs {
+    /// Profile whose stored key goes back to the credentials file
+    #[arg(short, long, value_name = "NAME", required = true)]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -550,10 +574,18 @@ pub fn usage_error_line(e: &clap::Error, args: &[std::ffi::OsString]) -> String 
     use clap::CommandFactory;
     let text = e.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let what = lines
+    let first = lines
         .next()
         .map(|l| l.strip_prefix("error: ").unwrap_or(l))
         .unwrap_or("invalid command line");
+    // "the following required arguments were not provided:" names them on the next line.
+    let what = match first.strip_suffix(':') {
+        Some(head) => match lines.next().filter(|l| !l.starts_with("Usage:")) {
+            Some(missing) => format!("{head}: {missing}"),
+            None => head.to_string(),
+        },
+        None => first.to_string(),
+    };
     let tip = lines
         .find_map(|l| {
             l.strip_prefix("tip: ")
@@ -561,14 +593,19 @@ pub fn usage_error_line(e: &clap::Error, args: &[std::ffi::OsString]) -> String 
         })
         .map(|t| format!(" ({t})"))
         .unwrap_or_default();
-    let sub = args
-        .get(1)
-        .and_then(|a| a.to_str())
-        .filter(|a| Cli::command().get_subcommands().any(|s| s.get_name() == *a));
-    let help = match sub {
-        Some(s) => format!("awscred {s} --help"),
-        None => "awscred --help".to_string(),
-    };
+    // The deepest subcommand typed (`keys rm`), whose --help shows its usage.
+    let mut path = vec!["awscred".to_string()];
+    let mut cmd = Cli::command();
+    for a in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        match cmd.find_subcommand(a) {
+            Some(sub) => {
+                path.push(a.to_string());
+                cmd = sub.clone();
+            }
+            None => break,
+        }
+    }
+    let help = format!("{} --help", path.join(" "));
     format!("{what}{tip}: see `{help}`")
 }
 
@@ -577,8 +614,14 @@ pub fn usage_error_line(e: &clap::Error, args: &[std::ffi::OsString]) -> String 
 pub fn guess_format(args: &[std::ffi::OsString], env_format: Option<&str>) -> Option<Format> {
     use clap::ValueEnum;
     let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    // The subcommand is the first argument (`keys export` prints no exports).
     let mut guess = match env_format.and_then(|v| Format::from_str(v, false).ok()) {
-        _ if !args.iter().any(|a| ["mfa", "export", "unset"].contains(a)) => None,
+        _ if !args
+            .get(1)
+            .is_some_and(|a| ["mfa", "export", "unset"].contains(a)) =>
+        {
+            None
+        }
         Some(f) => Some(f),
         None => Some(Format::Env),
     };
@@ -735,5 +778,6 @@ mod tests {
         );
         assert_eq!(g("awscred export -fjson -x"), Some(Format::Json));
         assert_eq!(g("awscred assume-role --format env -x"), Some(Format::Env));
+        assert_eq!(g("awscred keys export -x"), None);
     }
 }

@@ -52,6 +52,35 @@ impl Timestamp {
         )
     }
 
+    /// The local time, to the minute, with the zone's abbreviation
+    /// (`2026-11-23 18:38 CET`), for people; UTC where the platform has no
+    /// `localtime_r`.
+    pub fn local_minute(self) -> String {
+        #[cfg(unix)]
+        {
+            // SAFETY: localtime_r and strftime write only into the buffers
+            // handed to them; `tm` is plain data, zeroed first.
+            unsafe {
+                let t: libc::time_t = self.0.clamp(MIN_SECS, MAX_SECS) as libc::time_t;
+                let mut tm: libc::tm = std::mem::zeroed();
+                if !libc::localtime_r(&t, &mut tm).is_null() {
+                    let mut buf = [0u8; 64];
+                    let n = libc::strftime(
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        c"%Y-%m-%d %H:%M %Z".as_ptr(),
+                        &tm,
+                    );
+                    if n > 0 {
+                        return String::from_utf8_lossy(&buf[..n]).into_owned();
+                    }
+                }
+            }
+        }
+        let s = self.to_rfc3339();
+        format!("{} {} UTC", &s[..10], &s[11..16])
+    }
+
     /// An expiration as a credentials file records it, and the format it is
     /// in: RFC 3339 (awscred, saml2aws), or aws-mfa's `2026-11-24 06:44:27`
     /// (UTC, no zone), which aws-mfa reads back with `strptime`.

@@ -55,6 +55,10 @@ variables! {
     /// The output format of `mfa`, `export` and `unset` when `--format` is not
     /// given [default: `env`].
     AWSCRED_FORMAT => awscred_format;
+    /// Set by the `awscred init` wrappers for the runs they make (not for you
+    /// to set): a successful `mfa` or `export` then names on stderr the
+    /// session the shell now holds, since the shell shows nothing else.
+    AWSCRED_INIT => awscred_init;
     /// The directory of the key index and the encrypted key file (absolute, or
     /// `~/…`) [default: `$XDG_DATA_HOME/awscred`, else `~/.local/share/awscred`,
     /// on macOS `~/Library/Application Support/awscred`].

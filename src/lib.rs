@@ -35,9 +35,9 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
     env.check()?;
     Ok(match command {
         Command::GetSessionToken(a) => cmd::get_session_token::run(a, env)?.into(),
-        Command::Mfa(a) => cmd::mfa::run(a, env)?.into(),
+        Command::Mfa(a) => cmd::mfa::run(a, env)?,
         Command::AssumeRole(a) => cmd::assume_role::run(a, env)?.into(),
-        Command::Export(a) => cmd::export::run(a, env)?.into(),
+        Command::Export(a) => cmd::export::run(a, env)?,
         Command::Unset(a) => cmd::unset::run(a, env)?.into(),
         Command::CredentialProcess(a) => cmd::credential_process::run(a, env)?.into(),
         Command::Exec(a) => cmd::exec::run(a, env)?.into(),

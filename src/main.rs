@@ -15,6 +15,15 @@ fn main() -> ExitCode {
         print(&awscred::cmd::docs::profile_names(&env));
         return ExitCode::SUCCESS;
     }
+    // A bare `awscred`: the short help, where clap would say one line about
+    // a missing subcommand.
+    if args.len() == 1 {
+        use clap::CommandFactory;
+        // Our own text, no outside input: not through error::report's one line.
+        let help = Cli::command().render_help().to_string();
+        let _ = std::io::stderr().lock().write_all(help.as_bytes());
+        return ExitCode::from(Kind::Usage.code());
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {

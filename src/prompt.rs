@@ -173,6 +173,33 @@ pub fn hidden(label: &str) -> Result<Secret> {
         })
 }
 
+/// A yes/no question on the terminal (visible input): true only for `y` or
+/// `yes`. Without a terminal: false.
+pub fn confirm(question: &str) -> Result<bool> {
+    use std::io::{BufRead, Read, Write};
+    if !has_terminal() {
+        return Ok(false);
+    }
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(if cfg!(windows) { "CONIN$" } else { "/dev/tty" })
+        .map_err(|e| fail(Kind::Input, format!("cannot open the terminal: {e}")))?;
+    (&tty)
+        .write_all(question.as_bytes())
+        .and_then(|()| (&tty).flush())
+        .map_err(|e| fail(Kind::Input, format!("cannot write to the terminal: {e}")))?;
+    let mut answer = String::new();
+    std::io::BufReader::new(&tty)
+        .take(64)
+        .read_line(&mut answer)
+        .map_err(|e| fail(Kind::Input, format!("cannot read from the terminal: {e}")))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 /// rpassword turns off the terminal's signal keys, reads Ctrl-C itself and
 /// raises SIGINT *before* it restores the terminal: with SIGINT's default
 /// action the process would die leaving the terminal without echo. While the

@@ -304,10 +304,21 @@ fn call(
 fn check_fresh(creds: &Credentials, deps: &Deps) -> Result<()> {
     let now = (deps.now)();
     if !creds.is_fresh(now) {
+        let left = creds.expiration.0 - now.0;
+        // Still in the future, but inside the margin every use needs.
+        let why = if left > 0 {
+            format!(
+                "which leaves {}m, not more than the {m} minutes awscred needs (it renews a session with {m} minutes or less left): check the system clock, the endpoint and the duration",
+                left / 60,
+                m = EXPIRY_MARGIN_SECS / 60
+            )
+        } else {
+            format!("which is not in the future (local time {now}): check the system clock and the endpoint")
+        };
         return Err(fail(
             Kind::Network,
             format!(
-                "STS returned a session that expires at {}, which is not in the future (local time {now}): check the system clock and the endpoint",
+                "STS returned a session that expires at {}, {why}",
                 creds.expiration
             ),
         ));
@@ -482,6 +493,24 @@ mod tests {
         };
         obtain(&resolved(), &later, Reuse::Cached, |_| Ok("123456".into())).unwrap();
         assert_eq!(sts.calls.borrow().len(), 2);
+    }
+
+    #[test]
+    fn an_answer_inside_the_margin_names_the_margin() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, sts) = (cache(dir.path()), FakeSts::expiring_in(9 * 60));
+        let deps = Deps {
+            cache: &cache,
+            sts: &sts,
+            now: &|| Timestamp(NOW),
+        };
+        let e = obtain(&resolved(), &deps, Reuse::Cached, |_| Ok("123456".into())).unwrap_err();
+        let m = e.to_string();
+        assert!(!m.contains("not in the future"), "{m}");
+        assert!(
+            m.contains("which leaves 9m, not more than the 10 minutes awscred needs"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -10,7 +10,32 @@ use crate::shell::{check, Exports};
 use anyhow::Result;
 use std::process::Command;
 
+/// A program by that name exists where `Command` would look: a path, or a
+/// file in a `PATH` directory. Such a word is a command even if a profile
+/// has its name.
+fn on_path(program: &str) -> bool {
+    if program.contains(std::path::MAIN_SEPARATOR) || program.contains('/') {
+        return std::path::Path::new(program).exists();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
 pub fn run(args: &ExecArgs, env: &Env) -> Result<String> {
+    if let (None, Some((word, rest))) = (&args.profile.profile, args.command.split_first()) {
+        if !on_path(word) && cmd::names_profile(env, word) {
+            let rest = rest.strip_prefix(&["--".to_string()]).unwrap_or(rest);
+            let mut fixed = format!("awscred exec --profile {}", crate::shell::word(word));
+            if !rest.is_empty() {
+                fixed.push_str(" --");
+                for a in rest {
+                    fixed.push(' ');
+                    fixed.push_str(&crate::shell::word(a));
+                }
+            }
+            return Err(cmd::positional_profile(word, "a command", &fixed));
+        }
+    }
     let (name, _) = profile_name(
         &Options {
             profile: args.profile.profile.as_deref(),

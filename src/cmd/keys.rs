@@ -1,7 +1,7 @@
-//! `keys add|ls|rm`: long-term keys into a key store and out of the
-//! credentials file (see `keystore`). stdout stays empty except for `ls`.
+//! `keys add|ls|rm|export`: long-term keys into a key store and out of the
+//! credentials file, and back (see `keystore`). stdout stays empty except for `ls`.
 
-use crate::cli::{KeysAddArgs, KeysArgs, KeysCommand, KeysRmArgs};
+use crate::cli::{KeysAddArgs, KeysArgs, KeysCommand, KeysExportArgs, KeysRmArgs};
 use crate::cmd;
 use crate::credentials::is_temporary_key_id;
 use crate::credfile::keys::{edit, Edit};
@@ -16,6 +16,7 @@ pub fn run(args: &KeysArgs, env: &Env) -> Result<String> {
         KeysCommand::Add(a) => add(a, env),
         KeysCommand::Ls => ls(env),
         KeysCommand::Rm(a) => rm(a, env),
+        KeysCommand::Export(a) => export(a, env),
     }
 }
 
@@ -150,20 +151,113 @@ fn ls(env: &Env) -> Result<String> {
     Ok(out)
 }
 
+/// Deletes stored keys. The store may hold the only copy of a secret, so the
+/// profile is never guessed (`--profile` or `--all`), a terminal is asked
+/// first, and without one `--yes` must say it.
 fn rm(args: &KeysRmArgs, env: &Env) -> Result<String> {
-    let profile = chosen_profile(args.profile.profile.as_deref(), env)?;
-    match keystore::remove(env, profile)? {
-        Some(entry) => {
+    let stored = keystore::list(env)?;
+    let chosen: Vec<(String, keystore::Entry)> = match &args.profile {
+        Some(p) => stored.into_iter().filter(|(name, _)| name == p).collect(),
+        None => stored,
+    };
+    if chosen.is_empty() {
+        return Err(fail(
+            Kind::Input,
+            match &args.profile {
+                Some(p) => format!("profile {p} has no key in a key store: see `awscred keys ls`"),
+                None => "no key is in a key store: nothing to delete".to_string(),
+            },
+        ));
+    }
+    let names: Vec<&str> = chosen.iter().map(|(n, _)| n.as_str()).collect();
+    let again = match &args.profile {
+        Some(p) => format!("--profile {p}"),
+        None => "--all".to_string(),
+    };
+    if !args.yes {
+        let what = match chosen.as_slice() {
+            [(p, e)] => format!(
+                "key {} of profile {p} from {}",
+                e.access_key_id,
+                e.store.describe(env)
+            ),
+            _ => format!(
+                "the stored keys of {} profiles ({})",
+                names.len(),
+                names.join(", ")
+            ),
+        };
+        let first = names.first().copied().unwrap_or("PROFILE");
+        if !crate::prompt::has_terminal() {
+            return Err(fail(
+                Kind::Usage,
+                format!("keys rm would delete {what}, maybe the only copy: run `awscred keys export --profile {first}` to move it back to the credentials file, or `awscred keys rm {again} --yes` to delete it"),
+            ));
+        }
+        let question = format!(
+            "awscred: delete {what}? It may be the only copy of the secret (`awscred keys export --profile {first}` moves it back to the credentials file instead). [y/N] "
+        );
+        if !crate::prompt::confirm(&question)? {
+            return Err(fail(Kind::Input, "nothing was deleted"));
+        }
+    }
+    for (profile, _) in &chosen {
+        if let Some(entry) = keystore::remove(env, profile)? {
             report(&format!(
                 "deleted key {} of profile {profile} from {} (it is still active in IAM)",
                 entry.access_key_id,
                 entry.store.describe(env)
             ));
-            Ok(String::new())
         }
-        None => Err(fail(
+    }
+    Ok(String::new())
+}
+
+/// `keys add` undone: the stored key's two lines back into the profile's
+/// section of the credentials file, then out of the store. The file is
+/// written first, so a failure in between leaves the key in both places,
+/// never in neither.
+fn export(args: &KeysExportArgs, env: &Env) -> Result<String> {
+    let profile = args.profile.as_deref().unwrap_or("default");
+    let path = Files::credentials_path(env);
+    let shown = tilde(&path, env);
+    let locked = keystore::lock(env)?;
+    let Some(entry) = keystore::list(env)?
+        .into_iter()
+        .find_map(|(name, e)| (name == profile).then_some(e))
+    else {
+        return Err(fail(
             Kind::Input,
             format!("profile {profile} has no key in a key store: see `awscred keys ls`"),
-        )),
+        ));
+    };
+    let key = keystore::peek(env, &locked, entry.store, profile)?
+        .ok_or_else(|| {
+            fail(
+                Kind::Input,
+                format!("the key index lists profile {profile}, but {} has no key for it: run `awscred keys rm --profile {profile} --yes` to drop the entry", entry.store.describe(env)),
+            )
+        })?;
+    key.check(&format!("the key of profile {profile}"))?;
+    let cache = cmd::cache(env)?;
+    edit(
+        &path,
+        cache.ensure_dir()?,
+        profile,
+        &key.access_key_id,
+        &Edit::Insert(&key),
+    )?;
+    drop(locked);
+    let place = entry.store.describe(env);
+    if let Err(e) = keystore::remove(env, profile) {
+        return Err(fail(
+            crate::error::kind_of(&e),
+            format!("wrote key {} of profile {profile} into {shown}, but could not delete it from {place} ({e:#}): run `awscred keys rm --profile {profile} --yes`", key.access_key_id),
+        ));
     }
+    report(&format!(
+        "moved key {} of profile {profile} from {place} to {shown}",
+        key.access_key_id
+    ));
+    Ok(String::new())
 }

@@ -65,6 +65,15 @@ pub fn run(env: &Env) -> Result<String> {
             state,
         ]);
     }
+    if rows.len() == 1 {
+        // An empty table says nothing about where awscred looked.
+        crate::error::report(&format!(
+            "no profiles in {} or {}: add one there (`aws configure`), or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at your files",
+            profile::tilde(&Files::config_path(env), env),
+            profile::tilde(&Files::credentials_path(env), env)
+        ));
+        return Ok(String::new());
+    }
     let mut out = table(&rows);
     // File and line, never a value: a setting may be a secret key.
     for (title, lines) in [

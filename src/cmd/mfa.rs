@@ -5,7 +5,13 @@ use crate::session;
 use crate::shell::{self, About, Exports};
 use anyhow::Result;
 
-pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
+pub fn run(args: &MfaArgs, env: &Env) -> Result<cmd::Output> {
+    if let Some(word) = args.code.as_deref() {
+        if crate::validate::code(word).is_err() && cmd::names_profile(env, word) {
+            let fixed = format!("awscred mfa --profile {}", shell::word(word));
+            return Err(cmd::positional_profile(word, "an MFA code", &fixed));
+        }
+    }
     let (files, res) = cmd::resolve(env, args.profile.profile.as_deref(), Some(&args.session))?;
     if res.roles.is_empty() {
         session::require_serial(&res, &tilde(&files.config.path, env))?;
@@ -22,5 +28,7 @@ pub fn run(args: &MfaArgs, env: &Env) -> Result<String> {
         account_id: account.as_deref(),
         legacy: args.legacy.legacy_vars,
     };
-    shell::set(args.format.get(env)?, env, Exports::new(&creds, &about))
+    let text = shell::set(args.format.get(env)?, env, Exports::new(&creds, &about))?;
+    let explicit = args.format.format.is_some();
+    cmd::deliver(env, "mfa", explicit, &res.profile, &creds, text)
 }

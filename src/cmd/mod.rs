@@ -70,6 +70,61 @@ pub fn command_for(env: &Env, args: &str, profile: &str) -> String {
     }
 }
 
+/// What `mfa` and `export` print. On a terminal, unless `--format` asked
+/// for it, the exports would only show the secrets and change nothing:
+/// one hint instead (the session stays cached). Under an `init` wrapper,
+/// which swallows stdout, one line says what the shell now holds.
+pub fn deliver(
+    env: &Env,
+    command: &str,
+    explicit_format: bool,
+    profile: &str,
+    creds: &crate::credentials::Issued,
+    stdout: String,
+) -> Result<Output> {
+    use std::io::IsTerminal;
+    if !explicit_format && std::io::stdout().is_terminal() {
+        let run = command_for(env, command, profile);
+        let shell = env.shell().and_then(|s| s.rsplit('/').next()).unwrap_or("");
+        let init = match shell {
+            "zsh" => "`eval \"$(awscred init zsh)\"` to ~/.zshrc",
+            "fish" => "`awscred init fish | source` to config.fish",
+            _ => "`eval \"$(awscred init bash)\"` to ~/.bashrc",
+        };
+        crate::error::report(&format!(
+            "not printing credentials to the terminal (the session stays cached): run `eval \"$({run})\"`, or add {init} so that `awscred {command}` changes the shell itself"
+        ));
+        return Ok(Output {
+            stdout: String::new(),
+            exit: Some(Kind::Usage),
+        });
+    }
+    if env.awscred_init().is_some() {
+        let id: String = creds.access_key_id.chars().take(8).collect();
+        let until = match creds.expiration {
+            Some(t) => format!("valid until {}", t.local_minute()),
+            None => "long-term key, no expiration".to_string(),
+        };
+        crate::error::report(&format!("profile {profile}: {id}… {until}"));
+    }
+    Ok(stdout.into())
+}
+
+/// aws-vault's and awsume's habit, `awscred exec work …` / `awscred mfa work`:
+/// a word in a positional slot that names a profile of the AWS files. Files
+/// that do not load say nothing here: the command reports them itself.
+pub fn names_profile(env: &Env, word: &str) -> bool {
+    crate::profile::Files::load(env).is_ok_and(|f| f.has_profile(word))
+}
+
+/// The refusal for [`names_profile`]: the exact `--profile` command instead.
+pub fn positional_profile(word: &str, what: &str, fixed: &str) -> anyhow::Error {
+    fail(
+        Kind::Usage,
+        format!("`{word}` is a profile, not {what}: run `{fixed}`"),
+    )
+}
+
 /// How a command that cannot take a code as an argument (credential-process,
 /// exec) can get one: what to do instead.
 pub fn code_hint_without_argument(env: &Env, profile: &str) -> String {

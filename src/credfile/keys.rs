@@ -1,5 +1,6 @@
 //! A profile's long-term key lines in the credentials file: taken out (`keys
-//! add` moves them to a key store) or replaced (`rotate`). Same rules as the
+//! add` moves them to a key store), put back (`keys export`) or replaced
+//! (`rotate`). Same rules as the
 //! session writer: every byte outside those lines stays, the file is found,
 //! locked and written the same way, and the result is parsed again first.
 
@@ -19,6 +20,9 @@ pub enum Edit<'a> {
     Remove,
     /// Put this key in their place.
     Replace(&'a StoredKey),
+    /// Add the two lines to a section that has none (right after its header;
+    /// a missing section is appended). `expect_id` is not looked at.
+    Insert(&'a StoredKey),
 }
 
 /// Pure: `text` with `[profile]`'s key lines edited. `expect_id` is the key
@@ -36,6 +40,11 @@ pub fn edit_text(
         .filter(|&i| sections[i].name == profile)
         .collect();
     let refuse = |why: String| fail(Kind::Input, format!("{label}: section [{profile}] {why}"));
+    if let Edit::Insert(k) = edit {
+        let out = insert(text, bom, body, &sections, &found, profile, k)
+            .map_err(|why| refuse(why.to_string()))?;
+        return checked(out, label, profile, edit);
+    }
     let i = match found.as_slice() {
         [i] => *i,
         [] => return Err(refuse("is not there".into())),
@@ -74,7 +83,7 @@ pub fn edit_text(
             Edit::Remove => None,
             Edit::Replace(k) if key == ID => Some(k.access_key_id.as_str()),
             Edit::Replace(k) if key == SECRET => Some(k.secret_access_key.expose()),
-            Edit::Replace(_) => None,
+            Edit::Replace(_) | Edit::Insert(_) => None,
         }
     };
     let ours: Vec<usize> = layout
@@ -106,13 +115,85 @@ pub fn edit_text(
             out.push_str(line.ending);
         }
     }
-    // Never write a file that would not read back as intended.
+    checked(out, label, profile, edit)
+}
+
+/// `text` with `k`'s two lines added to `[profile]` (the sections at
+/// `found`): after its header, in the file's line ending; or a new section at
+/// the end. A section that holds any key already is refused.
+fn insert(
+    text: &str,
+    bom: &str,
+    body: &str,
+    sections: &[ini::Section],
+    found: &[usize],
+    profile: &str,
+    k: &StoredKey,
+) -> std::result::Result<String, &'static str> {
+    let eol = match body.find('\n') {
+        Some(i) if body[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    };
+    let two = format!(
+        "{ID} = {}{eol}{SECRET} = {}{eol}",
+        k.access_key_id,
+        k.secret_access_key.expose()
+    );
+    let mut out = String::with_capacity(text.len() + two.len() + profile.len() + 4);
+    out.push_str(bom);
+    match found {
+        [] => {
+            out.push_str(body);
+            if !body.is_empty() {
+                if !body.ends_with('\n') {
+                    out.push_str(eol);
+                }
+                if !body.ends_with("\n\n") && !body.ends_with("\r\n\r\n") {
+                    out.push_str(eol);
+                }
+            }
+            out.push_str(&format!("[{profile}]{eol}"));
+            out.push_str(&two);
+        }
+        [i] => {
+            let s = &sections[*i];
+            if [ID, SECRET, TOKEN, LEGACY_TOKEN]
+                .iter()
+                .any(|key| s.get(key).is_some())
+            {
+                return Err(
+                    "already holds keys: remove them first, or leave the stored key where it is",
+                );
+            }
+            let lines = split_lines(body);
+            // `s.line` is the 0-based index of the line after the header.
+            for (idx, line) in lines.iter().enumerate() {
+                out.push_str(line.content);
+                if idx + 1 == s.line {
+                    out.push_str(if line.ending.contains('\n') {
+                        line.ending
+                    } else {
+                        eol
+                    });
+                    out.push_str(&two);
+                } else {
+                    out.push_str(line.ending);
+                }
+            }
+        }
+        _ => return Err("appears more than once: merge the sections, then retry"),
+    }
+    Ok(out)
+}
+
+/// Never write a file that would not read back as intended.
+fn checked(out: String, label: &str, profile: &str, edit: &Edit) -> Result<String> {
     let check = ini::parse(out.strip_prefix('\u{feff}').unwrap_or(&out));
     let ok = check.is_ok_and(|secs| {
         let s = secs.iter().find(|s| s.name == profile);
         match edit {
             Edit::Remove => s.is_none_or(|s| s.get(ID).is_none() && s.get(SECRET).is_none()),
-            Edit::Replace(k) => s.is_some_and(|s| {
+            Edit::Replace(k) | Edit::Insert(k) => s.is_some_and(|s| {
                 s.get(ID).is_some_and(|p| p.value == k.access_key_id)
                     && s.get(SECRET)
                         .is_some_and(|p| p.value == k.secret_access_key.expose())
@@ -130,7 +211,7 @@ pub fn edit_text(
 /// Edits `[profile]`'s key lines in the credentials file at `path`, under the
 /// credentials-file lock in `locks` (the one `--write-profile` takes).
 pub fn edit(path: &Path, locks: &Dir, profile: &str, expect_id: &str, edit: &Edit) -> Result<()> {
-    if let Edit::Replace(k) = edit {
+    if let Edit::Replace(k) | Edit::Insert(k) = edit {
         k.check("the new key")?;
         let v = k.secret_access_key.expose();
         if v.trim() != v || v.contains([' ', '\t', '#', ';']) {
@@ -155,6 +236,8 @@ pub fn edit(path: &Path, locks: &Dir, profile: &str, expect_id: &str, edit: &Edi
         )
     };
     let text = match dir.stat(file)? {
+        // `keys export` may be the first key the file gets.
+        None if matches!(edit, Edit::Insert(_)) => String::new(),
         None => return Err(refuse("it does not exist")),
         Some(e) if !e.regular => return Err(refuse("it is not a regular file")),
         Some(e) if !e.own => return Err(refuse("it belongs to another user")),
@@ -202,6 +285,31 @@ mod tests {
             FILE.replace("AKIAOLD0000000000001", "AKIANEW0000000000001")
                 .replace("oldSECRET\r\n  more", "newSECRET/x+y")
         );
+    }
+
+    #[test]
+    fn insert_puts_the_lines_after_the_header_or_appends_a_section() {
+        let k = StoredKey {
+            access_key_id: "AKIANEW0000000000001".into(),
+            secret_access_key: "s/x".into(),
+        };
+        let removed = edit_text(FILE, "f", "work", "AKIAOLD0000000000001", &Edit::Remove).unwrap();
+        let back = edit_text(&removed, "f", "work", "", &Edit::Insert(&k)).unwrap();
+        assert_eq!(
+            back,
+            removed.replace(
+                "[work]\r\n",
+                "[work]\r\naws_access_key_id = AKIANEW0000000000001\r\naws_secret_access_key = s/x\r\n"
+            )
+        );
+        let added = edit_text("[a]\nx = 1", "f", "new", "", &Edit::Insert(&k)).unwrap();
+        assert_eq!(
+            added,
+            "[a]\nx = 1\n\n[new]\naws_access_key_id = AKIANEW0000000000001\naws_secret_access_key = s/x\n"
+        );
+        let e = edit_text(FILE, "f", "plain", "", &Edit::Insert(&k)).unwrap_err();
+        assert!(e.to_string().contains("already holds keys"), "{e}");
+        assert!(!format!("{e:#}").contains('p') || !format!("{e:#}").contains("= p"));
     }
 
     #[test]

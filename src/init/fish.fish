@@ -10,7 +10,8 @@ function awscred --wraps awscred --description 'awscred, changing this shell for
         command awscred $argv
         return
     end
-    set -l __awscred_out (command awscred $argv --format fish)
+    # AWSCRED_INIT: awscred then says on stderr which session this shell got.
+    set -l __awscred_out (AWSCRED_INIT=1 command awscred $argv --format fish)
     or return
     string join \n -- $__awscred_out | source
 end

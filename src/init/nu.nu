@@ -13,7 +13,8 @@ def --env --wrapped awscred [...args: string] {
     } else {
         # A failing awscred stops here: its exit status is an error, and its
         # failure line is not JSON.
-        let update = ^awscred ...$args --format nu | from json
+        # AWSCRED_INIT: awscred then says on stderr which session this shell got.
+        let update = with-env { AWSCRED_INIT: '1' } { ^awscred ...$args --format nu } | from json
         let gone = $update | columns | where {|k| ($update | get $k) == null }
         hide-env --ignore-errors ...$gone
         load-env ($update | reject ...$gone)

@@ -18,6 +18,7 @@ awscred() {
         ;;
     esac
   done
-  __awscred_out="$(command awscred "$@" --format env)" || return
+  # AWSCRED_INIT: awscred then says on stderr which session this shell got.
+  __awscred_out="$(AWSCRED_INIT=1 command awscred "$@" --format env)" || return
   eval "$__awscred_out"
 }

@@ -10,7 +10,9 @@ function awscred {
         & $exe @args
         return
     }
-    $out = & $exe @args --format powershell
+    # AWSCRED_INIT: awscred then says on stderr which session this shell got.
+    $Env:AWSCRED_INIT = '1'
+    try { $out = & $exe @args --format powershell } finally { Remove-Item -LiteralPath Env:AWSCRED_INIT -ErrorAction SilentlyContinue }
     if ($LASTEXITCODE -ne 0) {
         throw "awscred failed (exit $LASTEXITCODE): see the message above"
     }

@@ -10,6 +10,20 @@ mod github;
 pub mod json;
 mod nu;
 mod posix;
+
+/// `value` as one word of a POSIX command line shown to the user: bare when
+/// it is plain, else single-quoted.
+pub fn word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+,%".contains(&b));
+    if plain {
+        value.to_string()
+    } else {
+        posix::quote(value)
+    }
+}
 mod powershell;
 pub mod saved;
 

@@ -92,7 +92,10 @@ e2e_build() {
   if [ -n "${AWSCRED_BIN:-}" ]; then
     AWSCRED=$AWSCRED_BIN
   else
-    (cd "$E2E_ROOT" && cargo build --quiet) || return 1
+    # The demo shows cargo's progress (a first build takes minutes); the suite does not.
+    local quiet=--quiet
+    [ -n "${E2E_BUILD_PROGRESS:-}" ] && quiet=""
+    (cd "$E2E_ROOT" && cargo build $quiet) || return 1
     AWSCRED="$E2E_TARGET/debug/awscred"
   fi
   [ -x "$AWSCRED" ] || { e2e_log "e2e: $AWSCRED is not an executable"; return 1; }

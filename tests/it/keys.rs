@@ -94,12 +94,133 @@ fn keys_add_moves_the_keys_to_the_encrypted_file_and_mfa_signs_with_them() {
     .expect_failure(3, "false\n", "set AWSCRED_KEYS_PASSPHRASE");
     assert_eq!(sts.session_calls(), 1);
 
-    run(file_store(&home, &sts).args(["keys", "rm", "--profile", "work"])).expect_ok();
+    run(file_store(&home, &sts).args(["keys", "rm", "--profile", "work", "--yes"])).expect_ok();
     assert_eq!(run(home.cmd(&sts).args(["keys", "ls"])).stdout, "");
     run(home
         .cmd(&sts)
         .args(["mfa", "--profile", "work", "--force", "123456"]))
     .expect_failure(3, "false\n", "has no long-term keys");
+}
+
+/// `keys rm` may delete the only copy of a secret: it never guesses the
+/// profile, and without a terminal it needs `--yes`.
+#[test]
+fn keys_rm_needs_a_named_profile_and_a_yes() {
+    let home = private_home();
+    let sts = FakeSts::start();
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    let listed = "work\tAKIAWORKKEY000000002\tfile\n";
+    // The profile from the environment or the session is not enough.
+    let mut guessed = file_store(&home, &sts);
+    guessed
+        .env("AWS_PROFILE", "work")
+        .env("AWSCRED_PROFILE", "work");
+    run(guessed.args(["keys", "rm"])).expect_failure(2, "", "--profile");
+    // No terminal, no --yes: refused, with both ways out.
+    run(file_store(&home, &sts).args(["keys", "rm", "--profile", "work"])).expect_failure(
+        2,
+        "",
+        "`awscred keys export --profile work` to move it back to the credentials file, or `awscred keys rm --profile work --yes`",
+    );
+    run(file_store(&home, &sts).args(["keys", "rm", "--all"])).expect_failure(2, "", "--all --yes");
+    assert_eq!(run(home.cmd(&sts).args(["keys", "ls"])).stdout, listed);
+    run(file_store(&home, &sts).args(["keys", "rm", "--all", "--yes"])).expect_ok();
+    assert_eq!(run(home.cmd(&sts).args(["keys", "ls"])).stdout, "");
+}
+
+/// On a terminal `keys rm` asks; only `y` deletes.
+#[test]
+fn keys_rm_asks_on_a_terminal() {
+    let home = private_home();
+    let sts = FakeSts::start();
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    let under_pty = |answer: &str| {
+        let inner = format!("{} keys rm --profile work", env!("CARGO_BIN_EXE_awscred"));
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &inner, "/dev/null"])
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWSCRED_CACHE_DIR", home.cache_dir())
+            .env("AWSCRED_KEYS_PASSPHRASE", PASS)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("`script` (util-linux) is required");
+        // The terminal holds the typed line until awscred reads it.
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, shown) = under_pty("n\n");
+    assert_eq!(code, Some(3), "{shown}");
+    assert!(
+        shown.contains("delete key AKIAWORKKEY000000002 of profile work from the encrypted file"),
+        "{shown}"
+    );
+    assert!(shown.contains("nothing was deleted"), "{shown}");
+    assert_eq!(
+        run(home.cmd(&sts).args(["keys", "ls"])).stdout,
+        "work\tAKIAWORKKEY000000002\tfile\n"
+    );
+    let (code, shown) = under_pty("y\n");
+    assert_eq!(code, Some(0), "{shown}");
+    assert_eq!(run(home.cmd(&sts).args(["keys", "ls"])).stdout, "");
+}
+
+/// `keys export` undoes `keys add`: the credentials file is byte for byte
+/// what it was, and the store no longer holds the key; a section without one
+/// and a file that is not there get the two lines too.
+#[test]
+fn keys_export_moves_the_key_back_byte_for_byte() {
+    let home = private_home();
+    let sts = FakeSts::start();
+    let path = home.path().join(".aws/credentials");
+    let crlf = CREDENTIALS.replace('\n', "\r\n");
+    fs::write(&path, &crlf).unwrap();
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "work", "--store", "file"]))
+        .expect_ok();
+    assert!(!credentials(&home).contains("workSecret"));
+    let r = run(file_store(&home, &sts).args(["keys", "export", "--profile", "work"]));
+    r.expect_ok();
+    assert!(
+        r.stderr
+            .contains("moved key AKIAWORKKEY000000002 of profile work from the encrypted file"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(credentials(&home), crlf);
+    assert_eq!(run(home.cmd(&sts).args(["keys", "ls"])).stdout, "");
+    run(file_store(&home, &sts).args(["mfa", "--profile", "work", "123456"])).expect_ok();
+    assert_eq!(sts.requests()[0].access_key_id, OLD_ID);
+
+    // Exported into a file that no longer exists: created, 0600.
+    run(file_store(&home, &sts).args(["keys", "add", "--profile", "plain", "--store", "file"]))
+        .expect_ok();
+    fs::remove_file(&path).unwrap();
+    run(file_store(&home, &sts).args(["keys", "export", "--profile", "plain"])).expect_ok();
+    assert_eq!(
+        credentials(&home),
+        "[plain]\naws_access_key_id = AKIAPLAINKEY00000003\naws_secret_access_key = plainSecret\n"
+    );
+    // Nothing stored: says so.
+    run(file_store(&home, &sts).args(["keys", "export", "--profile", "plain"])).expect_failure(
+        3,
+        "",
+        "has no key in a key store",
+    );
+    run(home.cmd(&sts).args(["keys", "export"])).expect_failure(2, "", "--profile");
 }
 
 #[test]
@@ -345,10 +466,14 @@ fn the_os_store_on_a_real_secret_service_add_use_list_remove() {
     );
     assert_eq!(sts.session_calls(), 1);
 
-    os(&["keys", "rm", "--profile", "work"]).expect_ok();
+    os(&["keys", "rm", "--profile", "work", "--yes"]).expect_ok();
     assert_eq!(service.lookup("work"), "");
     assert_eq!(os(&["keys", "ls"]).stdout, "");
-    os(&["keys", "rm", "--profile", "work"]).expect_failure(3, "", "has no key in a key store");
+    os(&["keys", "rm", "--profile", "work", "--yes"]).expect_failure(
+        3,
+        "",
+        "has no key in a key store",
+    );
 }
 
 // ---- rotate, against the fake (which answers IAM's Query calls too) ----

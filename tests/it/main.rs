@@ -13,6 +13,7 @@ mod console;
 mod core;
 mod everyday;
 mod faults;
+mod first_hour;
 mod keys;
 mod metadata_sources;
 mod reading;

@@ -577,6 +577,13 @@ fn init_wrappers_change_the_current_shell() {
         );
         assert!(stdout.contains("after=none\n"), "{shell}: {stdout}");
         assert!(stdout.contains("bad=3\n"), "{shell}: {stdout}");
+        // The shell shows nothing else: one line says what it now holds.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("awscred: profile default: ASIAFAKE… valid until 20"))
+            .collect();
+        assert_eq!(said.len(), 1, "{shell}: {stderr}");
         assert!(
             stdout.ends_with("{\n"),
             "{shell}: --format passes through: {stdout}"
