@@ -959,9 +959,9 @@ fn with_failing(c: &Command, dir: &Path, syscalls: &str, when: &str) -> Command 
 }
 
 /// The README's rotation table, checked at every failure point: each
-/// directory sync and rename of the file that holds the key (the credentials
-/// file, or the encrypted file and its index), the proof and each IAM
-/// delete. After each, the stored key is one IAM still has, it signs, and the
+/// directory sync, rename and open in the directory of the file that holds
+/// the key (the credentials file, or the encrypted file and its index), the
+/// proof and each IAM delete. After each, the stored key is one IAM still has, it signs, and the
 /// message says truly which key is stored.
 #[test]
 fn after_any_failure_the_stored_key_is_one_iam_has_and_the_message_says_which() {
@@ -970,6 +970,10 @@ fn after_any_failure_the_stored_key_is_one_iam_has_and_the_message_says_which() 
     for when in ["1", "2", "3", "4", "1+"] {
         cases.push(("fsync", when, "ok"));
         cases.push((rename, when, "ok"));
+    }
+    // Every open in the directory: the reads, the lock, the temp file.
+    for when in ["1", "2", "3", "4", "5", "6", "7", "8"] {
+        cases.push(("openat", when, "ok"));
     }
     cases.push(("", "", "proof"));
     cases.push(("", "", "delete-new"));
@@ -1060,6 +1064,12 @@ fn after_any_failure_the_stored_key_is_one_iam_has_and_the_message_says_which() 
             );
             if r.code == 0 {
                 assert_eq!((stored.as_str(), in_iam.len()), (NEW_ID, 1), "{what}");
+            } else if !reqs
+                .iter()
+                .any(|q| q.param("Action") == Some("CreateAccessKey"))
+            {
+                // Failed before IAM was changed: nothing is, whatever the message.
+                assert_eq!((stored.as_str(), in_iam.len()), (OLD_ID, 1), "{what}");
             } else {
                 assert_eq!(r.stdout, "", "{what}");
                 assert!(
