@@ -461,16 +461,7 @@ impl Named {
         err: &aws_credential_types::provider::error::CredentialsError,
         profile: &str,
     ) -> anyhow::Error {
-        let mut text = Vec::new();
-        let mut e: Option<&(dyn std::error::Error + 'static)> = Some(err);
-        while let Some(cur) = e {
-            let s = cur.to_string();
-            if !text.contains(&s) {
-                text.push(s);
-            }
-            e = cur.source();
-        }
-        let detail: String = crate::error::one_line(&text.join(": "))
+        let detail: String = crate::error::one_line(&causes(err).join(": "))
             .chars()
             .take(300)
             .collect();
@@ -483,6 +474,20 @@ impl Named {
             format!("profile {profile}: no credentials from {what} ({detail}): {fix}"),
         )
     }
+}
+
+/// The texts of `err` and its sources, each once (the SDK repeats them).
+fn causes(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut text: Vec<String> = Vec::new();
+    let mut e = Some(err);
+    while let Some(cur) = e {
+        let s = cur.to_string();
+        if !text.contains(&s) {
+            text.push(s);
+        }
+        e = cur.source();
+    }
+    text
 }
 
 /// Credentials from the SDK that fail [`Issued::validate`]: a local program's
@@ -528,15 +533,7 @@ fn explain(
             ),
         );
     }
-    let mut text = Vec::new();
-    let mut e: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(cur) = e {
-        let s = cur.to_string();
-        if !text.contains(&s) {
-            text.push(s);
-        }
-        e = cur.source();
-    }
+    let text = causes(err);
     let all: String = text
         .join(": ")
         .chars()

@@ -800,21 +800,7 @@ fn rotate_puts_the_old_key_back_when_the_index_cannot_be_written() {
 /// `c` under strace, every `fsync` of the directory `dir` failing with EIO
 /// from the `when`-th on (`1+`: all of them), as a full or failing disk does.
 fn with_dir_fsync_failing(c: &Command, dir: &Path, when: &str) -> Command {
-    let mut s = Command::new("strace");
-    s.args(["-f", "-qq", "-e", "signal=none", "-o", "/dev/null", "-P"])
-        .arg(dir)
-        .args(["-e", "trace=fsync", "-e"])
-        .arg(format!("inject=fsync:error=EIO:when={when}"))
-        .arg(c.get_program())
-        .args(c.get_args())
-        .env_clear()
-        .stdin(Stdio::null());
-    for (k, v) in c.get_envs() {
-        if let Some(v) = v {
-            s.env(k, v);
-        }
-    }
-    s
+    with_failing(c, dir, "fsync", when)
 }
 
 /// A directory sync that fails after the rename: the file is written, so
