@@ -80,6 +80,7 @@ pub fn run(env: &Env) -> Result<String> {
         ("Role options (sent with AssumeRole):", options),
         ("Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:", files.inline_comments()),
         ("Read differently by the AWS CLI and the SDKs:", files.differences()),
+        ("Keys no AWS tool reads (misspelt?):", files.misspelled()),
     ] {
         if lines.is_empty() {
             continue;

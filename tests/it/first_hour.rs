@@ -147,3 +147,51 @@ fn an_unsafe_cache_directory_names_the_variable_that_chose_it() {
     );
     assert!(!r.stderr.contains("unset it"), "{}", r.stderr);
 }
+
+/// `[work]` in the config file and `[profile lab]` in the credentials file
+/// are no profile `work` or `lab`: asked for, the error names the file, the
+/// line and the header to write; a misspelt key is named by `list`, with
+/// the key it was meant to be and never a value.
+#[test]
+fn a_profile_in_the_wrong_form_and_a_misspelt_key_are_named() {
+    let config = "[default]\nregion = eu-west-1\n\n[work]\nregion = eu-central-1\n\n[profile admin]\nrole_arm = arn:aws:iam::123456789012:role/admin\nsource_profil = default\nmfa_serail = arn:aws:iam::123456789012:mfa/alice\n";
+    let credentials = "[default]\naws_access_key_id = AKIADEFAULTKEY000001\naws_secret_access_key = defaultSecret/abc+def\n\n[profile lab]\naws_access_key_id = AKIAPLAINKEY00000003\naws_secret_access_key = plainSecret\n";
+    let (home, sts) = (Home::with(config, credentials), FakeSts::start());
+    let cfg = home.path().join(".aws/config");
+    let cred = home.path().join(".aws/credentials");
+    run(home.cmd(&sts).args(["export", "--profile", "work"])).expect_failure(
+        3,
+        "false\n",
+        &format!(
+            "unknown profile `work`: {}:4 has [work], which the config file does not read as a profile: write [profile work] there",
+            cfg.display()
+        ),
+    );
+    run(home.cmd(&sts).args(["mfa", "--profile", "lab", "123456"])).expect_failure(
+        3,
+        "false\n",
+        &format!(
+            "unknown profile `lab`: {}:5 has [profile lab], which the credentials file reads as profile `profile lab`: write [lab] there",
+            cred.display()
+        ),
+    );
+    let r = run(home.cmd(&sts).arg("list"));
+    r.expect_ok();
+    let block = r
+        .stdout
+        .split("Keys no AWS tool reads (misspelt?):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no block: {}", r.stdout));
+    let c = cfg.display();
+    assert_eq!(
+        block,
+        format!(
+            "  {c}:8: [profile admin] `role_arm`: no AWS tool or awscred reads this key: did you mean `role_arn`?\n  {c}:9: [profile admin] `source_profil`: no AWS tool or awscred reads this key: did you mean `source_profile`?\n  {c}:10: [profile admin] `mfa_serail`: no AWS tool or awscred reads this key: did you mean `mfa_serial`?\n"
+        )
+    );
+    assert!(
+        !r.stdout.contains("arn:aws:iam::123456789012:role/admin"),
+        "never a value"
+    );
+    assert_eq!(sts.requests().len(), 0);
+}
