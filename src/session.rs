@@ -111,6 +111,9 @@ pub fn obtain_lasting(
     }
     let creds = if res.roles.is_empty() {
         let serial = res.mfa_serial.as_deref();
+        // A stored secret is read (its passphrase asked) before the code: a
+        // code typed first could expire while the passphrase is typed.
+        res.keys.secret_access_key.get()?;
         let code = serial.map(code).transpose()?;
         call(res, deps, serial, code.as_ref())?
     } else {

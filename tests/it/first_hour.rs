@@ -195,3 +195,118 @@ fn a_profile_in_the_wrong_form_and_a_misspelt_key_are_named() {
     );
     assert_eq!(sts.requests().len(), 0);
 }
+
+/// A key in the encrypted file and an MFA device: on the terminal, the
+/// passphrase is asked first, then the code (a code typed first could
+/// expire while the passphrase is typed). Typed into a pseudo-terminal
+/// (util-linux `script`), each answer only once its prompt is up.
+#[test]
+fn the_passphrase_is_asked_before_the_mfa_code() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    const PASS: &str = "correct horse battery staple";
+    let (home, sts) = (Home::new(), FakeSts::start());
+    run(home.cmd(&sts).env("AWSCRED_KEYS_PASSPHRASE", PASS).args([
+        "keys",
+        "add",
+        "--profile",
+        "work",
+        "--store",
+        "file",
+    ]))
+    .expect_ok();
+    let file = |name: &str| home.path().join(name);
+    let inner = format!(
+        "tty > '{tty}'; '{bin}' mfa --profile work > '{out}'; echo rc=$?",
+        tty = file("tty").display(),
+        bin = env!("CARGO_BIN_EXE_awscred"),
+        out = file("out").display(),
+    );
+    let transcript = file("transcript");
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &inner, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWSCRED_CACHE_DIR", home.cache_dir())
+        .env("AWS_ENDPOINT_URL_STS", sts.url())
+        .stdin(Stdio::piped())
+        .stdout(std::fs::File::create(&transcript).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) is required");
+    let start = Instant::now();
+    let shown = || std::fs::read_to_string(&transcript).unwrap_or_default();
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waited too long for {what}: {:?}",
+                shown()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let read = |name: &str| std::fs::read_to_string(file(name)).unwrap_or_default();
+    wait("the terminal", &|| !read("tty").trim().is_empty());
+    let tty = std::ffi::CString::new(read("tty").trim()).unwrap();
+    let prompt_up = |label: &str| shown().contains(label) && !echo_is_on(&tty);
+    let mut stdin = child.stdin.take().unwrap();
+    wait("the first prompt", &|| {
+        shown().contains("awscred: ") && !echo_is_on(&tty)
+    });
+    let first = shown();
+    assert!(
+        first.contains("passphrase of the encrypted key file") && !first.contains("MFA code"),
+        "the passphrase first: {first:?}"
+    );
+    writeln!(stdin, "{PASS}").unwrap();
+    wait("the MFA prompt", &|| prompt_up("MFA code for"));
+    writeln!(stdin, "123456").unwrap();
+    wait("the end", &|| shown().contains("rc="));
+    let _ = child.wait();
+    let all = shown();
+    assert!(all.contains("rc=0"), "{all:?}");
+    assert!(read("out").contains("AWS_SESSION_TOKEN"), "{all:?}");
+    let reqs = sts.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].param("TokenCode"), Some("123456"));
+    assert_eq!(reqs[0].access_key_id, "AKIAWORKKEY000000002");
+}
+
+/// Without a terminal (and no AWSCRED_KEYS_PASSPHRASE) the encrypted file
+/// cannot open: `mfa` and `get-session-token` stop there, before
+/// `mfa_process` is run for a code that would be wasted.
+#[test]
+fn no_code_is_asked_for_when_the_passphrase_cannot_be() {
+    let marker = tempfile::tempdir().unwrap();
+    let ran = marker.path().join("ran");
+    let config = CONFIG.replace(
+        "[profile work]\n",
+        &format!(
+            "[profile work]\nmfa_process = sh -c 'touch {}; echo 123456'\n",
+            ran.display()
+        ),
+    );
+    let (home, sts) = (Home::with(&config, CREDENTIALS), FakeSts::start());
+    run(home
+        .cmd(&sts)
+        .env("AWSCRED_KEYS_PASSPHRASE", "correct horse battery staple")
+        .args(["keys", "add", "--profile", "work", "--store", "file"]))
+    .expect_ok();
+    for (args, stdout) in [
+        (&["mfa", "--profile", "work"][..], "false\n"),
+        (&["get-session-token", "--profile", "work"][..], ""),
+    ] {
+        run(home.cmd(&sts).args(args)).expect_failure(
+            3,
+            stdout,
+            "the encrypted key file needs its passphrase and there is no terminal to ask on",
+        );
+        assert!(
+            !ran.exists(),
+            "{args:?}: mfa_process ran before the passphrase"
+        );
+    }
+    assert_eq!(sts.requests().len(), 0);
+}
