@@ -99,7 +99,11 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
         }
         None => old.clone(),
     };
-    let iam = Iam::new(Endpoint::new(endpoint.as_deref(), &res.region), timeout)?;
+    let iam = Iam::new(
+        Endpoint::new(endpoint.as_deref(), &res.region),
+        timeout,
+        &profile,
+    )?;
     let delete_cmd =
         |id: &str| format!("aws iam delete-access-key --user-name {user} --access-key-id {id}");
 
