@@ -1126,3 +1126,44 @@ fn rotate_says_how_to_fix_what_iam_refuses() {
         assert_eq!(credentials(&home), CREDENTIALS);
     }
 }
+
+/// Another section holding the same key id stops working once the old key
+/// is deleted: one warning line before anything changes, naming it.
+#[test]
+fn rotate_warns_about_other_sections_holding_the_old_key() {
+    let home = private_home();
+    let path = home.path().join(".aws/credentials");
+    let shared = format!("{CREDENTIALS}\n[backup]\naws_access_key_id = {OLD_ID}\naws_secret_access_key = workSecret\n");
+    fs::write(&path, &shared).unwrap();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_ok();
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert_eq!(
+        first,
+        format!("awscred: warning: profile backup also holds key {OLD_ID}: it will stop working once rotate deletes it in IAM; afterwards give it the new key, or `source_profile = work`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    // Without another holder: no warning.
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_ok();
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}
