@@ -310,3 +310,81 @@ fn no_code_is_asked_for_when_the_passphrase_cannot_be() {
     }
     assert_eq!(sts.requests().len(), 0);
 }
+
+/// `list` says what each profile is, where its credentials come from and
+/// where its key is kept, beside the columns it had.
+#[test]
+fn list_shows_the_kind_source_and_key_store_of_each_profile() {
+    let config = format!(
+        "{CONFIG}\n[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/admin\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\n[profile deep]\nrole_arn = arn:aws:iam::111111111111:role/deep\nsource_profile = admin\n\n[profile box]\nrole_arn = arn:aws:iam::111111111111:role/box\ncredential_source = Ec2InstanceMetadata\n\n[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n\n[sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n\n[profile proc]\ncredential_process = /bin/false --secret-arg\n\n[profile web]\nrole_arn = arn:aws:iam::111111111111:role/web\nweb_identity_token_file = /tmp/token\n\n[profile bare]\nregion = eu-west-1\n"
+    );
+    let (home, sts) = (Home::with(&config, CREDENTIALS), FakeSts::start());
+    run(home
+        .cmd(&sts)
+        .env("AWSCRED_KEYS_PASSPHRASE", "correct horse battery staple")
+        .args(["keys", "add", "--profile", "work", "--store", "file"]))
+    .expect_ok();
+    let r = run(home.cmd(&sts).arg("list"));
+    r.expect_ok();
+    let lines: Vec<Vec<char>> = r.stdout.lines().map(|l| l.chars().collect()).collect();
+    let header: String = lines[0].iter().collect();
+    let headers = [
+        "PROFILE",
+        "KIND",
+        "SOURCE",
+        "KEY STORE",
+        "MFA SERIAL",
+        "REGION",
+        "SESSION",
+    ];
+    let starts: Vec<usize> = headers
+        .iter()
+        .map(|h| header.find(h).unwrap_or_else(|| panic!("{h}: {header}")))
+        .collect();
+    // Each row as its cells, cut at the header's columns.
+    let rows: Vec<Vec<String>> = lines[1..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            (0..headers.len())
+                .map(|i| {
+                    let end = starts.get(i + 1).copied().unwrap_or(l.len()).min(l.len());
+                    l[starts[i].min(end)..end]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .to_string()
+                })
+                .collect()
+        })
+        .collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("{name}: {}", r.stdout))
+            .clone()
+    };
+    for (name, kind, source, store) in [
+        ("default", "MFA user", "-", "credentials file"),
+        ("plain", "IAM user", "-", "credentials file"),
+        ("work", "MFA user", "-", "encrypted file"),
+        ("admin", "role", "default", "credentials file"),
+        ("deep", "role", "admin → default", "credentials file"),
+        ("box", "role", "instance role", "-"),
+        ("sso", "SSO", "-", "-"),
+        ("proc", "process", "-", "-"),
+        ("web", "web identity", "-", "-"),
+        ("bare", "-", "-", "-"),
+    ] {
+        assert_eq!(
+            row(name)[1..4],
+            [kind, source, store],
+            "{name}: {}",
+            r.stdout
+        );
+    }
+    assert_eq!(row("default")[4], "arn:aws:iam::123456789012:mfa/alice");
+    assert_eq!(row("work")[5], "eu-central-1");
+    assert_eq!(row("plain")[6], "none");
+    assert!(!r.stdout.contains("--secret-arg"), "never a command line");
+}
