@@ -316,6 +316,19 @@ impl Cache {
         dir.remove(name)
     }
 
+    /// Removes the entry for `key` if it still holds the session of
+    /// `access_key_id` (another run may have put a new one there meanwhile);
+    /// true when it did. The caller holds the key's lock.
+    pub fn forget(&self, key: &Key, access_key_id: &str) -> Result<bool> {
+        match self.read(key) {
+            Some(c) if c.access_key_id == access_key_id => {
+                self.remove(&Self::name(key, "json"))?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// True when `name` is an entry file of `profile` (by its readable part).
     pub fn belongs_to(name: &str, profile: &str) -> bool {
         name.strip_suffix(".json")

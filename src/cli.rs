@@ -125,7 +125,7 @@ pub enum Command {
         after_help = "Examples:\n  awscred status\n  awscred status --check     also ask STS who these credentials are\nExit code: 0 valid, 8 expired (10 minutes or less left), 7 none or long-term keys."
     )]
     Status(StatusArgs),
-    /// List every profile with its MFA device, region and cached session
+    /// List every profile with its kind, source, key store, MFA device, region and cached session
     #[command(after_help = "Example:\n  awscred list")]
     List,
     /// Remove the profile's cached sessions and role credentials, or with --all everything cached

@@ -50,13 +50,15 @@ impl Endpoint {
 
 pub struct Iam {
     endpoint: Endpoint,
+    /// The profile whose key this is, for the commands in messages.
+    profile: String,
     timeout: Duration,
     runtime: tokio::runtime::Runtime,
     connector: aws_smithy_http_client::Connector,
 }
 
 impl Iam {
-    pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Iam> {
+    pub fn new(endpoint: Endpoint, timeout: Duration, profile: &str) -> Result<Iam> {
         use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
         use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -76,6 +78,7 @@ impl Iam {
             .build();
         Ok(Iam {
             endpoint,
+            profile: profile.to_string(),
             timeout,
             runtime,
             connector,
@@ -215,15 +218,16 @@ impl Iam {
         }
         let code = printable(&xml_text(&body, "Code").unwrap_or_default());
         let message = printable(&xml_text(&body, "Message").unwrap_or_default());
-        let kind = if status >= 500 || code.contains("Throttl") || code == "ServiceFailure" {
-            Kind::Network
-        } else {
-            Kind::StsRejected
-        };
-        Err(fail(
-            kind,
-            format!("IAM refused {action} (HTTP {status}, {code}: {message})"),
-        ))
+        let param = |k: &str| params.iter().find(|(p, _)| *p == k).map(|(_, v)| *v);
+        Err(refusal(&Refused {
+            status,
+            code: &code,
+            message: &message,
+            action,
+            user: param("UserName").unwrap_or("USER"),
+            key_id: param("AccessKeyId"),
+            profile: &self.profile,
+        }))
     }
 
     fn sign(&self, request: &mut http::Request<String>, signer: &Issued) -> Result<()> {
@@ -268,6 +272,69 @@ impl Iam {
         instructions.apply_to_request_http1x(request);
         Ok(())
     }
+}
+
+/// An IAM error answer and the call it answers.
+struct Refused<'a> {
+    status: u16,
+    code: &'a str,
+    message: &'a str,
+    action: &'a str,
+    user: &'a str,
+    key_id: Option<&'a str>,
+    profile: &'a str,
+}
+
+/// An IAM error as one line that ends in what fixes it: the permission to
+/// ask for, the command to run.
+fn refusal(r: &Refused) -> anyhow::Error {
+    let Refused {
+        status,
+        code,
+        message,
+        action,
+        user,
+        key_id,
+        profile,
+    } = *r;
+    let what = format!("IAM refused {action} (HTTP {status}, {code}: {message})");
+    let list = format!("aws iam list-access-keys --user-name {user}");
+    let again =
+        format!("awscred clear --profile {profile}`, then `awscred rotate --profile {profile}");
+    let (kind, fix) = match code {
+        "AccessDenied" | "AccessDeniedException" => (
+            Kind::StsRejected,
+            format!("user {user} needs iam:{action} on itself (resource arn:aws:iam::*:user/${{aws:username}}) in its policy, with MFA if the policy asks for it (mfa_serial in profile {profile}): ask your administrator"),
+        ),
+        "InvalidClientTokenId" | "ExpiredToken" => (
+            Kind::StsRejected,
+            format!("the session that signed it was revoked or has expired: run `{again}`"),
+        ),
+        "SignatureDoesNotMatch" => (
+            Kind::StsRejected,
+            format!("check aws_secret_access_key of profile {profile} (`awscred keys ls`, or the credentials file)"),
+        ),
+        "LimitExceeded" => (
+            Kind::Input,
+            format!("user {user} has two access keys, the most IAM allows: see them with `{list}`, delete the one nothing uses with `aws iam delete-access-key --user-name {user} --access-key-id ID`, then retry"),
+        ),
+        "NoSuchEntity" => match key_id {
+            Some(id) => (
+                Kind::Input,
+                format!("user {user} has no key {id} (deleted already?): see the user's keys with `{list}`"),
+            ),
+            None => (
+                Kind::Input,
+                format!("IAM has no user {user}: check whom the key belongs to with `aws sts get-caller-identity --profile {profile}`"),
+            ),
+        },
+        _ if status >= 500 || code.contains("Throttl") || code == "ServiceFailure" => {
+            (Kind::Network, "retry in a minute".to_string())
+        }
+        // An error without a known fix: as IAM said it.
+        _ => return fail(Kind::StsRejected, what),
+    };
+    fail(kind, format!("{what}: {fix}"))
 }
 
 /// RFC 3986 percent-encoding of a form value (unreserved characters kept).

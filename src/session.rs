@@ -111,6 +111,9 @@ pub fn obtain_lasting(
     }
     let creds = if res.roles.is_empty() {
         let serial = res.mfa_serial.as_deref();
+        // A stored secret is read (its passphrase asked) before the code: a
+        // code typed first could expire while the passphrase is typed.
+        res.keys.secret_access_key.get()?;
         let code = serial.map(code).transpose()?;
         call(res, deps, serial, code.as_ref())?
     } else {
@@ -227,10 +230,18 @@ fn assume_roles(
     let long_term =
         || -> Result<(Issued, String)> { Ok((res.keys.issued()?, res.keys.origin.clone())) };
     let direct = assumed_directly(res);
+    // The cached MFA session that signs the first call, if one does.
+    let mut cached_signer = None;
     let ((mut signer, mut origin), mut mfa) = match res.mfa_serial.as_deref() {
         Some(serial) if direct => (long_term()?, Some((serial, code(serial)?))),
         Some(_) => {
-            let session = obtain(&res.base_session(), deps, reuse, code)?;
+            let base = res.base_session();
+            let was_cached =
+                reuse == Reuse::Cached && deps.cache.load(&key(&base), (deps.now)()).is_some();
+            let session = obtain(&base, deps, reuse, code)?;
+            if was_cached {
+                cached_signer = Some((key(&base), session.access_key_id.clone()));
+            }
             let origin = format!("the MFA session of profile {}", res.base_profile);
             ((session.into(), origin), None)
         }
@@ -256,12 +267,46 @@ fn assume_roles(
             token_code: token.as_ref(),
             duration_seconds: role.duration_seconds,
             options: &role.options,
-        })?;
+        });
+        let got = match (got, cached_signer.take()) {
+            (Err(e), Some((base, id))) => {
+                return Err(match crate::sts::signer_rejected(&e).map(str::to_string) {
+                    Some(code) => drop_rejected(deps, &base, &id, &code, &res.base_profile, &e),
+                    None => e,
+                })
+            }
+            (got, _) => got?,
+        };
         check_fresh(&got, deps)?;
         (signer, origin) = (got.clone().into(), format!("role {}", role.arn));
         creds = Some(got);
     }
     creds.ok_or_else(|| fail(Kind::Internal, "no role to assume"))
+}
+
+/// The cached MFA session of `profile` STS refused (`code`: expired or
+/// revoked before its time) leaves the cache, so the next run asks for a
+/// new one instead of failing the same way until it expires.
+fn drop_rejected(
+    deps: &Deps,
+    base: &Key,
+    access_key_id: &str,
+    code: &str,
+    profile: &str,
+    err: &anyhow::Error,
+) -> anyhow::Error {
+    let forgotten = deps
+        .cache
+        .lock(base)
+        .and_then(|_lock| deps.cache.forget(base, access_key_id));
+    let what = match forgotten {
+        Ok(_) => "it was dropped from the cache: run the command again for a new one".to_string(),
+        Err(e) => format!("dropping it from the cache failed ({e:#}): run `awscred clear --profile {profile}`, then the command again"),
+    };
+    fail(
+        kind_of(err),
+        format!("STS rejected the cached MFA session of profile {profile} ({code}): {what}"),
+    )
 }
 
 /// A new session from STS, always (get-session-token). Cached unless `cache` is false.

@@ -6,7 +6,7 @@
 //! re-read or EC2 metadata probe runs, and one TLS stack (rustls + ring) is linked.
 
 use crate::credentials::{Credentials, Issued, LongTermKeys, Timestamp};
-use crate::error::{fail, Kind};
+use crate::error::{fail, Fail, Kind};
 use crate::secret::Secret;
 use anyhow::{Context, Result};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -621,9 +621,52 @@ pub(crate) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     printable(&e.to_string())
 }
 
+/// STS refused the credentials that signed the call themselves: expired
+/// (`ExpiredToken`) or unknown to it (`InvalidClientTokenId`: a revoked
+/// session, a deleted key). Wraps the [`Fail`] (same text and exit code), so
+/// that a caller that signed with a cached session knows to drop it.
+#[derive(Debug)]
+pub struct SignerRejected {
+    pub code: String,
+    fail: Fail,
+}
+
+impl std::fmt::Display for SignerRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.fail.fmt(f)
+    }
+}
+
+impl std::error::Error for SignerRejected {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.fail)
+    }
+}
+
+/// The code of a [`SignerRejected`] in `err`'s chain.
+pub fn signer_rejected(err: &anyhow::Error) -> Option<&str> {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<SignerRejected>())
+        .map(|r| r.code.as_str())
+}
+
 /// Maps an STS error response to a message and exit kind. `origin` says where
 /// the signing keys came from, so the message can point at them.
 pub fn classify(status: u16, code: &str, message: &str, origin: &str) -> anyhow::Error {
+    let e = classify_fail(status, code, message, origin);
+    let code = printable(code);
+    match code.as_str() {
+        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" => {
+            match e.downcast::<Fail>() {
+                Ok(fail) => SignerRejected { code, fail }.into(),
+                Err(e) => e,
+            }
+        }
+        _ => e,
+    }
+}
+
+fn classify_fail(status: u16, code: &str, message: &str, origin: &str) -> anyhow::Error {
     let (code, message) = (printable(code), printable(message));
     let code = code.as_str();
     let (kind, text) = match code {

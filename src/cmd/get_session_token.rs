@@ -41,6 +41,10 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
             &res.profile,
         )),
     };
+    // The stored secret (its passphrase) before the code, as in session::obtain.
+    if res.mfa_serial.is_some() {
+        res.keys.secret_access_key.get()?;
+    }
     let code = res
         .mfa_serial
         .as_deref()

@@ -1,10 +1,12 @@
-//! Every profile in both files with its MFA device, region and cached session.
+//! Every profile in both files with its kind, source, key store, MFA device, region and cached session.
 
 use crate::cmd;
 use crate::credentials::Timestamp;
+use crate::keystore;
 use crate::profile::{self, Env, Files, Options};
 use crate::session;
 use anyhow::Result;
+use std::collections::HashMap;
 
 pub fn run(env: &Env) -> Result<String> {
     let files = Files::load(env)?;
@@ -13,9 +15,14 @@ pub fn run(env: &Env) -> Result<String> {
     let active = env.awscred_profile();
     // Each role profile's AssumeRole options (tags, source identity, policies).
     let mut options = Vec::new();
+    // Which key store holds each profile's key (`keys add`); read once.
+    let stored_keys = keystore::list(env).map(|l| l.into_iter().collect::<HashMap<_, _>>());
     let mut rows = vec![[
         "".to_string(),
         "PROFILE".into(),
+        "KIND".into(),
+        "SOURCE".into(),
+        "KEY STORE".into(),
         "MFA SERIAL".into(),
         "REGION".into(),
         "SESSION".into(),
@@ -57,9 +64,13 @@ pub fn run(env: &Env) -> Result<String> {
             ""
         };
         let region = get("region").unwrap_or_else(|| "-".into());
+        let about = describe(&files, &name, &stored_keys);
         rows.push([
             mark.into(),
             name,
+            about.kind.into(),
+            about.source,
+            about.key_store.into(),
             serial.unwrap_or_else(|| "-".into()),
             region,
             state,
@@ -80,6 +91,7 @@ pub fn run(env: &Env) -> Result<String> {
         ("Role options (sent with AssumeRole):", options),
         ("Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:", files.inline_comments()),
         ("Read differently by the AWS CLI and the SDKs:", files.differences()),
+        ("Keys no AWS tool reads (misspelt?):", files.misspelled()),
     ] {
         if lines.is_empty() {
             continue;
@@ -94,6 +106,98 @@ pub fn run(env: &Env) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// What a profile is, where its credentials come from, and where the
+/// long-term key that signs for it is kept, for `list`'s columns.
+struct About {
+    kind: &'static str,
+    /// The profiles a role is assumed from (`dev → default`), or what
+    /// `credential_source` names; `-` for the rest.
+    source: String,
+    key_store: &'static str,
+}
+
+fn describe(files: &Files, name: &str, stored: &Result<HashMap<String, keystore::Entry>>) -> About {
+    let has = |p: &str, k: &str| files.get(p, k).is_some();
+    let kind = if has(name, "aws_session_token") || has(name, "aws_security_token") {
+        "stored session"
+    } else if has(name, "web_identity_token_file") {
+        "web identity"
+    } else if has(name, "role_arn") {
+        "role"
+    } else if has(name, "sso_session") || has(name, "sso_start_url") {
+        "SSO"
+    } else if has(name, "login_session") {
+        "aws login"
+    } else if has(name, "credential_process") {
+        "process"
+    } else if has(name, "mfa_serial") {
+        "MFA user"
+    } else {
+        "IAM user"
+    };
+    // The walk of a role's sources; its last profile holds the key.
+    let mut chain = Vec::new();
+    let mut end = Some(name.to_string());
+    let mut source = None;
+    if kind == "role" {
+        for hop in files.sources(name) {
+            match hop {
+                Ok(hop) => chain.push(hop.profile.to_string()),
+                Err(_) => {
+                    source = Some("(source_profile loop)".to_string());
+                    end = None;
+                    break;
+                }
+            }
+        }
+        let last = chain.last().cloned().unwrap_or_else(|| name.to_string());
+        match files.get(&last, "credential_source").map(|s| s.value) {
+            Some(c) => {
+                let what = match c {
+                    "Ec2InstanceMetadata" => "instance role",
+                    "EcsContainer" => "container role",
+                    "Environment" => "environment",
+                    _ => "(unknown credential_source)",
+                };
+                chain.push(what.to_string());
+                end = None;
+            }
+            None if end.is_some() => end = Some(last),
+            None => {}
+        }
+    }
+    let source = source.unwrap_or_else(|| match chain.len() {
+        0 | 1 => "-".to_string(),
+        _ => chain[1..].join(" → "),
+    });
+    let key_store = match (&end, chain.last().map(String::as_str)) {
+        (None, Some("environment")) => "environment",
+        (None, _) => "-",
+        (Some(p), _) if files.in_credentials(p, "aws_access_key_id").is_some() => {
+            "credentials file"
+        }
+        (Some(p), _) if has(p, "aws_access_key_id") => "config file",
+        (Some(p), _) => match stored {
+            Ok(index) => match index.get(p.as_str()).map(|e| e.store) {
+                Some(keystore::Store::Os) => "OS store",
+                Some(keystore::Store::File) => "encrypted file",
+                None => "-",
+            },
+            Err(_) => "(key index unreadable)",
+        },
+    };
+    // Settings but no key anywhere (a region-only section): no kind to name.
+    let kind = match (kind, key_store) {
+        ("IAM user", "-") => "-",
+        (k, _) => k,
+    };
+    About {
+        kind,
+        source,
+        key_store,
+    }
 }
 
 /// The first clause of an error, for a table cell: "profile `x` has no long-term keys".
@@ -121,12 +225,12 @@ fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {
 }
 
 /// Aligned columns. Cells come from the AWS files, so they are shown escaped.
-fn table(rows: &[[String; 5]]) -> String {
-    let rows: Vec<[String; 5]> = rows
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let rows: Vec<[String; N]> = rows
         .iter()
         .map(|row| row.clone().map(|cell| crate::error::one_line(&cell)))
         .collect();
-    let mut widths = [0; 5];
+    let mut widths = [0; N];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());

@@ -66,6 +66,29 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
         Place::CredentialsFile => format!("[{profile}] in {}", tilde(&path, env)),
         Place::Store(s) => s.describe(env),
     };
+    // Other profiles with the same key stop working once it is deleted in
+    // IAM: say so before anything changes, so the user can stop here.
+    let sharing: Vec<String> = files
+        .profile_names()
+        .into_iter()
+        .filter(|p| *p != profile)
+        .filter(|p| {
+            files
+                .get(p, "aws_access_key_id")
+                .is_some_and(|id| id.value == res.keys.access_key_id)
+        })
+        .collect();
+    if !sharing.is_empty() {
+        report(&format!(
+            "warning: profile{} {} also hold{} key {}: {} stop working once rotate deletes it in IAM; afterwards give {} the new key, or `source_profile = {profile}`",
+            if sharing.len() == 1 { "" } else { "s" },
+            sharing.join(", "),
+            if sharing.len() == 1 { "s" } else { "" },
+            res.keys.access_key_id,
+            if sharing.len() == 1 { "it will" } else { "they will" },
+            if sharing.len() == 1 { "it" } else { "them" },
+        ));
+    }
     // Every setting is read and checked before anything is written anywhere:
     // a typo found halfway would leave two keys in IAM.
     let wait = env.seconds(crate::env::AWSCRED_ROTATE_WAIT, 30)?;
@@ -99,7 +122,11 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
         }
         None => old.clone(),
     };
-    let iam = Iam::new(Endpoint::new(endpoint.as_deref(), &res.region), timeout)?;
+    let iam = Iam::new(
+        Endpoint::new(endpoint.as_deref(), &res.region),
+        timeout,
+        &profile,
+    )?;
     let delete_cmd =
         |id: &str| format!("aws iam delete-access-key --user-name {user} --access-key-id {id}");
 

@@ -250,6 +250,68 @@ impl Files {
         found
     }
 
+    /// Where profile `name` is written in the wrong file's form, as
+    /// `file:line has [x]…: write [y] there`: `[name]` in the config file (no
+    /// profile to anyone) or `[profile name]` in the credentials file
+    /// (profile `profile name`). For the "unknown profile" error.
+    pub fn misplaced(&self, name: &str) -> Option<String> {
+        let config = &self.config;
+        if name != "default" {
+            if let Some(i) = config.doc.position(name) {
+                return Some(format!(
+                    "{}:{} has [{name}], which the config file does not read as a profile: write [profile {name}] there",
+                    config.path.display(),
+                    config.doc.line(i)
+                ));
+            }
+        }
+        let credentials = &self.credentials;
+        (0..credentials.doc.len()).find_map(|i| {
+            let section = credentials.doc.section(i);
+            let bare = section
+                .name
+                .strip_prefix("profile")
+                .filter(|r| r.starts_with(char::is_whitespace))
+                .map(str::trim)?;
+            (bare == name).then(|| format!(
+                "{}:{} has [{}], which the credentials file reads as profile `{}`: write [{name}] there",
+                credentials.path.display(),
+                section.line,
+                section.name,
+                section.name
+            ))
+        })
+    }
+
+    /// Keys one or two letters from a known one (`mfa_serail`), as
+    /// `file:line: [section] key: … did you mean …`: no AWS tool reads them,
+    /// so the setting is silently missing. Sections of other kinds
+    /// (`services`, `plugins`) and sub-properties hold other names.
+    pub fn misspelled(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for (in_config, file) in [(true, &self.config), (false, &self.credentials)] {
+            for i in 0..file.doc.len() {
+                let section = file.doc.section(i);
+                let first = section.name.split_whitespace().next().unwrap_or("");
+                if in_config && matches!(first, "services" | "plugins" | "preview") {
+                    continue;
+                }
+                for p in section.properties.iter().filter(|p| !p.nested) {
+                    if let Some(meant) = super::known::suggestion(&p.key) {
+                        found.push(format!(
+                            "{}:{}: [{}] `{}`: no AWS tool or awscred reads this key: did you mean `{meant}`?",
+                            file.path.display(),
+                            p.line,
+                            section.name,
+                            p.key
+                        ));
+                    }
+                }
+            }
+        }
+        found
+    }
+
     /// The sections awscred reads for `profile`: its config section, then its
     /// credentials section (which wins).
     #[cfg(test)]

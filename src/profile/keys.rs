@@ -92,6 +92,12 @@ pub(super) fn base_keys(
         if let Some(keys) = stored()? {
             return Ok(keys);
         }
+        if let Some(there) = files.misplaced(profile) {
+            return Err(fail(
+                Kind::Input,
+                format!("no credentials: profile `{profile}` is not read: {there}"),
+            ));
+        }
         return Err(fail(
             Kind::Input,
             format!(

@@ -7,6 +7,7 @@
 
 mod files;
 mod keys;
+pub mod known;
 mod roles;
 
 pub use crate::env::Env;
@@ -130,6 +131,13 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
     let (profile, origin) = profile_name(opts, env)?;
     let exists = files.has_profile(profile);
     if let (Some(origin), false) = (origin, exists) {
+        // Written in the other file's form: say where and how to write it.
+        if let Some(there) = files.misplaced(profile) {
+            return Err(fail(
+                Kind::Input,
+                format!("unknown profile `{profile}`: {there}"),
+            ));
+        }
         let known = files.profile_names();
         let known = if known.is_empty() {
             "none".to_string()

@@ -35,7 +35,8 @@ pub(super) fn role_chain<'a>(files: &'a Files, profile: &'a str) -> Result<(Vec<
             (Source::Itself(_), None) => break,
             (Source::Other(s), None) => {
                 if !files.has_profile(s.value) {
-                    return Err(fail(Kind::Input, format!("{}: source_profile `{}` does not exist: add it or fix the name", s.origin, s.value)));
+                    let fix = files.misplaced(s.value).unwrap_or_else(|| "add it or fix the name".into());
+                    return Err(fail(Kind::Input, format!("{}: source_profile `{}` does not exist: {fix}", s.origin, s.value)));
                 }
             }
             // (`Keys` ended the walk above.)

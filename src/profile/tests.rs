@@ -214,6 +214,28 @@ fn unknown_profile_lists_known_ones() {
     assert_eq!(e.to_string(), "unknown profile `nope` (known profiles: default, nokeys, temp, work): check AWS_PROFILE, or add it to /h/.aws/credentials");
 }
 
+/// A source profile written in the other file's form is named with the
+/// header to write, as an asked-for one is.
+#[test]
+fn a_misplaced_source_profile_names_the_header_to_write() {
+    let f = files(
+        "[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/a\nsource_profile = base\n[base]\n",
+        "[profile other]\naws_access_key_id = AKIAOTHER00000000000\naws_secret_access_key = so\n",
+    );
+    let admin = Options {
+        profile: Some("admin"),
+        ..Default::default()
+    };
+    let e = resolve(&f, &Env::default(), &admin).unwrap_err();
+    assert_eq!(e.to_string(), "/h/.aws/config:3: source_profile `base` does not exist: /h/.aws/config:4 has [base], which the config file does not read as a profile: write [profile base] there");
+    assert_eq!(
+        f.misplaced("other").as_deref(),
+        Some("/h/.aws/credentials:1 has [profile other], which the credentials file reads as profile `profile other`: write [other] there")
+    );
+    assert_eq!(f.misplaced("admin"), None);
+    assert!(f.misspelled().is_empty());
+}
+
 #[test]
 fn profile_without_keys_is_an_error() {
     let e = resolve_with(

@@ -1089,3 +1089,77 @@ fn after_any_failure_the_stored_key_is_one_iam_has_and_the_message_says_which() 
         }
     }
 }
+
+/// IAM's refusals end in what fixes them: the permission, the command.
+#[test]
+fn rotate_says_how_to_fix_what_iam_refuses() {
+    let cases = [
+        (
+            vec![identity(), session(), error(403, "AccessDenied", "User: arn:aws:iam::210987654321:user/alice is not authorized to perform: iam:ListAccessKeys")],
+            5,
+            "IAM refused ListAccessKeys (HTTP 403, AccessDenied: User: arn:aws:iam::210987654321:user/alice is not authorized to perform: iam:ListAccessKeys): user alice needs iam:ListAccessKeys on itself (resource arn:aws:iam::*:user/${aws:username}) in its policy, with MFA if the policy asks for it (mfa_serial in profile work): ask your administrator",
+        ),
+        (
+            vec![identity(), session(), error(403, "InvalidClientTokenId", "The security token included in the request is invalid")],
+            5,
+            "the session that signed it was revoked or has expired: run `awscred clear --profile work`, then `awscred rotate --profile work`",
+        ),
+        (
+            vec![identity(), session(), listed(&[OLD_ID]), error(409, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")],
+            3,
+            "IAM refused CreateAccessKey (HTTP 409, LimitExceeded: Cannot exceed quota for AccessKeysPerUser: 2): user alice has two access keys, the most IAM allows: see them with `aws iam list-access-keys --user-name alice`, delete the one nothing uses with `aws iam delete-access-key --user-name alice --access-key-id ID`, then retry",
+        ),
+        (
+            vec![identity(), session(), error(404, "NoSuchEntity", "The user with name alice cannot be found.")],
+            3,
+            "IAM has no user alice: check whom the key belongs to with `aws sts get-caller-identity --profile work`",
+        ),
+    ];
+    for (script, code, message) in cases {
+        let home = private_home();
+        let sts = FakeSts::with(script);
+        run(&mut rotate(&home, &sts)).expect_failure(code, "", message);
+        assert_eq!(credentials(&home), CREDENTIALS);
+    }
+}
+
+/// Another section holding the same key id stops working once the old key
+/// is deleted: one warning line before anything changes, naming it.
+#[test]
+fn rotate_warns_about_other_sections_holding_the_old_key() {
+    let home = private_home();
+    let path = home.path().join(".aws/credentials");
+    let shared = format!("{CREDENTIALS}\n[backup]\naws_access_key_id = {OLD_ID}\naws_secret_access_key = workSecret\n");
+    fs::write(&path, &shared).unwrap();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_ok();
+    let first = r.stderr.lines().next().unwrap_or("");
+    assert_eq!(
+        first,
+        format!("awscred: warning: profile backup also holds key {OLD_ID}: it will stop working once rotate deletes it in IAM; afterwards give it the new key, or `source_profile = work`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    // Without another holder: no warning.
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let r = run(&mut rotate(&home, &sts));
+    r.expect_ok();
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -327,3 +327,40 @@ fn get_session_token_refuses_a_role_profile() {
     assert_eq!(sts.requests().len(), 0);
     assert!(home.cache_entries().is_empty());
 }
+
+/// A cached MFA session STS refuses when it signs AssumeRole (revoked, or
+/// expired early): the message says it was dropped from the cache, and the
+/// next run gets a new one with a code instead of failing the same way.
+#[test]
+fn a_cached_session_sts_rejects_is_dropped_from_the_cache() {
+    for (code, message) in [
+        (
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ),
+        (
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ),
+    ] {
+        let home = roles_home("");
+        let sts = FakeSts::by_action(vec![("AssumeRole", error(403, code, message))]);
+        run(home
+            .cmd(&sts)
+            .args(["mfa", "--profile", "default", "123456"]))
+        .expect_ok();
+        assert_eq!(home.cache_entries().len(), 1);
+        run(home.cmd(&sts).args(["export", "--profile", "admin"])).expect_failure(
+            5,
+            "false\n",
+            &format!("STS rejected the cached MFA session of profile default ({code}): it was dropped from the cache: run the command again for a new one"),
+        );
+        assert_eq!(home.cache_entries().len(), 0, "{code}");
+        run(home
+            .cmd(&sts)
+            .args(["export", "--profile", "admin"])
+            .env("AWS_MFA_TOKEN_CODE", "123456"))
+        .expect_ok();
+        assert_eq!(sts.session_calls(), 2, "a new session, with a code");
+    }
+}
