@@ -44,6 +44,11 @@ impl File {
     /// exits soon after: keeping the text for the whole process lets every
     /// section and value borrow it, so a file of 5,000 profiles costs one pass
     /// and no copies.
+    /// Section names, in file order (`sso-session corp`, `profile dev`).
+    pub fn section_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.doc.names()
+    }
+
     pub fn parse(path: PathBuf, text: String) -> Result<File> {
         let text: &'static str = Box::leak(text.into_boxed_str());
         let doc = Doc::parse(text)
@@ -290,6 +295,19 @@ impl Files {
         credentials
             .and_then(|i| self.credentials.get(i, key))
             .or_else(|| self.config.get(self.config_section(profile)?, key))
+    }
+
+    /// A setting of the `[sso-session name]` section.
+    pub fn sso_session(&self, name: &str, key: &str) -> Option<Setting<'static>> {
+        let i = self.config.doc.position(&format!("sso-session {name}"))?;
+        self.config.get(i, key)
+    }
+
+    pub fn has_sso_session(&self, name: &str) -> bool {
+        self.config
+            .doc
+            .position(&format!("sso-session {name}"))
+            .is_some()
     }
 
     /// A setting of `profile` in the credentials file itself (not the config file).
