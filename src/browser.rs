@@ -150,11 +150,11 @@ fn page(url: &str, css: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
 <meta name=\"referrer\" content=\"no-referrer\">\
-<title>awscred: opening the AWS console</title>\
+<title>awscred: opening AWS</title>\
 <link rel=\"stylesheet\" href=\"{css}\">\
 <script>location.replace({js});</script>\
 <noscript><meta http-equiv=\"refresh\" content=\"0;url={attr}\"></noscript>\
-</head><body><p>Opening the AWS console&hellip; <a href=\"{attr}\">continue</a></p></body></html>\n"
+</head><body><p>Opening AWS&hellip; <a href=\"{attr}\">continue</a></p></body></html>\n"
     )
 }
 

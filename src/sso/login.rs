@@ -295,12 +295,14 @@ pub fn callback(listener: &TcpListener, state: &Secret, wait: Duration) -> Resul
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
-            Err(e) => return Err(fail(
-                Kind::Exec,
-                format!(
+            Err(e) => {
+                return Err(fail(
+                    Kind::Exec,
+                    format!(
                     "the sign-in listener failed ({e}): use `awscred sso login --use-device-code`"
                 ),
-            )),
+                ))
+            }
         };
         let _ = conn.set_nonblocking(false);
         let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));

@@ -59,7 +59,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn checked<'a>(v: Option<&'a str>, what: &str, max: usize) -> Result<&'a str> {
     let v = v.ok_or_else(|| bad(&format!("no {what}")))?;
-    validate::text(v, max).map_err(|why| bad(&format!("a {what} that {why}")))?;
+    validate::text(v, max).map_err(|why| bad(&format!("the {what} {why}")))?;
     Ok(v)
 }
 
