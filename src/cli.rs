@@ -56,9 +56,11 @@ pub enum Command {
     /// code, as mfa does) or the source's keys.
     ///
     /// A profile without an MFA device: a session cached by get-session-token,
-    /// else its long-term keys. SSO, credential_process and web identity
-    /// profiles are resolved by the AWS SDK, which calls the SSO portal, runs
-    /// the command or calls STS.
+    /// else its long-term keys. An SSO profile: role credentials from the
+    /// portal with the token in ~/.aws/sso/cache (refreshed when near its
+    /// end), cached; without a usable token export fails with exit code 7
+    /// (run `awscred sso login`): it never opens a browser. credential_process
+    /// and web identity profiles: the command or the STS call.
     #[command(
         after_help = "Examples:\n  eval \"$(awscred export)\"\n  awscred export --profile work --format json"
     )]

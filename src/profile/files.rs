@@ -384,7 +384,7 @@ impl Files {
         Err(fail(
             Kind::Input,
             format!(
-                "{}: profile `{profile}` uses IAM Identity Center but names no {}: add {} to its section, or run `aws configure sso --profile {profile}`",
+                "{}: profile `{profile}` uses IAM Identity Center but names no {}: add {} to its section, or run `awscred sso populate` to write one profile per account and role",
                 sso.origin,
                 missing.join(" and "),
                 if missing.len() == 1 { "it" } else { "them" }

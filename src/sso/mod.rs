@@ -435,6 +435,59 @@ pub fn access_token(
         .ok_or_else(|| anyhow::anyhow!("internal error: a login without a token"))
 }
 
+/// A session's login for `list` and `status`: until when, and whether a
+/// refresh can renew it (never a token).
+pub fn state(env: &Env, session: &Session, now: Timestamp) -> String {
+    let t = match read_token(env, session) {
+        Ok(Some(t)) => t,
+        Ok(None) => return format!("not signed in: run `{}`", session.login_command()),
+        Err(e) => {
+            return format!(
+                "unreadable ({})",
+                e.to_string().split(": ").next().unwrap_or("")
+            )
+        }
+    };
+    let renew = if t.refreshable(now) {
+        "refreshable"
+    } else {
+        "not refreshable"
+    };
+    match t.expires_at() {
+        Some(exp) if exp.lasts_beyond(now, MIN_TOKEN_SECS) => {
+            format!(
+                "valid until {exp} ({}), {renew}",
+                crate::cmd::time_left(exp, now)
+            )
+        }
+        Some(exp) if t.refreshable(now) => format!("expired ({exp}), refreshable"),
+        Some(exp) => format!("expired ({exp}): run `{}`", session.login_command()),
+        None => format!("no usable token: run `{}`", session.login_command()),
+    }
+}
+
+/// Every `[sso-session]` of the config file with its state.
+pub fn sessions(files: &Files, env: &Env, now: Timestamp) -> Vec<String> {
+    files
+        .config
+        .section_names()
+        .filter_map(|n| n.strip_prefix("sso-session "))
+        .map(|name| {
+            let name = name.trim();
+            match Session::named(files, env, name) {
+                Ok(s) => format!("{name}: {}", state(env, &s, now)),
+                Err(e) => {
+                    let e = e.to_string();
+                    format!(
+                        "{name}: {}",
+                        e.strip_prefix("--sso-session: ").unwrap_or(&e)
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
 /// Exit 7 with the exact command that logs in.
 pub fn no_login(session: &Session) -> anyhow::Error {
     fail(

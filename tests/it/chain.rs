@@ -148,7 +148,17 @@ fn an_sso_profile_exports_the_role_credentials_from_the_portal() {
 
     let r = run(home.cmd(&sts).arg("list"));
     let line = r.stdout.lines().find(|l| l.contains(" sso ")).unwrap();
-    assert!(line.ends_with("(SSO: resolved by the AWS SDK)"), "{line}");
+    assert!(
+        line.contains("(SSO: valid until 2099-01-01T00:00:00Z"),
+        "{line}"
+    );
+    assert!(line.ends_with(", not refreshable)"), "{line}");
+    assert!(
+        r.stdout
+            .contains("IAM Identity Center sessions:\n  corp: valid until 2099-01-01T00:00:00Z"),
+        "{}",
+        r.stdout
+    );
 
     let r = run(home
         .cmd(&sts)

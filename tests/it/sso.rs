@@ -327,6 +327,32 @@ fn logout_calls_the_portal_and_removes_the_token_and_the_cached_role_credentials
     let (access, _) = logged_in(&home, &idc, now() + 8 * 3600);
     run(cmd(&home, &idc).args(["export", "--profile", "dev"])).expect_ok();
     assert_eq!(home.cache_entries().len(), 1);
+    // `mfa` on an SSO profile hands out the same (cached) role credentials.
+    let r = run(cmd(&home, &idc).args(["mfa", "--profile", "dev"]));
+    r.expect_ok();
+    assert!(
+        r.stdout
+            .contains(&format!("export AWS_ACCESS_KEY_ID='{ROLE_KEY_ID}'")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(idc.calls("GetRoleCredentials"), 1);
+    // `status` and `list` show the session, never a token.
+    let r = run(cmd(&home, &idc).arg("status"));
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("sso-session  corp: valid until "))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(line.ends_with(", refreshable"), "{line}");
+    let r = run(cmd(&home, &idc).arg("list"));
+    assert!(
+        r.stdout
+            .contains("IAM Identity Center sessions:\n  corp: valid until "),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(&access));
     let r = run(cmd(&home, &idc).args(["sso", "logout", "--profile", "dev"]));
     r.expect_ok();
     assert_eq!(idc.params("Logout")[0]["bearer"], access);
