@@ -478,3 +478,92 @@ fn populate_lists_every_page_and_edits_the_config_byte_preservingly() {
         "CRLF throughout"
     );
 }
+
+/// boto3 in a venv outside the repository (scripts/test makes it, pinned,
+/// like Nushell): `AWSCRED_TEST_BOTO3_PYTHON`, else the default place.
+fn boto3_python() -> PathBuf {
+    let p = std::env::var_os("AWSCRED_TEST_BOTO3_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_default();
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(&home).join(".cache"));
+            cache.join("awscred-test/boto3-1.44.8/bin/python")
+        });
+    assert!(
+        p.exists(),
+        "{} is missing: scripts/test makes the boto3 venv",
+        p.display()
+    );
+    p
+}
+
+/// boto3's credentials for profile `dev`: its SSO token provider reads (and
+/// near its end refreshes and rewrites) the token file.
+fn boto3_credentials(home: &Home, idc: &FakeIdentityCenter) -> serde_json::Value {
+    let out = Command::new(boto3_python())
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", idc.url())
+        .env("AWS_ENDPOINT_URL_SSO", idc.url())
+        .args([
+            "-c",
+            "import boto3, json\nc = boto3.Session(profile_name='dev').get_credentials().get_frozen_credentials()\nprint(json.dumps({'id': c.access_key}))",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn boto3_uses_awscreds_login_and_awscred_uses_the_token_boto3_refreshed() {
+    let (home, idc) = (Home::with(SSO_CONFIG, ""), FakeIdentityCenter::start());
+    run(cmd(&home, &idc).args(["sso", "login", "--use-device-code", "--profile", "dev"]))
+        .expect_ok();
+    let ours = token_json(&home)["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(boto3_credentials(&home, &idc)["id"], ROLE_KEY_ID);
+    assert_eq!(
+        idc.params("GetRoleCredentials").last().unwrap()["bearer"],
+        ours,
+        "boto3 used awscred's token"
+    );
+
+    // Near its end: boto3 refreshes it and rewrites the file.
+    let mut t = token_json(&home);
+    t["expiresAt"] = rfc3339(now() + 300).into();
+    fs::write(token_path(&home), t.to_string()).unwrap();
+    assert_eq!(boto3_credentials(&home, &idc)["id"], ROLE_KEY_ID);
+    assert_eq!(
+        idc.params("CreateToken").last().unwrap()["grantType"],
+        "refresh_token"
+    );
+    let theirs = token_json(&home)["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(theirs, ours, "boto3 rewrote the file");
+    let refreshes = idc.calls("CreateToken");
+
+    run(cmd(&home, &idc).args(["clear", "--profile", "dev"])).expect_ok();
+    let r = run(cmd(&home, &idc).args(["credential-process", "--profile", "dev"]));
+    r.expect_ok();
+    assert_eq!(
+        idc.params("GetRoleCredentials").last().unwrap()["bearer"],
+        theirs,
+        "awscred used boto3's token"
+    );
+    assert_eq!(
+        idc.calls("CreateToken"),
+        refreshes,
+        "and did not refresh it again"
+    );
+}
