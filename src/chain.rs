@@ -61,7 +61,13 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     if let Some(c) = cache.load(&key, now) {
         return Ok(c.into());
     }
-    let lock = match cache.lock(&key) {
+    // An SSO profile's holder may be logging in (a browser, a device code).
+    let wait = if own_sso(req.files, base) {
+        crate::sso::LOGIN_LOCK_WAIT
+    } else {
+        crate::cache::LOCK_WAIT
+    };
+    let lock = match cache.lock_waiting(&key, wait) {
         Ok(l) => Some(l),
         Err(e) if kind_of(&e) == Kind::Input => return Err(e),
         Err(e) => {

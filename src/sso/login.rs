@@ -86,7 +86,7 @@ pub fn login(
         report("--no-browser: signing in with a device code (open the URL below on any device; a 127.0.0.1 redirect would not reach this machine over SSH)");
     }
     let cache = Cache::open(env)?;
-    let _lock = cache.lock(&session.lock_key())?;
+    let _lock = cache.lock_waiting(&session.lock_key(), super::LOGIN_LOCK_WAIT)?;
     let dir = token_dir(env, IfMissing::Create)?
         .ok_or_else(|| anyhow::anyhow!("cannot create ~/.aws/sso/cache"))?;
     let current = read_in(&dir, session)?;

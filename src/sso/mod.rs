@@ -34,6 +34,9 @@ pub const REFRESH_WINDOW_SECS: i64 = 15 * 60;
 const MIN_TOKEN_SECS: i64 = 60;
 /// The most a token file may hold; real ones are a few KiB.
 const MAX_TOKEN_FILE: u64 = 256 * 1024;
+/// How long a run waits for another one's SSO login (the lock holder may be
+/// waiting for a browser or a device code, which lasts up to 10 minutes).
+pub const LOGIN_LOCK_WAIT: Duration = Duration::from_secs(660);
 /// The default scope of an `[sso-session]` registration, as the AWS CLI's.
 pub const DEFAULT_SCOPE: &str = "sso:account:access";
 
@@ -380,7 +383,7 @@ pub fn access_token(
         }
     }
     let cache = Cache::open(env)?;
-    let _lock = cache.lock(&session.lock_key())?;
+    let _lock = cache.lock_waiting(&session.lock_key(), LOGIN_LOCK_WAIT)?;
     let dir = token_dir(env, IfMissing::Create)?
         .ok_or_else(|| anyhow::anyhow!("cannot create ~/.aws/sso/cache"))?;
     // Another run may have refreshed it or logged in while this one waited.
@@ -405,13 +408,18 @@ pub fn access_token(
                     write_in(&dir, session, &file)?;
                     return Ok(got.access_token);
                 }
-                Err(e) if usable.is_some() => {
-                    crate::cache::warn(&format!("{e:#}; using the current token until it expires"));
-                    return Ok(usable.unwrap_or_else(|| Secret::new("")));
+                Err(e) => {
+                    if let Some(tok) = usable.take() {
+                        crate::cache::warn(&format!(
+                            "{e:#}; using the current token until it expires"
+                        ));
+                        return Ok(tok);
+                    }
+                    if crate::error::kind_of(&e) == Kind::Network {
+                        return Err(e);
+                    }
+                    // Refused (expired or revoked): a new login.
                 }
-                Err(e) if crate::error::kind_of(&e) == Kind::Network => return Err(e),
-                // Refused (expired or revoked): a new login.
-                Err(_) => {}
             }
         }
     }

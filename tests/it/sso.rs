@@ -567,3 +567,32 @@ fn boto3_uses_awscreds_login_and_awscred_uses_the_token_boto3_refreshed() {
         "and did not refresh it again"
     );
 }
+
+#[test]
+fn parallel_callers_of_two_profiles_without_a_login_open_one_browser_tab() {
+    let config = format!("{SSO_CONFIG}\n[profile ro]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n");
+    let (home, idc) = (Home::with(&config, ""), FakeIdentityCenter::start());
+    let tmp = tempfile::tempdir().unwrap();
+    let browser = follower(tmp.path());
+    let children: Vec<_> = ["dev", "ro", "dev", "ro", "ro"]
+        .iter()
+        .map(|p| {
+            cmd(&home, &idc)
+                .args(["credential-process", "--profile", p])
+                .env("BROWSER", &browser)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{stderr}");
+        no_token_on(&stderr, &idc);
+    }
+    assert_eq!(idc.calls("Authorize"), 1, "one browser tab");
+    assert_eq!(idc.calls("CreateToken"), 1);
+    assert_eq!(idc.calls("GetRoleCredentials"), 2, "one per profile");
+}
