@@ -208,7 +208,7 @@ pub enum SsoCommand {
     Login(SsoLoginArgs),
     /// Sign out: the portal's Logout, the token file and awscred's cached SSO role credentials removed
     Logout(SsoWhich),
-    /// Write one `[profile …]` per account and role the login may use (every page of ListAccounts / ListAccountRoles)
+    /// Write one `[profile NAME]` per account and role the login may use (every page of ListAccounts / ListAccountRoles)
     ///
     /// Each refers to the sso_session (never a copy of the start URL) and is
     /// marked `awscred_sso_populate = SESSION`, so --prune removes only
@@ -220,11 +220,11 @@ pub enum SsoCommand {
 
 #[derive(Debug, Args)]
 pub struct SsoWhich {
-    /// The profile whose SSO settings to use [default: as for every command]
-    #[arg(short, long, value_name = "NAME", conflicts_with = "sso_session")]
-    pub profile: Option<String>,
-    /// An [sso-session NAME] section of the config file
-    #[arg(long, value_name = "NAME")]
+    /// The profile whose SSO settings to use
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// An [sso-session NAME] section of the config file (instead of a profile's)
+    #[arg(long, value_name = "NAME", conflicts_with = "profile")]
     pub sso_session: Option<String>,
 }
 

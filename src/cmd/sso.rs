@@ -21,7 +21,7 @@ fn session(which: &SsoWhich, files: &Files, env: &Env) -> Result<Session> {
         return Session::named(files, env, name);
     }
     let opts = Options {
-        profile: which.profile.as_deref(),
+        profile: which.profile.profile.as_deref(),
         ..Options::default()
     };
     let (name, _) = profile_name(&opts, env)?;
