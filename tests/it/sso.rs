@@ -596,3 +596,41 @@ fn parallel_callers_of_two_profiles_without_a_login_open_one_browser_tab() {
     assert_eq!(idc.calls("CreateToken"), 1);
     assert_eq!(idc.calls("GetRoleCredentials"), 2, "one per profile");
 }
+
+#[test]
+fn endpoints_follow_the_sdks_order_and_are_validated_and_a_legacy_profile_names_the_file_by_its_start_url(
+) {
+    // AWS_ENDPOINT_URL alone reaches both services.
+    let (home, idc) = (Home::with(SSO_CONFIG, ""), FakeIdentityCenter::start());
+    let mut c = cmd(&home, &idc);
+    c.env_remove("AWS_ENDPOINT_URL_SSO_OIDC")
+        .env_remove("AWS_ENDPOINT_URL_SSO")
+        .env("AWS_ENDPOINT_URL", idc.url());
+    run(c.args(["sso", "login", "--use-device-code", "--profile", "dev"])).expect_ok();
+    assert_eq!(idc.calls("CreateToken"), 1);
+    // The specific variable wins, and is checked like every endpoint.
+    let r = run(cmd(&home, &idc)
+        .args(["sso", "login", "--use-device-code", "--profile", "dev"])
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", "http://example.com"));
+    r.expect_failure(
+        3,
+        "",
+        "AWS_ENDPOINT_URL_SSO_OIDC: the endpoint URL is plain http to another machine",
+    );
+
+    let legacy = "[profile old]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111111111111\nsso_role_name = Admin\n";
+    let (home, idc) = (Home::with(legacy, ""), FakeIdentityCenter::start());
+    run(cmd(&home, &idc).args(["sso", "login", "--use-device-code", "--profile", "old"]))
+        .expect_ok();
+    let file = home.path().join(".aws/sso/cache").join(format!(
+        "{}.json",
+        sha1_hex("https://legacy.awsapps.com/start")
+    ));
+    let t: serde_json::Value = serde_json::from_slice(&fs::read(file).unwrap()).unwrap();
+    assert_eq!(t["startUrl"], "https://legacy.awsapps.com/start");
+    assert!(
+        !idc.params("RegisterClient")[0].contains_key("scopes"),
+        "no scopes for a legacy profile"
+    );
+    run(cmd(&home, &idc).args(["credential-process", "--profile", "old"])).expect_ok();
+}
