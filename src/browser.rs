@@ -150,11 +150,11 @@ fn page(url: &str, css: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
 <meta name=\"referrer\" content=\"no-referrer\">\
-<title>awscred: opening the AWS console</title>\
+<title>awscred: opening AWS</title>\
 <link rel=\"stylesheet\" href=\"{css}\">\
 <script>location.replace({js});</script>\
 <noscript><meta http-equiv=\"refresh\" content=\"0;url={attr}\"></noscript>\
-</head><body><p>Opening the AWS console&hellip; <a href=\"{attr}\">continue</a></p></body></html>\n"
+</head><body><p>Opening AWS&hellip; <a href=\"{attr}\">continue</a></p></body></html>\n"
     )
 }
 
@@ -208,7 +208,8 @@ impl Drop for Written<'_> {
 /// Opens `url` in the browser through a private page in `cache_dir/console`
 /// (see the module comment). Fails only when no browser could be started or
 /// every one failed.
-pub fn open(cache_dir: &Dir, url: &Secret, browser_var: Option<&str>) -> Result<()> {
+/// `instead` is what the user can do when no browser opens (for messages).
+pub fn open(cache_dir: &Dir, url: &Secret, browser_var: Option<&str>, instead: &str) -> Result<()> {
     let dir = Dir::private(&cache_dir.path().join("console"), IfMissing::Create)?
         .ok_or_else(|| anyhow::anyhow!("cannot create {}/console", cache_dir.path().display()))?;
     let now = unix_now();
@@ -256,7 +257,7 @@ pub fn open(cache_dir: &Dir, url: &Secret, browser_var: Option<&str>) -> Result<
             }
             Loaded::Unknown => {
                 report(&format!(
-                    "warning: the browser has not loaded the sign-in page within {} s, so awscred removed it (it holds a sign-in token): if the console did not open, run `awscred console --print` and open the URL yourself",
+                    "warning: the browser has not loaded the sign-in page within {} s, so awscred removed it (it holds a sign-in token): if the page did not open, use {instead}",
                     watch.limit().as_secs()
                 ));
                 return Ok(());
@@ -266,7 +267,7 @@ pub fn open(cache_dir: &Dir, url: &Secret, browser_var: Option<&str>) -> Result<
     let why = why.unwrap_or_else(|| "BROWSER names no command".to_string());
     Err(fail(
         Kind::Exec,
-        format!("cannot open a browser: {why}: set BROWSER to your browser, or use `awscred console --print` and open the URL yourself"),
+        format!("cannot open a browser: {why}: set BROWSER to your browser, or use {instead}"),
     ))
 }
 

@@ -343,9 +343,14 @@ impl Cache {
 
     /// Takes the exclusive lock for `key`, waiting up to [`LOCK_WAIT`].
     pub fn lock(&self, key: &Key) -> Result<Lock> {
+        self.lock_waiting(key, LOCK_WAIT)
+    }
+
+    /// [`Cache::lock`], waiting up to `wait` (an SSO login takes minutes).
+    pub fn lock_waiting(&self, key: &Key, wait: Duration) -> Result<Lock> {
         let what = format!("profile `{}`", key.profile);
         self.ensure_dir()?
-            .lock(&Self::name(key, "lock"), LOCK_WAIT, &what)
+            .lock(&Self::name(key, "lock"), wait, &what)
     }
 
     /// Writes the entry atomically (the caller holds the key's lock), with the

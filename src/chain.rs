@@ -31,6 +31,8 @@ pub struct Request<'a> {
     /// The profile uses IAM Identity Center (sso_session / sso_start_url).
     pub sso: bool,
     pub timeout: Duration,
+    /// Whether an SSO profile without a usable token may start a login.
+    pub login: crate::sso::Login,
 }
 
 /// The profiles whose `credential_process` awscred is resolving, outermost
@@ -59,7 +61,13 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     if let Some(c) = cache.load(&key, now) {
         return Ok(c.into());
     }
-    let lock = match cache.lock(&key) {
+    // An SSO profile's holder may be logging in (a browser, a device code).
+    let wait = if own_sso(req.files, base) {
+        crate::sso::LOGIN_LOCK_WAIT
+    } else {
+        crate::cache::LOCK_WAIT
+    };
+    let lock = match cache.lock_waiting(&key, wait) {
         Ok(l) => Some(l),
         Err(e) if kind_of(&e) == Kind::Input => return Err(e),
         Err(e) => {
@@ -83,7 +91,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
 
 /// The cache key of what `credential_process`, web identity or an instance's
 /// or container's role gives `base` (and the roles above it): `None` for what
-/// the SDK refreshes itself (SSO, `aws login`). The command line is hashed:
+/// the SDK refreshes itself (`aws login`). The command line is hashed:
 /// it may carry a seed or token.
 fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
     let source = if let Some(command) = own_process(req.files, base) {
@@ -97,6 +105,13 @@ fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
             .get(base, "role_session_name")
             .map_or("", |r| r.value);
         format!("web_identity {} {role} {name}", file.value)
+    } else if let (true, Some(account), Some(role)) = (
+        own_sso(req.files, base),
+        req.files.get(base, "sso_account_id"),
+        req.files.get(base, "sso_role_name"),
+    ) {
+        let session = crate::sso::Session::for_profile(req.files, req.env, base)?;
+        crate::sso::cache_source(&session, account.value, role.value)
     } else if let Some(named) = named_source(req.files, base) {
         match named {
             Named::Instance => "credential_source Ec2InstanceMetadata".to_string(),
@@ -129,6 +144,9 @@ fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
 fn resolve(req: &Request, base: &str, roles: &[Role], chain: String) -> Result<Issued> {
     let resolved = match own_process(req.files, base) {
         Some(command) => run_process(req, base, command.value, chain),
+        None if own_sso(req.files, base) => {
+            crate::sso::role_credentials(req.files, req.env, base, req.login, req.timeout)
+        }
         None => resolve_base(req, base),
     };
     let mut creds = resolved?;
@@ -243,6 +261,16 @@ fn extend_chain(chain: Option<&str>, profile: &str) -> Result<String> {
     let mut names = names;
     names.push(profile);
     Ok(names.join("\n"))
+}
+
+/// An IAM Identity Center profile awscred resolves itself (`sso/`): its own
+/// token file, refreshed under a lock, and role credentials cached like every
+/// other. `credential_source` comes first in the SDK's order.
+fn own_sso(files: &Files, profile: &str) -> bool {
+    files.get(profile, "credential_source").is_none()
+        && files.get(profile, "web_identity_token_file").is_none()
+        && (files.get(profile, "sso_session").is_some()
+            || files.get(profile, "sso_start_url").is_some())
 }
 
 /// How long a `credential_process` may run by default: long enough for one
@@ -571,7 +599,7 @@ fn explain(
         return fail(
             Kind::NoSession,
             format!(
-                "no valid SSO login for profile {} ({detail}): run `aws sso login --profile {}`",
+                "no valid SSO login for profile {} ({detail}): run `awscred sso login --profile {}`",
                 req.profile, req.profile
             ),
         );

@@ -56,9 +56,11 @@ pub enum Command {
     /// code, as mfa does) or the source's keys.
     ///
     /// A profile without an MFA device: a session cached by get-session-token,
-    /// else its long-term keys. SSO, credential_process and web identity
-    /// profiles are resolved by the AWS SDK, which calls the SSO portal, runs
-    /// the command or calls STS.
+    /// else its long-term keys. An SSO profile: role credentials from the
+    /// portal with the token in ~/.aws/sso/cache (refreshed when near its
+    /// end), cached; without a usable token export fails with exit code 7
+    /// (run `awscred sso login`): it never opens a browser. credential_process
+    /// and web identity profiles: the command or the STS call.
     #[command(
         after_help = "Examples:\n  eval \"$(awscred export)\"\n  awscred export --profile work --format json"
     )]
@@ -131,6 +133,15 @@ pub enum Command {
     /// Remove the profile's cached sessions and role credentials, or with --all everything cached
     #[command(after_help = "Examples:\n  awscred clear --profile work\n  awscred clear --all")]
     Clear(ClearArgs),
+    /// Sign in to IAM Identity Center (SSO) without the AWS CLI: login, logout, populate
+    ///
+    /// The token is written where the AWS CLI and every SDK read it
+    /// (~/.aws/sso/cache), so each uses the other's login. Role credentials
+    /// from the portal are cached by awscred like every other session.
+    #[command(
+        after_help = "Examples:\n  awscred sso login --profile dev           the browser (PKCE), or a device code without one\n  awscred sso login --sso-session corp --use-device-code\n  awscred sso populate --sso-session corp --dry-run\n  awscred sso logout --sso-session corp"
+    )]
+    Sso(SsoArgs),
     /// Keep long-term keys in a key store instead of the credentials file: add, ls, export, rm
     ///
     /// The OS credential store (Secret Service, Keychain, Credential Manager)
@@ -192,6 +203,69 @@ pub enum KeysCommand {
     /// file (every other byte stays; the section or the file is created when
     /// missing), then the key leaves the store: what `keys add` did, undone.
     Export(KeysExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoArgs {
+    #[command(subcommand)]
+    pub command: SsoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Sign in: the browser with PKCE where one opens, else a device code; the token into ~/.aws/sso/cache
+    Login(SsoLoginArgs),
+    /// Sign out: the portal's Logout, the token file and awscred's cached SSO role credentials removed
+    Logout(SsoWhich),
+    /// Write one `[profile NAME]` per account and role the login may use (every page of ListAccounts / ListAccountRoles)
+    ///
+    /// Each refers to the sso_session (never a copy of the start URL) and is
+    /// marked `awscred_sso_populate = SESSION`, so --prune removes only
+    /// generated profiles whose role has gone. The config file is edited in
+    /// place: every other byte (comments, order, CRLF, a BOM) stays; a second
+    /// run changes nothing.
+    Populate(SsoPopulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoWhich {
+    /// The profile whose SSO settings to use
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// An [sso-session NAME] section of the config file (instead of a profile's)
+    #[arg(long, value_name = "NAME", conflicts_with = "profile")]
+    pub sso_session: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    #[command(flatten)]
+    pub which: SsoWhich,
+    /// Sign in with a device code (a URL and a code on stderr) instead of the browser's redirect
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Open no browser: print the URL and a code to confirm on any device (the device code flow)
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SsoPopulateArgs {
+    /// The [sso-session NAME] to list accounts and roles of [default: the only one in the config file]
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Show the change (a diff of the config file) and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove generated profiles of this session whose account or role is gone
+    #[arg(long)]
+    pub prune: bool,
+    /// Profile names: {account_name}, {account_id}, {role_name}, {session} [default: {account_name}-{role_name}]
+    #[arg(long, value_name = "TEMPLATE")]
+    pub name: Option<String>,
+    /// The region of the generated profiles [default: the session's sso_region]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -561,6 +635,7 @@ impl Command {
             | Command::List
             | Command::Clear(_)
             | Command::Keys(_)
+            | Command::Sso(_)
             | Command::Rotate(_)
             | Command::Completions(_)
             | Command::Man => None,

@@ -128,6 +128,13 @@ variables! {
     /// the AWS SDK, the token refresh of `aws login` profiles. https, or plain
     /// http to this machine only.
     AWS_ENDPOINT_URL_SIGNIN => aws_endpoint_url_signin;
+    /// The IAM Identity Center portal (GetRoleCredentials, ListAccounts,
+    /// Logout), before `AWS_ENDPOINT_URL` and the profile's `services`.
+    AWS_ENDPOINT_URL_SSO => aws_endpoint_url_sso;
+    /// The IAM Identity Center OIDC service (RegisterClient, CreateToken and
+    /// the browser's `/authorize` page), before `AWS_ENDPOINT_URL` and the
+    /// profile's `services`.
+    AWS_ENDPOINT_URL_SSO_OIDC => aws_endpoint_url_sso_oidc;
     /// The STS endpoint (before `AWS_ENDPOINT_URL` and the profile's
     /// `services` and `endpoint_url` settings).
     AWS_ENDPOINT_URL_STS => aws_endpoint_url_sts;
@@ -156,6 +163,12 @@ variables! {
     /// turn, `%s` replaced by the page (else added as the last argument)
     /// [default: `xdg-open`, on macOS `open`, on Windows `start`].
     BROWSER => browser;
+    /// Linux: an X11 desktop session, where an SSO login may open the browser.
+    DISPLAY => display;
+    /// Set in an SSH session: on macOS and Windows no browser is opened there.
+    SSH_CONNECTION => ssh_connection;
+    /// Linux: a Wayland desktop session, where an SSO login may open the browser.
+    WAYLAND_DISPLAY => wayland_display;
     /// Linux: the session bus, where the Secret Service (the OS key store) is
     /// reached; when it is set, `keys add` uses the OS store by default.
     DBUS_SESSION_BUS_ADDRESS => dbus_session_bus_address;

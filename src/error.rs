@@ -42,7 +42,7 @@ kinds! {
     /// STS could not be reached or did not answer usefully: refused, timeout, 5xx, throttling, garbage.
     Network = 6,
     /// There is no valid session: `export` for a profile with an MFA device and
-    /// no cached session, an SSO profile without a valid `aws sso login`,
+    /// no cached session, an SSO profile without a valid login (`awscred sso login`),
     /// `status` without session credentials in the environment.
     NoSession = 7,
     /// `status`: the session in the environment has expired (or has 10 minutes or less left).

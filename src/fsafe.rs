@@ -242,6 +242,18 @@ mod imp {
         /// else it is refused (exit 3) and never changed: awscred does not
         /// chmod a directory it did not make (think `AWSCRED_CACHE_DIR=$HOME`).
         pub fn private(path: &Path, missing: IfMissing) -> Result<Option<Dir>> {
+            Self::checked(path, missing, false)
+        }
+
+        /// [`Dir::private`] for a directory another program shares with
+        /// awscred (the AWS CLI's `~/.aws/sso/cache`, which botocore makes
+        /// 0755): it must be the user's and closed to writes by others, may be
+        /// readable (its files are 0600); a missing one is created 0700.
+        pub fn owned(path: &Path, missing: IfMissing) -> Result<Option<Dir>> {
+            Self::checked(path, missing, true)
+        }
+
+        fn checked(path: &Path, missing: IfMissing, readable: bool) -> Result<Option<Dir>> {
             let open = || {
                 rfs::open(
                     path,
@@ -285,7 +297,7 @@ mod imp {
                     format!("others can write to it (mode {:o})", perms(&st)),
                 ));
             }
-            if perms(&st) & 0o077 != 0 {
+            if !readable && perms(&st) & 0o077 != 0 {
                 return Err(fail(
                     Kind::Input,
                     format!(
@@ -486,6 +498,10 @@ mod imp {
     use std::fs;
 
     impl Dir {
+        pub fn owned(path: &Path, missing: IfMissing) -> Result<Option<Dir>> {
+            Self::private(path, missing)
+        }
+
         pub fn private(path: &Path, missing: IfMissing) -> Result<Option<Dir>> {
             match fs::metadata(path) {
                 Ok(m) if m.is_dir() => {}

@@ -21,6 +21,7 @@ pub mod secret;
 pub mod server;
 pub mod session;
 pub mod shell;
+pub mod sso;
 pub mod sts;
 #[cfg(test)]
 mod testdata;
@@ -48,6 +49,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::Clear(a) => cmd::clear::run(a, env)?.into(),
         Command::Init(a) => cmd::init::run(a)?.into(),
         Command::Keys(a) => cmd::keys::run(a, env)?.into(),
+        Command::Sso(a) => cmd::sso::run(a, env)?.into(),
         Command::Rotate(a) => cmd::rotate::run(a, env)?.into(),
         Command::Completions(a) => cmd::docs::completions(a)?.into(),
         Command::Man => cmd::docs::man()?.into(),

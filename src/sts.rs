@@ -301,6 +301,10 @@ pub fn is_too_large(err: &(dyn std::error::Error + 'static)) -> bool {
 /// The client for `endpoint_url`. A plain `http://` endpoint (a local STS
 /// stand-in) never does TLS, so it skips loading the system's root
 /// certificates, which costs milliseconds and most of a megabyte per process.
+pub(crate) fn client_for_endpoint(endpoint_url: Option<&str>) -> SharedHttpClient {
+    client_for(endpoint_url)
+}
+
 fn client_for(endpoint_url: Option<&str>) -> SharedHttpClient {
     use aws_smithy_http_client::tls::{
         rustls_provider::CryptoMode, Provider, TlsContext, TrustStore,

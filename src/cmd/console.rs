@@ -121,7 +121,12 @@ pub fn run(args: &ConsoleArgs, env: &Env) -> Result<String> {
         return Ok(format!("{}\n", url.expose()));
     }
     let cache = cmd::cache(env)?;
-    crate::browser::open(cache.ensure_dir()?, &url, env.browser())?;
+    crate::browser::open(
+        cache.ensure_dir()?,
+        &url,
+        env.browser(),
+        "`awscred console --print` and open the URL yourself",
+    )?;
     report(&format!(
         "opened the AWS console ({region}) for profile {name} in the browser"
     ));

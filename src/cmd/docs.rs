@@ -236,7 +236,7 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "~/.aws/sso/cache/",
-        "The SSO tokens of `aws sso login`, read through the AWS SDK for SSO profiles.",
+        "The IAM Identity Center tokens, shared with the AWS CLI and the SDKs: `<sha1 of the sso-session name>.json` (a legacy profile: of the start URL), written by `awscred sso login` and its refreshes (0600; a missing directory is made 0700), beside awscred's client registration (`<sha1>.json` of what it was made for). awscred reads what `aws sso login` wrote, and they read what awscred wrote.",
     ),
 ];
 

@@ -37,7 +37,7 @@ pub fn run(env: &Env) -> Result<String> {
         let failed = |e: anyhow::Error| format!("({})", short(&e.to_string()));
         let (serial, state) = if files.uses_sdk_chain(&name) {
             match files.uses_sso(&name) {
-                true => (None, "(SSO: resolved by the AWS SDK)".to_string()),
+                true => (None, sso_state(&files, env, &name, now)),
                 false => (None, "(resolved by the AWS SDK)".to_string()),
             }
         } else {
@@ -88,6 +88,7 @@ pub fn run(env: &Env) -> Result<String> {
     let mut out = table(&rows);
     // File and line, never a value: a setting may be a secret key.
     for (title, lines) in [
+        ("IAM Identity Center sessions:", crate::sso::sessions(&files, env, now)),
         ("Role options (sent with AssumeRole):", options),
         ("Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:", files.inline_comments()),
         ("Read differently by the AWS CLI and the SDKs:", files.differences()),
@@ -197,6 +198,21 @@ fn describe(files: &Files, name: &str, stored: &Result<HashMap<String, keystore:
         kind,
         source,
         key_store,
+    }
+}
+
+/// An SSO profile (or a role on one): its login's state, never a token.
+fn sso_state(files: &Files, env: &Env, name: &str, now: Timestamp) -> String {
+    let mut end = name;
+    for hop in files.sources(name) {
+        match hop {
+            Ok(h) => end = h.profile,
+            Err(e) => return format!("({})", short(&e.to_string())),
+        }
+    }
+    match crate::sso::Session::for_profile(files, env, end) {
+        Ok(s) => format!("(SSO: {})", crate::sso::state(env, &s, now)),
+        Err(e) => format!("({})", short(&e.to_string())),
     }
 }
 

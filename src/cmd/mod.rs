@@ -16,6 +16,7 @@ pub mod list;
 pub mod mfa;
 pub mod rotate;
 pub mod serve;
+pub mod sso;
 pub mod status;
 pub mod unset;
 
@@ -204,7 +205,7 @@ enum Source {
     Resolved(Resolved),
 }
 
-fn source(env: &Env, profile: Option<&str>) -> Result<Source> {
+fn source(env: &Env, profile: Option<&str>, login: crate::sso::Login) -> Result<Source> {
     let files = Files::load(env)?;
     let opts = Options {
         profile,
@@ -229,6 +230,7 @@ fn source(env: &Env, profile: Option<&str>) -> Result<Source> {
             region: &region,
             sso: files.uses_sso(name),
             timeout: timeout(env)?,
+            login,
         })?);
     }
     if let Some(stored) = profile::stored(&files, env, &opts)? {
@@ -257,7 +259,12 @@ impl Handout {
 /// for a profile without an MFA device, its long-term keys. A profile with an
 /// MFA device never hands out its long-term keys.
 pub fn handout(env: &Env, profile: Option<&str>, no_session: NoSession) -> Result<Handout> {
-    let res = match source(env, profile)? {
+    // An SSO login is one more way to prompt: `export` never does.
+    let login = match no_session {
+        NoSession::Fail => crate::sso::Login::Never,
+        NoSession::Obtain => crate::sso::Login::IfPossible,
+    };
+    let res = match source(env, profile, login)? {
         Source::Given(h) => return Ok(h),
         Source::Resolved(res) => res,
     };
@@ -302,7 +309,7 @@ pub fn lasting(
     min_left: i64,
     code: Option<&str>,
 ) -> Result<Handout> {
-    let res = match source(env, profile)? {
+    let res = match source(env, profile, crate::sso::Login::IfPossible)? {
         Source::Given(h) => return Ok(h),
         Source::Resolved(res) => res,
     };

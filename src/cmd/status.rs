@@ -25,6 +25,14 @@ fn role_options(env: &Env) -> Option<String> {
     (!described.is_empty()).then(|| described.join("; "))
 }
 
+/// One line per `[sso-session]`: its login's state (never a token).
+fn sso_sessions(env: &Env, out: &mut String) {
+    let Ok(files) = Files::load(env) else { return };
+    for line in crate::sso::sessions(&files, env, Timestamp::now()) {
+        let _ = writeln!(out, "sso-session  {}", one_line(&line));
+    }
+}
+
 pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
     let mut out = String::new();
     // The profile a bare awscred command would use here, and why. `status`
@@ -40,6 +48,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         }
         out.push_str("no AWS credentials in the environment\n");
         let _ = writeln!(out, "commands use {}", one_line(&picked));
+        sso_sessions(env, &mut out);
         return Ok(Output {
             stdout: out,
             exit: Some(Kind::NoSession),
@@ -129,6 +138,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         })?;
         let _ = writeln!(out, "identity     {arn}");
     }
+    sso_sessions(env, &mut out);
     Ok(Output { stdout: out, exit })
 }
 

@@ -124,6 +124,48 @@ fn write_profile_waiting(
     Ok(())
 }
 
+/// Edits one of the AWS files as text (`sso populate` on the config file),
+/// by the same rules as [`write_profile`]: the user's symlinks followed to a
+/// regular file of theirs, the lock held, an atomic write. `edit` gets the
+/// text and answers the new one; nothing is written when it is the same.
+/// The file keeps its mode (a new one is 0600). True when it changed.
+pub fn edit_file(
+    path: &Path,
+    locks: &Dir,
+    edit: impl FnOnce(&str) -> Result<String>,
+) -> Result<bool> {
+    let Locked {
+        target,
+        dir,
+        file,
+        _lock,
+    } = open_locked(path, locks, LOCK_WAIT)?;
+    let file = file.as_str();
+    let shown = target.display().to_string();
+    let refuse = |why: &str| {
+        fail(
+            Kind::Input,
+            format!("refusing to edit {shown}: {why}: point AWS_CONFIG_FILE at a regular file of your own"),
+        )
+    };
+    let (text, mode) = match dir.stat(file)? {
+        None => (String::new(), 0o600),
+        Some(e) if !e.regular => return Err(refuse("it is not a regular file")),
+        Some(e) if !e.own => return Err(refuse("it belongs to another user")),
+        Some(e) => match dir.read(file, MAX_FILE)? {
+            Found::File(bytes) => (ini::utf8(bytes, &target)?, e.mode & 0o777),
+            Found::Missing => (String::new(), 0o600),
+            Found::Refused(why) => return Err(refuse(why)),
+        },
+    };
+    let new = edit(&text)?;
+    if new == text {
+        return Ok(false);
+    }
+    dir.write_atomic(file, new.as_bytes(), mode)?;
+    Ok(true)
+}
+
 /// FNV-1a of a path, for lock names.
 fn hash(path: &Path) -> u64 {
     let mut h = crate::cache::Fnv64::default();

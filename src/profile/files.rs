@@ -44,6 +44,11 @@ impl File {
     /// exits soon after: keeping the text for the whole process lets every
     /// section and value borrow it, so a file of 5,000 profiles costs one pass
     /// and no copies.
+    /// Section names, in file order (`sso-session corp`, `profile dev`).
+    pub fn section_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.doc.names()
+    }
+
     pub fn parse(path: PathBuf, text: String) -> Result<File> {
         let text: &'static str = Box::leak(text.into_boxed_str());
         let doc = Doc::parse(text)
@@ -354,6 +359,19 @@ impl Files {
             .or_else(|| self.config.get(self.config_section(profile)?, key))
     }
 
+    /// A setting of the `[sso-session name]` section.
+    pub fn sso_session(&self, name: &str, key: &str) -> Option<Setting<'static>> {
+        let i = self.config.doc.position(&format!("sso-session {name}"))?;
+        self.config.get(i, key)
+    }
+
+    pub fn has_sso_session(&self, name: &str) -> bool {
+        self.config
+            .doc
+            .position(&format!("sso-session {name}"))
+            .is_some()
+    }
+
     /// A setting of `profile` in the credentials file itself (not the config file).
     pub fn in_credentials(&self, profile: &str, key: &str) -> Option<Setting<'static>> {
         let i = self.credentials.doc.position(profile)?;
@@ -428,7 +446,7 @@ impl Files {
         Err(fail(
             Kind::Input,
             format!(
-                "{}: profile `{profile}` uses IAM Identity Center but names no {}: add {} to its section, or run `aws configure sso --profile {profile}`",
+                "{}: profile `{profile}` uses IAM Identity Center but names no {}: add {} to its section, or run `awscred sso populate` to write one profile per account and role",
                 sso.origin,
                 missing.join(" and "),
                 if missing.len() == 1 { "it" } else { "them" }

@@ -300,6 +300,25 @@ pub fn iam_endpoint_url(files: &Files, env: &Env, profile: &str) -> Result<Optio
     service_endpoint_url(files, env, profile, "iam", own)
 }
 
+/// A service's endpoint by the SDKs' rules: `var` (`AWS_ENDPOINT_URL_<ID>`),
+/// `AWS_ENDPOINT_URL`, the profile's `services` block, its `endpoint_url`.
+pub fn service_url(
+    files: &Files,
+    env: &Env,
+    profile: &str,
+    service: &str,
+    own: Option<&str>,
+    var: &str,
+) -> Result<Option<String>> {
+    service_endpoint_url(
+        files,
+        env,
+        profile,
+        service,
+        own.map(|u| (u, var.to_string())),
+    )
+}
+
 fn service_endpoint_url(
     files: &Files,
     env: &Env,

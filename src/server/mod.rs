@@ -324,7 +324,7 @@ fn usable(served: Served, now: Timestamp) -> Result<(Served, bool)> {
     if !expiration.fresh_at(now) {
         return Err(fail(
             Kind::Expired,
-            format!("the credentials this profile gives expire at {expiration}, in 10 minutes or less: renew them where they come from (`aws sso login`, `awscred mfa --write-profile`, the credential_process)"),
+            format!("the credentials this profile gives expire at {expiration}, in 10 minutes or less: renew them where they come from (`awscred sso login`, `awscred mfa --write-profile`, the credential_process)"),
         ));
     }
     Ok((served, expiration.lasts_beyond(now, SERVE_MIN_SECS)))

@@ -322,6 +322,12 @@ fn sso_home() -> Home {
     fs::create_dir_all(&cache).unwrap();
     let token = "{\"accessToken\": \"portal-access-token\", \"expiresAt\": \"2099-01-01T00:00:00Z\", \"region\": \"us-east-1\", \"startUrl\": \"https://example.awsapps.com/start\"}";
     fs::write(cache.join(format!("{}.json", sha1_hex("corp"))), token).unwrap();
+    // As botocore writes it (awscred tightens a looser one, with a warning).
+    fs::set_permissions(
+        cache.join(format!("{}.json", sha1_hex("corp"))),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     home
 }
 

@@ -104,6 +104,12 @@ fn sso_home(token_expires: &str) -> Home {
         "{{\"accessToken\": \"portal-access-token\", \"expiresAt\": \"{token_expires}\", \"region\": \"us-east-1\", \"startUrl\": \"https://example.awsapps.com/start\"}}"
     );
     fs::write(cache.join(format!("{}.json", sha1_hex("corp"))), token).unwrap();
+    // As botocore writes it (awscred tightens a looser one, with a warning).
+    fs::set_permissions(
+        cache.join(format!("{}.json", sha1_hex("corp"))),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     home
 }
 
@@ -142,7 +148,17 @@ fn an_sso_profile_exports_the_role_credentials_from_the_portal() {
 
     let r = run(home.cmd(&sts).arg("list"));
     let line = r.stdout.lines().find(|l| l.contains(" sso ")).unwrap();
-    assert!(line.ends_with("(SSO: resolved by the AWS SDK)"), "{line}");
+    assert!(
+        line.contains("(SSO: valid until 2099-01-01T00:00:00Z"),
+        "{line}"
+    );
+    assert!(line.ends_with(", not refreshable)"), "{line}");
+    assert!(
+        r.stdout
+            .contains("IAM Identity Center sessions:\n  corp: valid until 2099-01-01T00:00:00Z"),
+        "{}",
+        r.stdout
+    );
 
     let r = run(home
         .cmd(&sts)
@@ -153,7 +169,7 @@ fn an_sso_profile_exports_the_role_credentials_from_the_portal() {
 }
 
 #[test]
-fn an_expired_or_missing_sso_login_says_to_run_aws_sso_login() {
+fn an_expired_or_missing_sso_login_says_to_run_awscred_sso_login() {
     let (home, sts) = (sso_home("2020-01-01T00:00:00Z"), FakeSts::start());
     let r = run(home
         .cmd(&sts)
@@ -162,7 +178,7 @@ fn an_expired_or_missing_sso_login_says_to_run_aws_sso_login() {
     r.expect_code(7);
     assert_eq!(r.stdout, "false\n");
     assert!(
-        r.stderr.contains("run `aws sso login --profile sso`"),
+        r.stderr.contains("run `awscred sso login --profile sso`"),
         "{}",
         r.stderr
     );
@@ -173,7 +189,7 @@ fn an_expired_or_missing_sso_login_says_to_run_aws_sso_login() {
         .env("AWS_ENDPOINT_URL_SSO", sts.url()));
     r.expect_code(7);
     assert!(
-        r.stderr.contains("run `aws sso login --profile sso`"),
+        r.stderr.contains("run `awscred sso login --profile sso`"),
         "{}",
         r.stderr
     );

@@ -389,7 +389,7 @@ fn an_sso_profile_without_account_or_role_is_a_configuration_error() {
                 &format!("profile `sso` uses IAM Identity Center but names no {missing}"),
             );
             assert!(
-                r.stderr.contains("aws configure sso --profile sso"),
+                r.stderr.contains("or run `awscred sso populate`"),
                 "{}",
                 r.stderr
             );

@@ -21,6 +21,7 @@ mod role_options;
 mod roles;
 mod server;
 mod shells;
+mod sso;
 mod trust_files;
 mod trust_input;
 mod write_profile;

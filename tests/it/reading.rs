@@ -17,7 +17,10 @@ fn list_names_each_place_the_cli_and_the_sdks_read_differently() {
     );
     let notes = r.stdout.split_once("\n\n").map(|(_, n)| n).unwrap_or("");
     let want = format!(
-        "Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:
+        "IAM Identity Center sessions:
+  corp: sso-session `corp` has no sso_start_url: add `sso_start_url = https://….awsapps.com/start`
+
+Inline comments: awscred drops them, like the Rust and JavaScript SDKs; the AWS CLI and boto3 keep them in the value:
   default: region ({c}:4)
   [sso-session corp]: sso_region ({c}:12)
 

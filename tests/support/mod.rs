@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod federation;
+pub mod identity_center;
 pub mod metadata;
 
 use std::collections::{BTreeMap, VecDeque};
