@@ -313,6 +313,13 @@ fn read_answer(status: u16, body: &[u8], endpoint: &str) -> Result<Secret> {
             // AWS answers a refused session with a short text or HTML page:
             // one printable line of it, no markup, says enough.
             let text = String::from_utf8_lossy(body);
+            // A page that echoes the request (a proxy's or a firewall's) would
+            // hold the session itself: such a text is not shown at all.
+            let lower = text.to_ascii_lowercase();
+            let echoes = ["session=", "sessionkey", "sessiontoken", "sessionid", "%7b"]
+                .iter()
+                .any(|w| lower.contains(w));
+            let text = if echoes { Default::default() } else { text };
             let said: String = printable(&strip_tags(&text)).chars().take(160).collect();
             let said = said.trim();
             let said = if said.is_empty() { String::new() } else { format!(": {said}") };
@@ -527,5 +534,26 @@ mod tests {
         assert!(after_logout(None, AWS, &url).unwrap().expose().starts_with(
             "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=https%3A"
         ));
+    }
+
+    /// A refusal page that echoes the request URL (a proxy's block page) never
+    /// puts the session on stderr.
+    #[test]
+    fn a_refusal_that_echoes_the_request_shows_none_of_it() {
+        for body in [
+            "Blocked: GET /federation?Action=getSigninToken&Session=%7B%22sessionId%22%3A%22ASIAX%22%2C%22sessionKey%22%3A%22SECRETSECRET%22%7D",
+            "<p>denied {\"sessionId\":\"ASIAX\",\"sessionKey\":\"SECRETSECRET\"}</p>",
+        ] {
+            let e = read_answer(403, body.as_bytes(), "https://signin.example").unwrap_err().to_string();
+            assert!(!e.contains("SECRET") && !e.contains("ASIAX"), "{e}");
+            assert!(e.contains("HTTP 403"), "{e}");
+        }
+        let e = read_answer(400, b"Invalid session duration", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("Invalid session duration"),
+            "an ordinary refusal is shown: {e}"
+        );
     }
 }
