@@ -293,12 +293,16 @@ pub struct AssumeRoleArgs {
 pub struct CredentialProcessArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     /// Run even inside an awscred session for another profile
     #[arg(long)]
     pub force: bool,
@@ -321,6 +325,8 @@ pub struct ExecArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     /// Port on 127.0.0.1 [default: a free one]
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
@@ -339,6 +345,8 @@ pub struct ServeArgs {
 pub struct ConsoleArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     /// Open this service's console: s3, ec2, iam, lambda, cloudwatch, cloudformation, dynamodb, rds, vpc, … (another name opens NAME/home)
     #[arg(long, value_name = "NAME", conflicts_with = "path")]
     pub service: Option<String>,
@@ -396,6 +404,13 @@ pub struct InitArgs {
     /// The shell to integrate with
     #[arg(value_enum)]
     pub shell: InitShell,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptArg {
+    /// How to ask for an MFA code that is not given: auto (the terminal, else a desktop dialog), terminal, zenity, kdialog, osascript, windows or none [default: $AWSCRED_MFA_PROMPT, the profile's mfa_prompt, then auto]
+    #[arg(long, value_name = "HOW")]
+    pub mfa_prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -485,6 +500,8 @@ pub struct MfaArgs {
     pub code: Option<String>,
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     #[command(flatten)]
     pub session: SessionArgs,
     /// Get a new session from STS even if the cached one is valid (a role profile: new role credentials, and a new MFA session when it has a device)

@@ -11,6 +11,7 @@ mod chain_rules;
 mod completion;
 mod console;
 mod core;
+mod desktop;
 mod everyday;
 mod faults;
 mod first_hour;
