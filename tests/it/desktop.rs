@@ -322,3 +322,46 @@ fn no_terminal_and_no_desktop_is_exit_4() {
     .expect_failure(3, "", "--mfa-prompt: mfa_prompt must be auto, terminal");
     assert!(sts.requests().is_empty());
 }
+
+/// The race with a dialog: mfa_process is slow, so the dialog shows (saying
+/// "touch your key"); mfa_process's code then wins and the dialog is closed.
+#[test]
+fn a_slow_mfa_process_closes_the_dialog_it_beat() {
+    let config = format!(
+        "{CONFIG}\n[profile key]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nmfa_process = sh -c 'sleep 2; echo 222222'\n"
+    );
+    let credentials = format!(
+        "{CREDENTIALS}\n[key]\naws_access_key_id = AKIAKEYKEYKEYKEY0001\naws_secret_access_key = keySecret\n"
+    );
+    let (home, sts, x) = (
+        Home::with(&config, &credentials),
+        FakeSts::start(),
+        Display::start(),
+    );
+    let (path, log) = counting(&home, "zenity");
+    let caller = home
+        .cmd(&sts)
+        .env("DISPLAY", &x.name)
+        .env("PATH", &path)
+        .args(["credential-process", "--profile", "key"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = x.screen();
+    screen.windows("awscred: MFA code for key");
+    let out = caller.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sts.requests()[0].param("TokenCode"), Some("222222"));
+    let gone = screen.xdotool(&["search", "--onlyvisible", "--name", "awscred"]);
+    assert_eq!(gone.trim(), "", "the dialog was closed");
+    let started = fs::read_to_string(&log).unwrap();
+    assert!(
+        started.contains("Touch your key or type the code."),
+        "{started}"
+    );
+}

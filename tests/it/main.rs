@@ -17,6 +17,7 @@ mod faults;
 mod first_hour;
 mod keys;
 mod metadata_sources;
+mod race;
 mod reading;
 mod role_options;
 mod roles;
