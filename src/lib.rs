@@ -41,6 +41,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::Exec(a) => a.prompt.mfa_prompt.as_deref(),
         Command::Serve(a) => a.prompt.mfa_prompt.as_deref(),
         Command::Console(a) => a.prompt.mfa_prompt.as_deref(),
+        Command::Switch(a) => a.prompt.mfa_prompt.as_deref(),
         _ => None,
     };
     let with_flag;
@@ -58,6 +59,7 @@ pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {
         Command::AssumeRole(a) => cmd::assume_role::run(a, env)?.into(),
         Command::Export(a) => cmd::export::run(a, env)?,
         Command::Unset(a) => cmd::unset::run(a, env)?.into(),
+        Command::Switch(a) => cmd::switch::run(a, env)?,
         Command::CredentialProcess(a) => cmd::credential_process::run(a, env)?.into(),
         Command::Exec(a) => cmd::exec::run(a, env)?.into(),
         Command::Serve(a) => cmd::serve::run(a, env)?.into(),

@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod rotate;
 pub mod serve;
 pub mod status;
+pub mod switch;
 pub mod unset;
 
 use crate::cache::Cache;

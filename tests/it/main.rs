@@ -23,6 +23,7 @@ mod role_options;
 mod roles;
 mod server;
 mod shells;
+mod switch;
 mod trust_files;
 mod trust_input;
 mod write_profile;
