@@ -271,8 +271,8 @@ fn zsh_completes_profile_options_with_the_names() {
         .filter(|l| l.contains("-p+[") || l.contains("--profile=["))
         .collect();
     // get-session-token, mfa, export, assume-role, credential-process, exec,
-    // serve, console, clear, keys add, keys rm, keys export, rotate
-    assert_eq!(specs.len(), 26, "{specs:#?}");
+    // serve, console, clear, keys add, keys rm, keys export, rotate, switch
+    assert_eq!(specs.len(), 28, "{specs:#?}");
     for spec in specs {
         assert!(spec.ends_with(":NAME:_awscred_profiles' \\"), "{spec}");
     }
