@@ -320,6 +320,7 @@ fn run_process(req: &Request, profile: &str, command: &str, chain: String) -> Re
         timeout_var: crate::env::AWSCRED_CREDENTIAL_PROCESS_TIMEOUT,
         prints: "one JSON document with the credentials",
         kind: Kind::Input,
+        cancel: None,
     };
     let name = format!("the {} of profile {profile}", job.name());
     let out = job.run()?;

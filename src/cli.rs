@@ -68,6 +68,18 @@ pub enum Command {
     /// Print lines that remove every variable awscred sets
     #[command(after_help = "Example:\n  eval \"$(awscred unset)\"")]
     Unset(UnsetArgs),
+    /// Print exports for a profile, asking for a code if needed; without a name, pick one
+    ///
+    /// With a name: what credential-process hands out for it (the cached
+    /// session or role credentials, else a new session with a code), as
+    /// exports. Through `awscred init`'s wrappers it changes the shell. Without
+    /// a name on a terminal: a fuzzy picker over every profile (valid
+    /// sessions first, then the most recently used); without a terminal the
+    /// profiles are listed on stderr.
+    #[command(
+        after_help = "Examples:\n  awscred switch prod      (with `eval \"$(awscred init bash)\"` in ~/.bashrc)\n  awscred switch           pick a profile\n  eval \"$(awscred switch prod)\""
+    )]
+    Switch(SwitchArgs),
     /// Assume a role with the profile's keys (or its MFA session) and print the credentials
     #[command(
         after_help = "Examples:\n  awscred assume-role --role-arn arn:aws:iam::123456789012:role/admin\n  eval \"$(awscred assume-role --role-arn arn:aws:iam::123456789012:role/admin --format env)\""
@@ -367,12 +379,16 @@ pub struct AssumeRoleArgs {
 pub struct CredentialProcessArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     /// Run even inside an awscred session for another profile
     #[arg(long)]
     pub force: bool,
@@ -395,6 +411,8 @@ pub struct ExecArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     /// Port on 127.0.0.1 [default: a free one]
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
@@ -413,6 +431,8 @@ pub struct ServeArgs {
 pub struct ConsoleArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
     /// Open this service's console: s3, ec2, iam, lambda, cloudwatch, cloudformation, dynamodb, rds, vpc, … (another name opens NAME/home)
     #[arg(long, value_name = "NAME", conflicts_with = "path")]
     pub service: Option<String>,
@@ -470,6 +490,28 @@ pub struct InitArgs {
     /// The shell to integrate with
     #[arg(value_enum)]
     pub shell: InitShell,
+}
+
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The profile to switch to [default: pick one on the terminal]
+    #[arg(value_name = "PROFILE", conflicts_with = "profile")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    #[command(flatten)]
+    pub prompt: PromptArg,
+    #[command(flatten)]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub legacy: LegacyArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptArg {
+    /// How to ask for an MFA code that is not given: auto (the terminal, else a desktop dialog), terminal, zenity, kdialog, osascript, windows or none [default: $AWSCRED_MFA_PROMPT, the profile's mfa_prompt, then auto]
+    #[arg(long, value_name = "HOW")]
+    pub mfa_prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -560,6 +602,8 @@ pub struct MfaArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
     #[command(flatten)]
+    pub prompt: PromptArg,
+    #[command(flatten)]
     pub session: SessionArgs,
     /// Get a new session from STS even if the cached one is valid (a role profile: new role credentials, and a new MFA session when it has a device)
     #[arg(long)]
@@ -624,6 +668,7 @@ impl Command {
             Command::Mfa(a) => or_env(&a.format),
             Command::AssumeRole(a) => Some(a.format),
             Command::Export(a) => or_env(&a.format),
+            Command::Switch(a) => or_env(&a.format),
             Command::Unset(a) => or_env(&a.as_format_arg()),
             Command::Serve(a) => or_env(&FormatArg { format: a.format }),
             Command::GetSessionToken(_)

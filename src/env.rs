@@ -75,8 +75,15 @@ variables! {
     /// Seconds a profile's `credential_process` may run (1–600, default 120);
     /// past it, it is stopped with everything it started.
     AWSCRED_CREDENTIAL_PROCESS_TIMEOUT => awscred_credential_process_timeout;
-    /// Seconds `mfa_process` may run (1–600, default 60).
+    /// Seconds `mfa_process` may run (1–600, default 60); a desktop MFA
+    /// dialog is bounded by the same time.
     AWSCRED_MFA_PROCESS_TIMEOUT => awscred_mfa_process_timeout;
+    /// How to ask for an MFA code that is not given up front (before the
+    /// profile's `mfa_prompt`; `--mfa-prompt` before both): `auto` (the
+    /// terminal, else a desktop dialog, else none), `terminal`, `zenity`,
+    /// `kdialog`, `osascript`, `windows` (a PowerShell input box) or `none`
+    /// [default: `auto`].
+    AWSCRED_MFA_PROMPT => awscred_mfa_prompt;
     /// The profile of the awscred session in this shell (set by its exports):
     /// the profile commands use when neither `--profile`, `AWS_PROFILE` nor
     /// `AWS_DEFAULT_PROFILE` is given; shown by `status` and `list`.
@@ -163,15 +170,15 @@ variables! {
     /// turn, `%s` replaced by the page (else added as the last argument)
     /// [default: `xdg-open`, on macOS `open`, on Windows `start`].
     BROWSER => browser;
-    /// Linux: an X11 desktop session, where an SSO login may open the browser.
-    DISPLAY => display;
     /// Set in an SSH session: on macOS and Windows no browser is opened there.
     SSH_CONNECTION => ssh_connection;
-    /// Linux: a Wayland desktop session, where an SSO login may open the browser.
-    WAYLAND_DISPLAY => wayland_display;
     /// Linux: the session bus, where the Secret Service (the OS key store) is
     /// reached; when it is set, `keys add` uses the OS store by default.
     DBUS_SESSION_BUS_ADDRESS => dbus_session_bus_address;
+    /// Linux: an X11 desktop session, where `mfa_prompt = auto` may show a
+    /// dialog (zenity, else kdialog) when there is no terminal, and an SSO
+    /// login may open the browser.
+    DISPLAY => display;
     /// The file GitHub Actions reads variables from (`--format github`
     /// appends to it).
     GITHUB_ENV => github_env;
@@ -181,6 +188,8 @@ variables! {
     SHELL => shell;
     /// Windows' `HOME`.
     USERPROFILE => userprofile;
+    /// Linux: a Wayland desktop session (as `DISPLAY`: dialogs, the SSO login's browser).
+    WAYLAND_DISPLAY => wayland_display;
     /// The cache is in `$XDG_CACHE_HOME/awscred` when this is an absolute path
     /// and `AWSCRED_CACHE_DIR` is not set.
     XDG_CACHE_HOME => xdg_cache_home;
@@ -285,6 +294,13 @@ impl Env {
     /// `AWS_MFA_TOKEN_CODE` once: a code is good for one session).
     pub fn without(mut self, name: &str) -> Env {
         self.vars.remove(name);
+        self
+    }
+
+    /// This environment with `name` set to `value` (a flag that overrides
+    /// its variable, read in one place).
+    pub fn with(mut self, name: &str, value: &str) -> Env {
+        self.vars.insert(name.to_string(), value.to_string());
         self
     }
 

@@ -50,8 +50,8 @@ kinds! {
     /// `exec`: the command could not be started (not found, not executable);
     /// `console`: no browser could be started, or every one failed.
     Exec = 127,
-    /// Ctrl-C at the MFA prompt or while `mfa_process` runs (128 + SIGINT, as
-    /// shells report it).
+    /// Ctrl-C at the MFA prompt or while `mfa_process` runs, or Cancel in
+    /// the MFA dialog (128 + SIGINT, as shells report it).
     Interrupted = 130,
 }
 

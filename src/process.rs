@@ -64,6 +64,10 @@ pub struct Job<'a> {
     pub prints: &'static str,
     /// The exit code of every failure to run it.
     pub kind: Kind,
+    /// Set from another thread, it stops the command (killed with its group)
+    /// and `run` fails with [`Kind::Interrupted`]: the race between
+    /// `mfa_process` and a prompt cancels the loser.
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 /// What a finished command left.
@@ -83,13 +87,29 @@ impl Job<'_> {
     /// Runs the command to its end within the limits. An exit status other
     /// than success is the caller's to judge (its output may explain it).
     pub fn run(&self) -> anyhow::Result<Output> {
-        let name = self.name();
         let mut cmd = Command::new(if cfg!(windows) { "cmd" } else { "sh" });
         cmd.args(if cfg!(windows) {
             ["/C", self.command]
         } else {
             ["-c", self.command]
         });
+        self.run_command(cmd)
+    }
+
+    /// Runs `program` with `args` directly, not through a shell (a dialog
+    /// program awscred chose, whose arguments are awscred's own text), within
+    /// the same bounds. `None` when the program is not installed.
+    pub fn run_program(&self, program: &str, args: &[String]) -> anyhow::Result<Option<Output>> {
+        let mut cmd = Command::new(program);
+        cmd.args(args);
+        match self.run_command(cmd) {
+            Err(e) if e.downcast_ref::<NotFound>().is_some() => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    fn run_command(&self, mut cmd: Command) -> anyhow::Result<Output> {
+        let name = self.name();
         scrub(&mut cmd);
         cmd.envs(self.vars.iter().map(|(k, v)| (k, v)));
         cmd.stdin(Stdio::null())
@@ -111,6 +131,12 @@ impl Job<'_> {
         #[cfg(unix)]
         let _signals = crate::prompt::stop::Handlers::install(&crate::prompt::stop::WITH_SIGINT);
         let child = cmd.spawn().map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return anyhow::Error::new(NotFound).context(fail(
+                    self.kind,
+                    format!("cannot run {name}: {e}: check the {} setting", self.setting),
+                ));
+            }
             fail(
                 self.kind,
                 format!("cannot run {name}: {e}: check the {} setting", self.setting),
@@ -120,7 +146,8 @@ impl Job<'_> {
         #[cfg(unix)]
         drop(blocked);
 
-        running.finish(self.limits).map_err(|stop| match stop {
+        running.finish(self.limits, self.cancel).map_err(|stop| match stop {
+            Stop::Cancelled => fail(Kind::Interrupted, format!("{name} was cancelled")),
             Stop::Timeout => fail(
                 self.kind,
                 format!(
@@ -182,8 +209,21 @@ pub fn describe(setting: &str, command: &str) -> String {
     }
 }
 
+/// A program to run directly was not found (see [`Job::run_program`]).
+#[derive(Debug)]
+struct NotFound;
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not found")
+    }
+}
+
+impl std::error::Error for NotFound {}
+
 /// Why a command was stopped before it finished.
 enum Stop {
+    Cancelled,
     Timeout,
     TooMuch,
     Io(std::io::Error),
@@ -233,9 +273,14 @@ impl Running {
 
     /// Its exit status and output, once it has exited and closed stdout (as
     /// `$(…)` waits), within `limits`.
-    fn finish(&mut self, limits: Limits) -> Result<Output, Stop> {
+    fn finish(
+        &mut self,
+        limits: Limits,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<Output, Stop> {
         let deadline = Instant::now() + limits.timeout;
         let left = || deadline.saturating_duration_since(Instant::now());
+        let cancelled = || cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Acquire));
         let stdout = self
             .child
             .stdout
@@ -246,11 +291,19 @@ impl Running {
             .stderr
             .take()
             .map(|e| read_capped(e, limits.max_output));
-        let stdout = match read_capped(stdout, limits.max_output).recv_timeout(left()) {
-            Ok(Ok((_, true))) => return Err(Stop::TooMuch),
-            Ok(Ok((buf, false))) => buf,
-            Ok(Err(e)) => return Err(Stop::Io(e)),
-            Err(_) => return Err(Stop::Timeout),
+        let reading = read_capped(stdout, limits.max_output);
+        // In short slices, so a cancel is seen within 20 ms.
+        let stdout = loop {
+            if cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            match reading.recv_timeout(left().min(Duration::from_millis(20))) {
+                Ok(Ok((_, true))) => return Err(Stop::TooMuch),
+                Ok(Ok((buf, false))) => break buf,
+                Ok(Err(e)) => return Err(Stop::Io(e)),
+                Err(mpsc::RecvTimeoutError::Timeout) if !left().is_zero() => continue,
+                Err(_) => return Err(Stop::Timeout),
+            }
         };
         // stdout is closed; the command itself usually has exited by now.
         let status = loop {
@@ -260,6 +313,9 @@ impl Running {
             }
             if Instant::now() >= deadline {
                 return Err(Stop::Timeout);
+            }
+            if cancelled() {
+                return Err(Stop::Cancelled);
             }
             std::thread::sleep(Duration::from_millis(5));
         };
@@ -315,6 +371,7 @@ mod tests {
             timeout_var: "AWSCRED_CREDENTIAL_PROCESS_TIMEOUT",
             prints: "one JSON document",
             kind: Kind::Input,
+            cancel: None,
         }
     }
 

@@ -8,12 +8,15 @@
 //! `mfa_process` by a timeout and an output cap, and a signal or a panic
 //! puts the terminal back and stops the child (see [`stop`]).
 
+use crate::dialog::{self, Answer, Dialog, Words};
+use crate::env::Env;
 use crate::error::{fail, Kind};
 use crate::process::{self, Job, Limits};
-use crate::profile::Env;
 use crate::secret::Secret;
 use crate::validate;
 use anyhow::Result;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
 /// What is settled before any file lock or network call: the code given up
@@ -58,6 +61,83 @@ fn mfa_process_timeout(env: &Env) -> Result<Duration> {
     env.seconds(crate::env::AWSCRED_MFA_PROCESS_TIMEOUT, DEFAULT_TIMEOUT)
 }
 
+/// `mfa_prompt` / `AWSCRED_MFA_PROMPT`: how to ask for a code that is not
+/// given up front.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The terminal when there is one, else a desktop dialog when there is
+    /// a desktop, else none.
+    #[default]
+    Auto,
+    Terminal,
+    Dialog(Dialog),
+    /// Never ask: the code comes up front or from `mfa_process`.
+    None,
+}
+
+impl Mode {
+    pub const NAMES: &str = "auto, terminal, zenity, kdialog, osascript, windows or none";
+
+    /// One of [`Mode::NAMES`]; `origin` names where it was set, for the message.
+    pub fn parse(value: &str, origin: &str) -> Result<Mode> {
+        Ok(match value {
+            "auto" => Mode::Auto,
+            "terminal" => Mode::Terminal,
+            "zenity" => Mode::Dialog(Dialog::Zenity),
+            "kdialog" => Mode::Dialog(Dialog::Kdialog),
+            "osascript" => Mode::Dialog(Dialog::Osascript),
+            "windows" => Mode::Dialog(Dialog::Windows),
+            "none" => Mode::None,
+            _ => {
+                return Err(fail(
+                    Kind::Input,
+                    format!(
+                        "{origin}: mfa_prompt must be {}, not `{}`",
+                        Self::NAMES,
+                        crate::error::one_line(value)
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+/// Where a prompt can be shown, once [`Mode`] met this machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Asker {
+    Terminal,
+    /// A dialog; with `Auto`, the programs to try in turn (kdialog when
+    /// zenity is not installed).
+    Dialogs(&'static [Dialog]),
+}
+
+/// The desktop dialogs `auto` tries, on this platform, when there is a desktop.
+fn desktop(env: &Env) -> Option<&'static [Dialog]> {
+    if cfg!(target_os = "macos") {
+        return Some(&[Dialog::Osascript]);
+    }
+    if cfg!(windows) {
+        return Some(&[Dialog::Windows]);
+    }
+    let set = |v: Option<&str>| v.is_some_and(|v| !v.is_empty());
+    (set(env.display()) || set(env.wayland_display())).then_some(&[Dialog::Zenity, Dialog::Kdialog])
+}
+
+fn asker(mode: Mode, env: &Env) -> Option<Asker> {
+    match mode {
+        Mode::Auto if has_terminal() => Some(Asker::Terminal),
+        Mode::Auto => desktop(env).map(Asker::Dialogs),
+        Mode::Terminal => has_terminal().then_some(Asker::Terminal),
+        Mode::Dialog(d) => Some(Asker::Dialogs(match d {
+            Dialog::Zenity => &[Dialog::Zenity],
+            Dialog::Kdialog => &[Dialog::Kdialog],
+            Dialog::Osascript => &[Dialog::Osascript],
+            Dialog::Windows => &[Dialog::Windows],
+        })),
+        Mode::None => None,
+    }
+}
+
 /// The sources after the preset one: asked only when a code is really needed
 /// (cache miss, lock held), so a valid session never runs `mfa_process` or prompts.
 pub struct CodeSource<'a> {
@@ -66,23 +146,204 @@ pub struct CodeSource<'a> {
     /// How to give a code to the command that asks, for the message when
     /// none can be had (an argument, or none possible under credential_process).
     pub hint: String,
+    /// The profile asked for, named by every prompt.
+    pub profile: &'a str,
+    pub mode: Mode,
+    pub env: &'a Env,
 }
 
-impl CodeSource<'_> {
+/// How long `mfa_process` has before a prompt is shown beside it: an
+/// instant `oathtool` shows nothing; a key waiting for a touch does not.
+const RACE_GRACE: Duration = Duration::from_millis(400);
+
+impl<'a> CodeSource<'a> {
+    /// The sources of `res`'s profile.
+    pub fn of(
+        preset: Preset,
+        res: &'a crate::profile::Resolved,
+        env: &'a Env,
+        hint: String,
+    ) -> Self {
+        CodeSource {
+            preset,
+            mfa_process: res.mfa_process.as_ref(),
+            hint,
+            profile: &res.profile,
+            mode: res.mfa_prompt,
+            env,
+        }
+    }
+
     pub fn get(self, serial: &str) -> Result<Secret> {
         if let Some(code) = self.preset.code {
             return Ok(code);
         }
-        if let Some(command) = self.mfa_process {
-            return run_mfa_process(command.expose(), self.preset.limits);
+        let limits = self.preset.limits;
+        let asker = asker(self.mode, self.env);
+        let words = |race: bool| Words {
+            title: format!("awscred: MFA code for {}", self.profile),
+            text: format!(
+                "{}The 6-digit code of MFA device {serial}{}",
+                if race {
+                    "Touch your key or type the code. "
+                } else {
+                    ""
+                },
+                crate::validate::arn_account(serial)
+                    .map(|a| format!(" (account {a})"))
+                    .unwrap_or_default()
+            ),
+        };
+        let label = |race: bool| {
+            format!(
+                "awscred: MFA code for {} ({serial}){}: ",
+                self.profile,
+                if race {
+                    ", touch your key or type the code"
+                } else {
+                    ""
+                }
+            )
+        };
+        match (self.mfa_process, asker) {
+            (Some(command), None) => run_mfa_process(command.expose(), limits, None),
+            (Some(command), Some(asker)) => {
+                race(command.expose(), limits, asker, &label(true), &words(true))
+            }
+            (None, Some(Asker::Terminal)) => ask(&label(false)),
+            (None, Some(Asker::Dialogs(d))) => ask_dialogs(d, &words(false), limits, None),
+            (None, None) => Err(fail(
+                Kind::MfaNeeded,
+                format!(
+                    "an MFA code for {serial} is needed and there is no terminal to ask on: {}",
+                    self.hint
+                ),
+            )),
         }
-        ask(serial, &self.hint)
     }
 }
 
+/// The first of `dialogs` that is installed asks (see [`dialog::ask_code`]).
+fn ask_dialogs(
+    dialogs: &[Dialog],
+    words: &Words,
+    limits: Limits,
+    cancel: Option<&AtomicBool>,
+) -> Result<Secret> {
+    let (last, first) = dialogs
+        .split_last()
+        .ok_or_else(|| fail(Kind::MfaNeeded, "no dialog program to ask with"))?;
+    for &d in first {
+        match d.ask(
+            &Words {
+                title: words.title.clone(),
+                text: words.text.clone(),
+            },
+            limits,
+            cancel,
+        ) {
+            Ok(Answer::Missing) => continue,
+            Ok(Answer::Cancelled) => return Err(dialog::cancelled()),
+            Ok(Answer::Typed(typed)) => match validate::code(typed.expose()) {
+                Ok(code) => return Ok(code.into()),
+                // Two more tries with the same program.
+                Err(_) => return dialog::ask_code(d, &retry(words), limits, cancel),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    dialog::ask_code(*last, words, limits, cancel)
+}
+
+fn retry(words: &Words) -> Words {
+    Words {
+        title: words.title.clone(),
+        text: format!("That was not a 6-digit code. {}", words.text),
+    }
+}
+
+/// What each side of the race sends.
+enum Event {
+    Process(Result<Secret>),
+    Prompt(Result<Secret>),
+}
+
+/// `mfa_process` and a prompt at once: the prompt shows only if
+/// `mfa_process` has not answered within [`RACE_GRACE`]; the first valid
+/// code wins and the other side is cancelled (`mfa_process` killed with its
+/// group, the dialog closed, the terminal put back). When `mfa_process`
+/// fails, the prompt stays and one line says so.
+fn race(command: &str, limits: Limits, asker: Asker, label: &str, words: &Words) -> Result<Secret> {
+    // One owner for the handlers while both sides run: a signal puts the
+    // terminal back and kills both groups.
+    #[cfg(unix)]
+    let _signals = stop::Handlers::install(&stop::WITH_SIGINT);
+    let (stop_process, stop_prompt) = (AtomicBool::new(false), AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let to_race = tx.clone();
+        let stop_process = &stop_process;
+        scope.spawn(move || {
+            let _ = to_race.send(Event::Process(run_mfa_process(
+                command,
+                limits,
+                Some(stop_process),
+            )));
+        });
+        let process_failed = |e: &anyhow::Error| {
+            crate::error::report(&format!("{e}; type the code instead"));
+        };
+        let mut process_done = false;
+        match rx.recv_timeout(RACE_GRACE) {
+            Ok(Event::Process(Ok(code))) => return Ok(code),
+            Ok(Event::Process(Err(e))) if crate::error::kind_of(&e) == Kind::Interrupted => {
+                return Err(e)
+            }
+            Ok(Event::Process(Err(e))) => {
+                process_failed(&e);
+                process_done = true;
+            }
+            _ => {}
+        }
+        let result = match asker {
+            Asker::Terminal => race_terminal(label, &rx, process_done, &process_failed),
+            Asker::Dialogs(dialogs) => {
+                let to_race = tx.clone();
+                let stop_prompt = &stop_prompt;
+                scope.spawn(move || {
+                    let _ = to_race.send(Event::Prompt(ask_dialogs(
+                        dialogs,
+                        words,
+                        limits,
+                        Some(stop_prompt),
+                    )));
+                });
+                loop {
+                    match rx.recv() {
+                        Ok(Event::Process(Ok(code))) => break Ok(code),
+                        Ok(Event::Process(Err(e))) => process_failed(&e),
+                        Ok(Event::Prompt(r)) => break r,
+                        Err(_) => {
+                            break Err(fail(
+                                Kind::Internal,
+                                "the MFA prompt ended without an answer",
+                            ))
+                        }
+                    }
+                }
+            }
+        };
+        // The loser goes; the scope waits for its thread, so it is gone
+        // (its group killed) before awscred calls STS.
+        stop_process.store(true, Ordering::Release);
+        stop_prompt.store(true, Ordering::Release);
+        result
+    })
+}
+
 /// Runs `mfa_process` (see [`process::Job`] for its bounds) and checks it
-/// printed a code.
-fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
+/// printed a code; `cancel` stops it (the race).
+fn run_mfa_process(command: &str, limits: Limits, cancel: Option<&AtomicBool>) -> Result<Secret> {
     let job = Job {
         setting: "mfa_process",
         command,
@@ -92,6 +353,7 @@ fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
         timeout_var: crate::env::AWSCRED_MFA_PROCESS_TIMEOUT,
         prints: "only the 6-digit code",
         kind: Kind::MfaNeeded,
+        cancel,
     };
     let name = job.name();
     let out = job.run()?;
@@ -110,15 +372,8 @@ fn run_mfa_process(command: &str, limits: Limits) -> Result<Secret> {
     })
 }
 
-fn ask(serial: &str, hint: &str) -> Result<Secret> {
-    if !has_terminal() {
-        return Err(fail(
-            Kind::MfaNeeded,
-            format!(
-                "an MFA code for {serial} is needed and there is no terminal to ask on: {hint}"
-            ),
-        ));
-    }
+/// The terminal prompt (the caller checked there is a terminal).
+fn ask(label: &str) -> Result<Secret> {
     // rpassword puts the terminal back whenever it returns; a signal or a
     // panic meanwhile puts back the modes saved here.
     #[cfg(unix)]
@@ -127,17 +382,16 @@ fn ask(serial: &str, hint: &str) -> Result<Secret> {
     let _signals = stop::Handlers::install(&stop::AT_PROMPT);
     let _sigint = IgnoreSigint::new();
     for _ in 0..3 {
-        let typed = rpassword::prompt_password(format!("awscred: MFA code for {serial}: "))
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::Interrupted => fail(
-                    Kind::Interrupted,
-                    "interrupted at the MFA prompt: nothing was changed",
-                ),
-                _ => fail(
-                    Kind::MfaNeeded,
-                    format!("cannot read the MFA code from the terminal: {e}"),
-                ),
-            })?;
+        let typed = rpassword::prompt_password(label).map_err(|e| match e.kind() {
+            std::io::ErrorKind::Interrupted => fail(
+                Kind::Interrupted,
+                "interrupted at the MFA prompt: nothing was changed",
+            ),
+            _ => fail(
+                Kind::MfaNeeded,
+                format!("cannot read the MFA code from the terminal: {e}"),
+            ),
+        })?;
         let typed = Secret::from(typed);
         match validate::code(typed.expose().trim()) {
             Ok(code) => return Ok(code.into()),
@@ -148,6 +402,126 @@ fn ask(serial: &str, hint: &str) -> Result<Secret> {
         Kind::Input,
         "no valid MFA code after 3 tries: run again with the 6-digit code",
     ))
+}
+
+/// The terminal side of the race: the prompt without echo, read in short
+/// polls so that a code from `mfa_process` closes it (what was typed is
+/// discarded, never left for the shell); the terminal's modes come back on
+/// every way out (a signal: [`stop`]). Three tries, as [`ask`].
+#[cfg(unix)]
+fn race_terminal(
+    label: &str,
+    rx: &mpsc::Receiver<Event>,
+    mut process_done: bool,
+    process_failed: &dyn Fn(&anyhow::Error),
+) -> Result<Secret> {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| fail(Kind::MfaNeeded, format!("cannot open the terminal: {e}")))?;
+    let fd = tty.as_raw_fd();
+    let _saved = stop::Terminal::save();
+    // SAFETY: tcgetattr fills a zeroed termios for a descriptor we hold.
+    let original = unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd, &mut t) != 0 {
+            return Err(fail(Kind::MfaNeeded, "cannot read the terminal's modes"));
+        }
+        t
+    };
+    struct Restore(i32, libc::termios);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: puts back the modes tcgetattr returned, on a descriptor still open.
+            unsafe {
+                libc::tcsetattr(self.0, libc::TCSANOW, &self.1);
+            }
+        }
+    }
+    let mut quiet = original;
+    quiet.c_lflag &= !libc::ECHO;
+    // SAFETY: as above; the line discipline keeps lines and signal keys.
+    unsafe {
+        libc::tcsetattr(fd, libc::TCSANOW, &quiet);
+    }
+    let _restore = Restore(fd, original);
+    let say = |text: &str| {
+        let _ = (&tty)
+            .write_all(text.as_bytes())
+            .and_then(|()| (&tty).flush());
+    };
+    for _ in 0..3 {
+        say(label);
+        let mut line = zeroize::Zeroizing::new(Vec::with_capacity(256));
+        loop {
+            let mut ready = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd, valid for the call.
+            let n = unsafe { libc::poll(&mut ready, 1, 30) };
+            if n > 0 {
+                let mut buf = zeroize::Zeroizing::new([0u8; 64]);
+                // SAFETY: reads into a buffer of its length.
+                let got = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+                if got == 0 {
+                    say("\n");
+                    return Err(fail(Kind::Input, "no MFA code was typed (end of input)"));
+                }
+                if got > 0 {
+                    let got = got.unsigned_abs();
+                    if line.len() + got <= line.capacity() {
+                        line.extend_from_slice(&buf[..got]);
+                    }
+                    if buf[..got].contains(&b'\n') {
+                        break;
+                    }
+                }
+            }
+            match rx.try_recv() {
+                Ok(Event::Process(Ok(code))) => {
+                    // SAFETY: discards what was typed and not read.
+                    unsafe {
+                        libc::tcflush(fd, libc::TCIFLUSH);
+                    }
+                    say("\n");
+                    return Ok(code);
+                }
+                Ok(Event::Process(Err(e))) if !process_done => {
+                    process_done = true;
+                    say("\n");
+                    process_failed(&e);
+                    say(label);
+                }
+                _ => {}
+            }
+        }
+        say("\n");
+        let typed = String::from_utf8_lossy(&line);
+        match validate::code(typed.trim()) {
+            Ok(code) => return Ok(code.into()),
+            Err(e) => crate::error::report(&e.to_string()),
+        }
+    }
+    Err(fail(
+        Kind::Input,
+        "no valid MFA code after 3 tries: run again with the 6-digit code",
+    ))
+}
+
+/// Elsewhere the terminal prompt cannot be polled: it asks alone.
+#[cfg(not(unix))]
+fn race_terminal(
+    label: &str,
+    _rx: &mpsc::Receiver<Event>,
+    _process_done: bool,
+    _process_failed: &dyn Fn(&anyhow::Error),
+) -> Result<Secret> {
+    ask(label)
 }
 
 /// One line read on the terminal without echo (a passphrase, a secret key),
@@ -273,8 +647,13 @@ pub mod stop {
         FORWARDING.store(on, Ordering::Release);
     }
     static TTY_MODES: Modes = Modes(UnsafeCell::new(MaybeUninit::uninit()));
-    /// `mfa_process`'s process group (its pid) while it runs, else 0.
-    static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
+    /// The process groups (their leaders' pids) of the commands running
+    /// now, 0 for a free slot: `mfa_process` and a dialog race each other.
+    static CHILD_GROUPS: [AtomicI32; 4] = [const { AtomicI32::new(0) }; 4];
+    /// Set while a [`Handlers`] is installed: an inner one (a command run
+    /// while the race's handlers are up) leaves them, so dropping it cannot
+    /// take them away from the other side of the race.
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
 
     struct Modes(UnsafeCell<MaybeUninit<libc::termios>>);
 
@@ -316,15 +695,25 @@ pub mod stop {
         }
     }
 
-    /// Records the group of the running `mfa_process` for a handler to kill.
+    /// Records the group of a running command for a handler to kill.
     pub fn set_child_group(pid: u32) {
-        CHILD_GROUP.store(i32::try_from(pid).unwrap_or(0), Ordering::Release);
+        let Ok(pid) = i32::try_from(pid) else { return };
+        for slot in &CHILD_GROUPS {
+            if slot
+                .compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return;
+            }
+        }
     }
 
-    /// Forgets the group, if it is still the recorded one.
+    /// Forgets the group, if it is recorded.
     pub fn forget_child_group(pid: u32) {
         if let Ok(pid) = i32::try_from(pid) {
-            let _ = CHILD_GROUP.compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Acquire);
+            for slot in &CHILD_GROUPS {
+                let _ = slot.compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Acquire);
+            }
         }
     }
 
@@ -352,9 +741,11 @@ pub mod stop {
             // Off the prompt's line, as rpassword does for Ctrl-C.
             write_all(fd, b"\n");
         }
-        let group = CHILD_GROUP.load(Ordering::Acquire);
-        if group > 0 {
-            kill_group(group.unsigned_abs());
+        for slot in &CHILD_GROUPS {
+            let group = slot.load(Ordering::Acquire);
+            if group > 0 {
+                kill_group(group.unsigned_abs());
+            }
         }
     }
 
@@ -402,13 +793,17 @@ pub mod stop {
     /// A signal that was ignored (`nohup`) stays ignored.
     pub struct Handlers {
         previous: Vec<(c_int, libc::sigaction)>,
+        outer: bool,
     }
 
     impl Handlers {
         pub fn install(signals: &[c_int]) -> Handlers {
             let mut previous = Vec::new();
-            if FORWARDING.load(Ordering::Acquire) {
-                return Handlers { previous };
+            if FORWARDING.load(Ordering::Acquire) || INSTALLED.swap(true, Ordering::AcqRel) {
+                return Handlers {
+                    previous,
+                    outer: false,
+                };
             }
             for &sig in signals {
                 // SAFETY: a zeroed sigaction is valid for libc; the handler is an
@@ -432,7 +827,10 @@ pub mod stop {
                     }
                 }
             }
-            Handlers { previous }
+            Handlers {
+                previous,
+                outer: true,
+            }
         }
     }
 
@@ -443,6 +841,9 @@ pub mod stop {
                 unsafe {
                     libc::sigaction(*sig, old, std::ptr::null_mut());
                 }
+            }
+            if self.outer {
+                INSTALLED.store(false, Ordering::Release);
             }
         }
     }
@@ -572,7 +973,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn mfa_process_is_always_a_shell_command() {
-        let run = |c: &str| run_mfa_process(c, LIMITS).map(|s| s.expose().to_string());
+        let run = |c: &str| run_mfa_process(c, LIMITS, None).map(|s| s.expose().to_string());
         assert_eq!(
             run("printf '%s\\n' 'x y' 123456 | tail -n 1").unwrap(),
             "123456"
@@ -606,7 +1007,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn mfa_process_output_is_validated() {
-        let run = |c: &str| run_mfa_process(c, LIMITS);
+        let run = |c: &str| run_mfa_process(c, LIMITS, None);
         assert_eq!(run("echo 123456").unwrap().expose(), "123456");
         assert_eq!(run("printf ' 654321\\n' | cat").unwrap().expose(), "654321");
         let e = run("echo 12345 SEEDSEED").unwrap_err();
@@ -636,13 +1037,13 @@ mod tests {
             ..LIMITS
         };
         assert_eq!(
-            run_mfa_process("printf '123456\\n\\n\\n\\n'", limits)
+            run_mfa_process("printf '123456\\n\\n\\n\\n'", limits, None)
                 .unwrap()
                 .expose(),
             "123456",
             "10 bytes are fine"
         );
-        let e = run_mfa_process("printf '123456\\n\\n\\n\\n\\n'", limits).unwrap_err();
+        let e = run_mfa_process("printf '123456\\n\\n\\n\\n\\n'", limits, None).unwrap_err();
         assert!(e.to_string().contains("printed more than 10 bytes"), "{e}");
     }
 
@@ -652,6 +1053,9 @@ mod tests {
             hint: String::new(),
             preset: preset_code(Some("111111"), &Env::default()).unwrap(),
             mfa_process: Some(&"false".into()),
+            profile: "p",
+            mode: Mode::None,
+            env: &Env::default(),
         };
         assert_eq!(s.get("serial").unwrap().expose(), "111111");
         #[cfg(unix)]
@@ -659,7 +1063,10 @@ mod tests {
             CodeSource {
                 hint: String::new(),
                 preset: preset_code(None, &Env::default()).unwrap(),
-                mfa_process: Some(&"echo 222222".into())
+                mfa_process: Some(&"echo 222222".into()),
+                profile: "p",
+                mode: Mode::None,
+                env: &Env::default(),
             }
             .get("serial")
             .unwrap()

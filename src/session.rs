@@ -483,6 +483,7 @@ mod tests {
             base_profile: "work".into(),
             roles: Vec::new(),
             configured_account: None,
+            mfa_prompt: crate::prompt::Mode::Auto,
         }
     }
 

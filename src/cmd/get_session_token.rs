@@ -32,15 +32,16 @@ pub fn run(args: &GetSessionTokenArgs, env: &Env) -> Result<String> {
     let (cache, sts) = (cmd::cache(env)?, cmd::sts(env)?);
     // With a known MFA device the session is an MFA session: a plain one would
     // be refused by any policy that requires MFA, which is why the device is set.
-    let source = CodeSource {
-        preset: prompt::preset_code(args.token_code.as_deref(), env)?,
-        mfa_process: res.mfa_process.as_ref(),
-        hint: cmd::code_hint(&cmd::command_for(
+    let source = CodeSource::of(
+        prompt::preset_code(args.token_code.as_deref(), env)?,
+        &res,
+        env,
+        cmd::code_hint(&cmd::command_for(
             env,
             "get-session-token --token-code 123456",
             &res.profile,
         )),
-    };
+    );
     // The stored secret (its passphrase) before the code, as in session::obtain.
     if res.mfa_serial.is_some() {
         res.keys.secret_access_key.get()?;

@@ -18,6 +18,7 @@ pub mod rotate;
 pub mod serve;
 pub mod sso;
 pub mod status;
+pub mod switch;
 pub mod unset;
 
 use crate::cache::Cache;
@@ -150,11 +151,7 @@ pub fn obtain(
     code: Option<&str>,
     hint: String,
 ) -> Result<Credentials> {
-    let source = CodeSource {
-        preset: prompt::preset_code(code, env)?,
-        mfa_process: res.mfa_process.as_ref(),
-        hint,
-    };
+    let source = CodeSource::of(prompt::preset_code(code, env)?, res, env, hint);
     let (cache, sts) = (cache(env)?, sts(env)?);
     let deps = Deps {
         cache: &cache,
@@ -313,11 +310,12 @@ pub fn lasting(
         Source::Given(h) => return Ok(h),
         Source::Resolved(res) => res,
     };
-    let source = CodeSource {
-        preset: prompt::preset_code(code, env)?,
-        mfa_process: res.mfa_process.as_ref(),
-        hint: code_hint_without_argument(env, &res.profile),
-    };
+    let source = CodeSource::of(
+        prompt::preset_code(code, env)?,
+        &res,
+        env,
+        code_hint_without_argument(env, &res.profile),
+    );
     let (cache, sts) = (cache(env)?, sts(env)?);
     let deps = Deps {
         cache: &cache,

@@ -2,7 +2,7 @@
 # `awscred unset` change this shell directly. Other commands, --format, and
 # --help pass through unchanged. Add to config.fish: awscred init fish | source
 function awscred --wraps awscred --description 'awscred, changing this shell for mfa, export and unset'
-    if not contains -- "$argv[1]" mfa export unset
+    if not contains -- "$argv[1]" mfa export unset switch
         command awscred $argv
         return
     end

@@ -5,7 +5,7 @@
 #   mkdir ($nu.user-autoload-dirs | first)
 #   awscred init nu | save -f ($nu.user-autoload-dirs | first | path join awscred.nu)
 def --env --wrapped awscred [...args: string] {
-    let passthrough = ($args | is-empty) or ($args.0 not-in [mfa export unset]) or ($args | any {|a| $a =~ '^(-f|--format|-h$|--help$|-V$|--version$)' })
+    let passthrough = ($args | is-empty) or ($args.0 not-in [mfa export unset switch]) or ($args | any {|a| $a =~ '^(-f|--format|-h$|--help$|-V$|--version$)' })
     # The last expression of each branch, so passthrough output streams (a
     # terminal stays a terminal) and pipes like the program's own.
     if $passthrough {

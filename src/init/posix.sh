@@ -1,9 +1,9 @@
-# awscred shell integration (bash, zsh): `awscred mfa`, `awscred export` and
-# `awscred unset` change this shell directly. Other commands, --format, and
+# awscred shell integration (bash, zsh): `awscred mfa`, `awscred export`,
+# `awscred switch` and `awscred unset` change this shell directly. Other commands, --format, and
 # --help pass through unchanged. Add to your rc file: eval "$(awscred init SHELL)"
 awscred() {
   case "${1-}" in
-    mfa | export | unset) ;;
+    mfa | export | unset | switch) ;;
     *)
       command awscred "$@"
       return

@@ -4,7 +4,7 @@
 # Add to $PROFILE: Invoke-Expression (& awscred init powershell | Out-String)
 function awscred {
     $exe = Get-Command -Name awscred -CommandType Application -ErrorAction Stop | Select-Object -First 1
-    $passthrough = ($args.Count -eq 0) -or (@('mfa', 'export', 'unset') -notcontains $args[0]) -or
+    $passthrough = ($args.Count -eq 0) -or (@('mfa', 'export', 'unset', 'switch') -notcontains $args[0]) -or
         ($args | Where-Object { "$_" -match '^(-f|--format|-h$|--help$|-V$|--version$)' })
     if ($passthrough) {
         & $exe @args

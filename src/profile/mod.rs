@@ -58,6 +58,9 @@ pub struct Resolved {
     pub roles: Vec<Role>,
     /// The profile's `aws_account_id`, when it sets one.
     pub configured_account: Option<String>,
+    /// How to ask for a code: `AWSCRED_MFA_PROMPT`, else `mfa_prompt` (of
+    /// the profile, else its source), else auto.
+    pub mfa_prompt: crate::prompt::Mode,
 }
 
 /// A role to assume, from a profile with `role_arn`.
@@ -211,6 +214,13 @@ pub fn resolve(files: &Files, env: &Env, opts: &Options) -> Result<Resolved> {
         base_profile: base_profile.to_string(),
         roles,
         configured_account: account_setting(files, profile)?,
+        mfa_prompt: match env.awscred_mfa_prompt().filter(|v| !v.is_empty()) {
+            Some(v) => crate::prompt::Mode::parse(v, crate::env::AWSCRED_MFA_PROMPT)?,
+            None => match setting("mfa_prompt") {
+                Some(s) => crate::prompt::Mode::parse(s.value, &s.origin)?,
+                None => crate::prompt::Mode::Auto,
+            },
+        },
     })
 }
 

@@ -401,3 +401,57 @@ fn quoted_profile_names_are_read_as_the_aws_cli_reads_them() {
         assert_eq!(config_profile_name(name), None, "{name}");
     }
 }
+
+/// `AWSCRED_MFA_PROMPT` > the profile's `mfa_prompt` > its source's > auto;
+/// a value awscred does not know names where it was set (exit 3).
+#[test]
+fn mfa_prompt_precedence_and_validation() {
+    use crate::dialog::Dialog;
+    use crate::prompt::Mode;
+    let f = files(
+        "[profile base]\nmfa_prompt = kdialog\n[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n[profile own]\nmfa_prompt = terminal\n[profile bad]\nmfa_prompt = popup\n",
+        "[base]\naws_access_key_id = AKIABASEBASEBASE\naws_secret_access_key = s\n[own]\naws_access_key_id = AKIAOWNOWNOWNOWN\naws_secret_access_key = s\n[bad]\naws_access_key_id = AKIABADBADBADBAD\naws_secret_access_key = s\n",
+    );
+    let mode = |env: &[(&str, &str)], profile: &str| {
+        resolve(
+            &f,
+            &Env::from_pairs(env.iter().copied()),
+            &Options {
+                profile: Some(profile),
+                ..Options::default()
+            },
+        )
+        .map(|r| r.mfa_prompt)
+    };
+    assert_eq!(mode(&[], "own").unwrap(), Mode::Terminal);
+    assert_eq!(
+        mode(&[], "role").unwrap(),
+        Mode::Dialog(Dialog::Kdialog),
+        "from the source"
+    );
+    assert_eq!(
+        mode(&[("AWSCRED_MFA_PROMPT", "zenity")], "own").unwrap(),
+        Mode::Dialog(Dialog::Zenity)
+    );
+    assert_eq!(
+        mode(&[("AWSCRED_MFA_PROMPT", "")], "own").unwrap(),
+        Mode::Terminal,
+        "empty is unset"
+    );
+    let e = mode(&[], "bad").unwrap_err();
+    assert!(e.to_string().contains("mfa_prompt must be auto, terminal, zenity, kdialog, osascript, windows or none, not `popup`"), "{e}");
+    assert!(e.to_string().contains("config"), "names the file: {e}");
+    let e = mode(&[("AWSCRED_MFA_PROMPT", "Zenity")], "own").unwrap_err();
+    assert!(e.to_string().starts_with("AWSCRED_MFA_PROMPT: "), "{e}");
+    for name in [
+        "auto",
+        "terminal",
+        "zenity",
+        "kdialog",
+        "osascript",
+        "windows",
+        "none",
+    ] {
+        assert!(Mode::parse(name, "x").is_ok(), "{name}");
+    }
+}

@@ -271,8 +271,8 @@ fn zsh_completes_profile_options_with_the_names() {
         .filter(|l| l.contains("-p+[") || l.contains("--profile=["))
         .collect();
     // get-session-token, mfa, export, assume-role, credential-process, exec,
-    // serve, console, clear, keys add, keys rm, keys export, rotate, sso login, sso logout
-    assert_eq!(specs.len(), 30, "{specs:#?}");
+    // serve, console, clear, keys add, keys rm, keys export, rotate, sso login, sso logout, switch
+    assert_eq!(specs.len(), 32, "{specs:#?}");
     for spec in specs {
         assert!(spec.ends_with(":NAME:_awscred_profiles' \\"), "{spec}");
     }

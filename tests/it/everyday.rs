@@ -577,7 +577,7 @@ fn the_prompt_uses_the_terminal_even_when_stdout_is_captured() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        terminal.contains("MFA code for arn:aws:iam::123456789012:mfa/alice"),
+        terminal.contains("MFA code for default (arn:aws:iam::123456789012:mfa/alice)"),
         "prompt on the terminal: {terminal:?}"
     );
     let json = fs::read_to_string(&out_file).unwrap();

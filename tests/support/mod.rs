@@ -948,3 +948,94 @@ pub fn temp_files(dir: &std::path::Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// A pseudo-terminal a test types into and reads, as a user at a terminal
+/// would: a private tmux server (its own socket, no config) running one
+/// shell command in an 150x40 window, in a cleared environment.
+pub struct Tmux {
+    socket: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Runs `command` under `sh -c` with `vars` (and PATH, TERM) set, then
+    /// prints `rc=STATUS` and keeps the window open.
+    pub fn start(command: &str, vars: &[(&str, &str)]) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("tmux.sock");
+        let wrapped = format!("{command}\necho rc=$?\nexec sleep 600");
+        let mut c = Command::new("tmux");
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "xterm")
+            .envs(vars.iter().copied())
+            .arg("-S")
+            .arg(&socket)
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "150",
+                "-y",
+                "40",
+                "sh",
+                "-c",
+                &wrapped,
+            ]);
+        let status = c.status().expect("tmux is required");
+        assert!(status.success(), "tmux new-session failed");
+        Tmux { socket, _dir: dir }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is required");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// What the window shows, with its history, lines joined where wrapped.
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-S", "-200"])
+    }
+
+    /// Waits up to 15 s for `text` on the screen, and returns the screen.
+    #[track_caller]
+    pub fn wait_for(&self, text: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{text:?} never shown; the screen: {screen}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// Types `keys` literally (no key names).
+    pub fn type_text(&self, keys: &str) {
+        self.tmux(&["send-keys", "-l", keys]);
+    }
+
+    /// Presses named keys (`Enter`, `Escape`, `Down`, `C-c`).
+    pub fn press(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
