@@ -94,32 +94,52 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
 /// the SDK refreshes itself (`aws login`). The command line is hashed:
 /// it may carry a seed or token.
 fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
-    let source = if let Some(command) = own_process(req.files, base) {
-        let mut h = crate::cache::Fnv64::default();
-        h.write(command.value.as_bytes());
-        format!("credential_process {:016x}", h.0)
+    let env = req.env;
+    let mut h = crate::cache::Fnv64::default();
+    let mut mix = |label: &str, value: Option<&str>| {
+        h.write(label.as_bytes());
+        h.write(&[0]);
+        h.write(value.unwrap_or("\u{0}unset").as_bytes());
+        h.write(&[0]);
+    };
+    // Everything the answer depends on, hashed: values may be secrets.
+    let kind = if let Some(command) = own_process(req.files, base) {
+        // A command that runs another command inside its line may print
+        // anything each time: never cached.
+        if command.value.contains('`') || command.value.contains("$(") {
+            return Ok(None);
+        }
+        mix("command", Some(command.value));
+        for name in named_variables(command.value) {
+            mix(name, env.named_in_command(name));
+        }
+        "credential_process"
     } else if let Some(file) = req.files.get(base, "web_identity_token_file") {
-        let role = req.files.get(base, "role_arn").map_or("", |r| r.value);
-        let name = req
-            .files
-            .get(base, "role_session_name")
-            .map_or("", |r| r.value);
-        format!("web_identity {} {role} {name}", file.value)
-    } else if let (true, Some(account), Some(role)) = (
-        own_sso(req.files, base),
-        req.files.get(base, "sso_account_id"),
-        req.files.get(base, "sso_role_name"),
-    ) {
-        let session = crate::sso::Session::for_profile(req.files, req.env, base)?;
-        crate::sso::cache_source(&session, account.value, role.value)
+        mix("token file", Some(file.value));
+        mix("role", req.files.get(base, "role_arn").map(|r| r.value));
+        mix(
+            "name",
+            req.files.get(base, "role_session_name").map(|r| r.value),
+        );
+        "web_identity"
     } else if let Some(named) = named_source(req.files, base) {
         match named {
-            Named::Instance => "credential_source Ec2InstanceMetadata".to_string(),
-            Named::Container => "credential_source EcsContainer".to_string(),
+            Named::Instance => {
+                mix("endpoint", env.aws_ec2_metadata_service_endpoint());
+                "credential_source Ec2InstanceMetadata"
+            }
+            Named::Container => {
+                mix("full", env.aws_container_credentials_full_uri());
+                mix("relative", env.aws_container_credentials_relative_uri());
+                mix("token", env.aws_container_authorization_token());
+                mix("token file", env.aws_container_authorization_token_file());
+                "credential_source EcsContainer"
+            }
         }
     } else {
         return Ok(None);
     };
+    let source = format!("{kind} {:016x}", h.0);
     let endpoint_url = profile::endpoint_url(req.files, req.env, req.profile)?;
     Ok(Some(Key {
         profile: req.profile.to_string(),
@@ -138,6 +158,25 @@ fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
             .collect(),
         source: Some(source),
     }))
+}
+
+/// The variables a command line names: `$NAME`, `${NAME}` and `%NAME%`.
+fn named_variables(line: &str) -> Vec<&str> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    for (i, c) in line.char_indices() {
+        let rest = &line[i + c.len_utf8()..];
+        let name = match c {
+            '$' => rest.strip_prefix('{').unwrap_or(rest),
+            '%' => rest,
+            _ => continue,
+        };
+        let end = name.find(|c: char| !word(c)).unwrap_or(name.len());
+        if end > 0 && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            names.push(&name[..end]);
+        }
+    }
+    names
 }
 
 /// The credentials of `base`, then the roles above it assumed with them.
@@ -345,12 +384,20 @@ fn run_process(req: &Request, profile: &str, command: &str, chain: String) -> Re
             format!("{name} {}{detail}", crate::process::why_failed(out.status)),
         ));
     }
-    parse_process_output(&out.stdout).map_err(|why| {
+    let got = parse_process_output(&out.stdout).map_err(|why| {
         fail(
             Kind::Input,
             format!("{name} printed {why}: fix the command it runs"),
         )
-    })
+    })?;
+    // Credentials already expired would fail every call they sign.
+    if let Some(e) = got.expiration.filter(|e| *e <= Timestamp::now()) {
+        return Err(fail(
+            Kind::Input,
+            format!("{name} printed credentials that expired at {e}: renew them where it gets them, or fix the command"),
+        ));
+    }
+    Ok(got)
 }
 
 /// The `credential_process` answer, read as the SDKs read it: one JSON
@@ -368,6 +415,18 @@ fn parse_process_output(bytes: &[u8]) -> std::result::Result<Issued, String> {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     };
+    // Keys are read in any case: one written twice would be a guess.
+    for name in [
+        "Version",
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+    ] {
+        if map.keys().filter(|k| k.eq_ignore_ascii_case(name)).count() > 1 {
+            return Err(format!("{name} twice, in different cases"));
+        }
+    }
     let text = |name: &'static str| -> std::result::Result<Option<&str>, String> {
         match field(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
@@ -729,6 +788,28 @@ mod tests {
             e.to_string()
                 .starts_with("credential_process chain deeper than 8 profiles (p1 → p2"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_process_answer_naming_a_field_twice_in_other_cases_is_refused() {
+        let twice = br#"{"Version":1,"AccessKeyId":"ASIAPROC000000000001","accesskeyid":"ASIAPROC000000000002","SecretAccessKey":"s"}"#;
+        assert_eq!(
+            parse_process_output(twice).unwrap_err(),
+            "AccessKeyId twice, in different cases"
+        );
+        let once = br#"{"version":1,"accesskeyid":"ASIAPROC000000000001","secretaccesskey":"s"}"#;
+        assert_eq!(
+            parse_process_output(once).unwrap().access_key_id,
+            "ASIAPROC000000000001"
+        );
+    }
+
+    #[test]
+    fn variables_a_command_line_names() {
+        assert_eq!(
+            named_variables("tool $A ${B_1} %C% $1 $ {x} 100%"),
+            ["A", "B_1", "C"]
         );
     }
 }

@@ -419,7 +419,7 @@ pub struct ServeArgs {
     /// Also answer as an EC2 metadata service (IMDSv2); prints AWS_EC2_METADATA_SERVICE_ENDPOINT too
     #[arg(long)]
     pub imds: bool,
-    /// Also listen on a container network's address (an IP such as 172.17.0.1, or an interface such as docker0) for containers; loopback or private addresses only; prints a docker-compose `environment:` snippet on stderr
+    /// Also listen on a container network's address (an IP such as 172.17.0.1, or an interface such as docker0) for containers; private addresses only; prints a docker-compose `environment:` snippet on stderr
     #[arg(long, value_name = "ADDR|INTERFACE")]
     pub bind: Option<String>,
     /// The shell syntax to print [default: $AWSCRED_FORMAT, then env]

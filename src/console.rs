@@ -316,7 +316,7 @@ fn read_answer(status: u16, body: &[u8], endpoint: &str) -> Result<Secret> {
             // A page that echoes the request (a proxy's or a firewall's) would
             // hold the session itself: such a text is not shown at all.
             let lower = text.to_ascii_lowercase();
-            let echoes = ["session=", "sessionkey", "sessiontoken", "sessionid", "%7b"]
+            let echoes = ["session=", "%22session", "\"sessionid\"", "\"sessionkey\"", "\"sessiontoken\""]
                 .iter()
                 .any(|w| lower.contains(w));
             let text = if echoes { Default::default() } else { text };

@@ -118,6 +118,19 @@ variables! {
     /// The credential server's address, set by `exec --server` and `serve`;
     /// `status` reports it (and never asks it for credentials).
     AWS_CONTAINER_CREDENTIALS_FULL_URI => aws_container_credentials_full_uri;
+    /// The container endpoint's token, set by the credential server for its
+    /// command; read by the AWS SDK for `credential_source = EcsContainer`
+    /// (awscred hashes it into that cache key, never keeps it).
+    AWS_CONTAINER_AUTHORIZATION_TOKEN => aws_container_authorization_token;
+    /// A file holding the container endpoint's token (EKS Pod Identity), for
+    /// `credential_source = EcsContainer` (read by the AWS SDK).
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE => aws_container_authorization_token_file;
+    /// The container endpoint as a path on ECS's own address, for
+    /// `credential_source = EcsContainer` (read by the AWS SDK).
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI => aws_container_credentials_relative_uri;
+    /// The instance metadata service, for `credential_source =
+    /// Ec2InstanceMetadata` (read by the AWS SDK); set by `--imds` servers.
+    AWS_EC2_METADATA_SERVICE_ENDPOINT => aws_ec2_metadata_service_endpoint;
     /// When the session in the environment expires (RFC 3339), for `status`.
     AWS_CREDENTIAL_EXPIRATION => aws_credential_expiration;
     /// The profile when neither `--profile` nor `AWS_PROFILE` is given.
@@ -203,8 +216,6 @@ variables! {
 
 // Set for a command that uses the credential server (`server/`), never read
 // (its address, above, only by `status`).
-pub const AWS_CONTAINER_AUTHORIZATION_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-pub const AWS_EC2_METADATA_SERVICE_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
 
 /// What points a command at a credential server (`serve` prints them,
 /// `exec --server` sets them). `unset` removes them and plain `exec` clears
@@ -313,6 +324,14 @@ impl Env {
             )),
             None => Ok(()),
         }
+    }
+
+    /// A variable a configured command line names (`$NAME`, `${NAME}`,
+    /// `%NAME%`): what that command prints may depend on it, so its value
+    /// goes, hashed, into the cache key of what the command gave. Not for
+    /// anything else: every variable awscred acts on is in [`READ`].
+    pub fn named_in_command(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
     }
 
     fn get(&self, key: &str) -> Option<&str> {

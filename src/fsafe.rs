@@ -150,6 +150,19 @@ impl Dir {
     }
 }
 
+/// Makes the directory entries of `path`'s directory durable (fsync of the
+/// directory, symlinks of `path` resolved first): what a caller about to
+/// act on a write (delete the key it replaced) needs to be true after a crash.
+pub fn sync_dir_of(path: &Path) -> Result<()> {
+    let real =
+        std::fs::canonicalize(path).with_context(|| format!("cannot find {}", path.display()))?;
+    let dir = real.parent().unwrap_or(Path::new("/"));
+    let handle = File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    handle
+        .sync_all()
+        .with_context(|| format!("cannot sync {}", dir.display()))
+}
+
 /// Reads the file at `path` (symlinks followed: the AWS files are often links
 /// into a dotfiles repository) if it is a regular file of at most `max` bytes.
 /// A FIFO or device is never read (the open does not block on it), and a

@@ -261,6 +261,43 @@ fn read_capped<R: Read + Send + 'static>(
     rx
 }
 
+/// The last `cap` bytes of `from`, read on a thread to its end: a command's
+/// last words (a nested awscred's one line) come after whatever it printed
+/// before. Memory stays within twice `cap` however much comes.
+fn read_tail<R: Read + Send + 'static>(
+    mut from: R,
+    cap: usize,
+) -> mpsc::Receiver<std::io::Result<(Zeroizing<Vec<u8>>, bool)>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Zeroizing::new(Vec::with_capacity(2 * cap + 8192));
+        let mut chunk = [0u8; 8192];
+        let mut more = false;
+        let read = loop {
+            match from.read(&mut chunk) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    kept.extend_from_slice(&chunk[..n]);
+                    if kept.len() > 2 * cap {
+                        let cut = kept.len() - cap;
+                        kept.drain(..cut);
+                        more = true;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        if kept.len() > cap {
+            let cut = kept.len() - cap;
+            kept.drain(..cut);
+            more = true;
+        }
+        let _ = tx.send(read.map(|()| (kept, more)));
+    });
+    rx
+}
+
 impl Running {
     fn new(child: Child) -> Running {
         #[cfg(unix)]
@@ -290,7 +327,7 @@ impl Running {
             .child
             .stderr
             .take()
-            .map(|e| read_capped(e, limits.max_output));
+            .map(|e| read_tail(e, limits.max_output));
         let reading = read_capped(stdout, limits.max_output);
         // In short slices, so a cancel is seen within 20 ms.
         let stdout = loop {
@@ -394,9 +431,12 @@ mod tests {
         assert_eq!(&out.stdout[..], b"out");
         assert_eq!(out.stderr, b"err");
         assert_eq!(out.status.code(), Some(3));
-        // A flood on stderr is kept up to the cap and does not block the command.
-        let out = job("yes e | head -c 100000 >&2; printf ok").run().unwrap();
+        // A flood on stderr does not block the command; its last 64 bytes are kept.
+        let out = job("yes e | head -c 100000 >&2; printf 'the last line' >&2; printf ok")
+            .run()
+            .unwrap();
         assert_eq!((&out.stdout[..], out.stderr.len()), (&b"ok"[..], 64));
+        assert!(out.stderr.ends_with(b"the last line"));
         let e = job("yes '{'").run().unwrap_err();
         assert!(e.to_string().contains("printed more than 64 bytes"), "{e}");
     }

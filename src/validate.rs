@@ -246,9 +246,18 @@ pub fn transitive_tags(
     tags: &[(String, String)],
     origin: &str,
 ) -> Result<Vec<String>> {
+    // Each names a session tag (at most 50 of them, each once): so at most 50.
+    let mut seen: Vec<String> = Vec::new();
     keys.iter()
         .map(|k| {
             let k = k.trim();
+            if seen.iter().any(|s| s.to_lowercase() == k.to_lowercase()) {
+                return Err(fail(
+                    Kind::Input,
+                    format!("{origin}: transitive tag {k} is named twice"),
+                ));
+            }
+            seen.push(k.to_string());
             match tags.iter().find(|(t, _)| t.to_lowercase() == k.to_lowercase()) {
                 Some(_) => Ok(k.to_string()),
                 None => Err(fail(
@@ -464,5 +473,15 @@ mod tests {
             e.starts_with("f:2: not an MFA serial") && !e.contains("SECRET"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_transitive_tag_is_named_once() {
+        let tags = session_tags(&["team=a"], "x").unwrap();
+        assert!(transitive_tags(&["team"], &tags, "x").is_ok());
+        let e = transitive_tags(&["team", "Team"], &tags, "x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("transitive tag Team is named twice"), "{e}");
     }
 }

@@ -273,6 +273,23 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
             ),
         ));
     }
+    // A crash could still bring the old file back until its directory is
+    // synced: the old key is deleted only once the new one is durable.
+    let durable = match place {
+        Place::CredentialsFile => crate::fsafe::sync_dir_of(&path),
+        Place::Store(Store::File) => keystore::dir(env)
+            .and_then(|d| crate::fsafe::sync_dir_of(&d.join(keystore::file::NAME))),
+        Place::Store(Store::Os) => Ok(()),
+    };
+    if let Err(e) = durable {
+        return Err(fail(
+            Kind::Internal,
+            format!(
+                "the new key {new_id} works and is stored in {shown}, but the write cannot be made durable ({e:#}): IAM keeps both keys, so a crash cannot lose the one stored; once the disk is fine (`sync` succeeds), delete the old key with `{}`",
+                delete_cmd(&old_id)
+            ),
+        ));
+    }
     if let Err(e) =
         injected(env, "delete").and_then(|()| iam.delete_access_key(&signer, user, &old_id))
     {

@@ -381,7 +381,13 @@ pub struct Bus {
     deadline: Instant,
     /// Each method call's deadline (tests shorten it).
     call_wait: Duration,
+    /// Signals that came while a call waited for its reply: a prompt's
+    /// `Completed` may come before the `Prompt` call's reply. A few only.
+    signals: std::collections::VecDeque<Message>,
 }
+
+/// How many signals are kept for a later [`Bus::signal`].
+const KEPT_SIGNALS: usize = 16;
 
 /// A failure of the connection itself, in one line with the fix.
 fn lost(e: std::io::Error) -> anyhow::Error {
@@ -482,6 +488,7 @@ impl Bus {
             serial: 0,
             deadline: Instant::now() + call_wait,
             call_wait,
+            signals: std::collections::VecDeque::new(),
         };
         let uid = rustix::process::getuid().as_raw().to_string();
         let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
@@ -592,6 +599,13 @@ impl Bus {
         self.stream.write_all(&w.buf).map_err(lost)?;
         loop {
             let m = self.read()?;
+            if m.kind == SIGNAL {
+                if self.signals.len() == KEPT_SIGNALS {
+                    self.signals.pop_front();
+                }
+                self.signals.push_back(m);
+                continue;
+            }
             if m.reply_serial != Some(serial) || !matches!(m.kind, METHOD_RETURN | ERROR) {
                 continue;
             }
@@ -639,8 +653,12 @@ impl Bus {
         wait: Duration,
     ) -> Result<Vec<Value>> {
         self.deadline = Instant::now() + wait;
+        let mut kept = std::mem::take(&mut self.signals);
         loop {
-            let m = self.read()?;
+            let m = match kept.pop_front() {
+                Some(m) => m,
+                None => self.read()?,
+            };
             if m.kind == SIGNAL
                 && m.sender.as_deref() == Some(sender)
                 && m.path.as_deref() == Some(path)
@@ -992,5 +1010,47 @@ mod tests {
             "{text}"
         );
         assert_eq!(crate::error::kind_of(&e), Kind::Input);
+    }
+
+    /// The prompt's answer may come before the reply to the call that showed
+    /// it: it is kept, not lost (the wait would run to its deadline).
+    #[test]
+    fn a_signal_that_comes_before_the_reply_is_kept_for_the_wait() {
+        let (bus, mut peer) = connected(Duration::from_secs(5));
+        let mut bus = bus.join().unwrap().unwrap();
+        let mut w = W::default();
+        w.bool(false);
+        w.variant("s", |w| w.str(""));
+        peer.write_all(&message(
+            SIGNAL,
+            None,
+            ":1.7",
+            "/prompt/1",
+            "Completed",
+            "bv",
+            &w.buf,
+        ))
+        .unwrap();
+        peer.write_all(&message(METHOD_RETURN, Some(2), ":1.7", "/", "x", "", &[]))
+            .unwrap();
+        bus.call(
+            "org.freedesktop.secrets",
+            "/prompt/1",
+            "i.f",
+            "Prompt",
+            "",
+            &[],
+        )
+        .unwrap();
+        let started = Instant::now();
+        bus.signal(
+            ":1.7",
+            "/prompt/1",
+            "org.freedesktop.Secret.Prompt",
+            "Completed",
+            Duration::from_secs(3),
+        )
+        .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 }

@@ -71,21 +71,23 @@ pub struct Options {
     pub bind: Option<IpAddr>,
 }
 
-/// Where `serve --bind` may listen: a loopback or private address (a
-/// docker bridge such as 172.17.0.1, a VPN's), never the wildcard or a public
-/// one, where any machine that reaches this one could try the token.
+/// Where `serve --bind` may listen: a private address (a docker bridge such
+/// as 172.17.0.1, a VPN's), never the wildcard or a public one, where any
+/// machine that reaches this one could try the token.
 pub fn check_bind(addr: IpAddr) -> Result<IpAddr> {
+    // Not loopback: the server is there already, with the caller's user
+    // checked; a second, unchecked loopback listener would only weaken it.
     let ok = match addr {
-        IpAddr::V4(a) => a.is_loopback() || a.is_private(),
+        IpAddr::V4(a) => a.is_private(),
         // fc00::/7, unique local addresses.
-        IpAddr::V6(a) => a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00,
+        IpAddr::V6(a) => (a.segments()[0] & 0xfe00) == 0xfc00,
     };
     if ok {
         Ok(addr)
     } else {
         Err(fail(
             Kind::Input,
-            format!("--bind {addr}: the credential server listens only on loopback or a private network's address (10/8, 172.16/12, 192.168/16, fc00::/7), never the wildcard or a public one: name the container network's address, such as docker0's 172.17.0.1"),
+            format!("--bind {addr}: --bind takes a private network's address (10/8, 172.16/12, 192.168/16, fc00::/7), never loopback (the server is there already), the wildcard or a public one: name the container network's address, such as docker0's 172.17.0.1"),
         ))
     }
 }
@@ -140,6 +142,7 @@ impl Server {
             current: Mutex::new(Current::default()),
             provider: Box::new(provider),
             active: AtomicUsize::new(0),
+            active_bound: AtomicUsize::new(0),
             #[cfg(target_os = "linux")]
             lookup,
         });
@@ -240,6 +243,9 @@ struct State {
     provider: Box<dyn Provide>,
     /// The owner's connections being served.
     active: AtomicUsize,
+    /// The `--bind` listener's connections: a budget of their own, so what
+    /// reaches the container network cannot crowd out the owner's loopback.
+    active_bound: AtomicUsize,
     /// How a connection's user is found (decided once, at start).
     #[cfg(target_os = "linux")]
     lookup: Lookup,
@@ -350,18 +356,26 @@ fn accept(listener: TcpListener, state: Arc<State>, side: Side) {
             http::refuse(&mut stream, 403, OTHER_USER);
             continue;
         }
-        if state.active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-            state.active.fetch_sub(1, Ordering::AcqRel);
+        let active = match side {
+            Side::Loopback => &state.active,
+            Side::Bound => &state.active_bound,
+        };
+        if active.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            active.fetch_sub(1, Ordering::AcqRel);
             http::respond(&mut stream, 503, "text/plain", "busy\n");
             continue;
         }
         let worker = Arc::clone(&state);
         let spawned = std::thread::Builder::new().spawn(move || {
             handle(&mut stream, &worker, side);
-            worker.active.fetch_sub(1, Ordering::AcqRel);
+            match side {
+                Side::Loopback => &worker.active,
+                Side::Bound => &worker.active_bound,
+            }
+            .fetch_sub(1, Ordering::AcqRel);
         });
         if spawned.is_err() {
-            state.active.fetch_sub(1, Ordering::AcqRel);
+            active.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }

@@ -593,3 +593,69 @@ fn web_identity_credentials_are_cached_while_they_last() {
     }
     assert_eq!(sts.calls("AssumeRoleWithWebIdentity"), 1);
 }
+
+/// What the command line names from the environment is part of the key: a
+/// command printing the account of `$ACCT` is run again for another value; a
+/// line that runs a command inside it is never cached (review finding).
+#[test]
+fn a_credential_process_that_depends_on_the_environment_is_keyed_by_it() {
+    let home = Home::new();
+    let count = home.path().join("count");
+    let script = home.path().join("acct.sh");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho x >> {}\nprintf '%s' \"{{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"ASIAPROC0000000$1\\\",\\\"SecretAccessKey\\\":\\\"procsecretprocsecret\\\",\\\"SessionToken\\\":\\\"proctokenproctoken\\\",\\\"Expiration\\\":\\\"{}\\\"}}\"\n",
+            count.display(),
+            rfc3339(now() + 3600)
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(
+        home.path().join(".aws/config"),
+        format!(
+            "{CONFIG}\n[profile env]\ncredential_process = {s} $ACCT\n\n[profile sub]\ncredential_process = {s} $(echo 00001)\n",
+            s = script.display()
+        ),
+    )
+    .unwrap();
+    let sts = FakeSts::start();
+    let export = |profile: &str, acct: &str| {
+        let r = run(home
+            .cmd(&sts)
+            .args(["export", "--profile", profile])
+            .env("ACCT", acct));
+        r.expect_ok();
+        r.stdout
+    };
+    assert!(export("env", "00001").contains("ASIAPROC000000000001"));
+    assert!(
+        export("env", "00002").contains("ASIAPROC000000000002"),
+        "another value: run again"
+    );
+    assert!(export("env", "00001").contains("ASIAPROC000000000001"));
+    assert_eq!(
+        runs(&count),
+        2,
+        "the first value's credentials came from the cache"
+    );
+    export("sub", "");
+    export("sub", "");
+    assert_eq!(runs(&count), 4, "a command inside the line: never cached");
+}
+
+/// Credentials a `credential_process` prints already expired are an error,
+/// never handed out (review finding).
+#[test]
+fn a_credential_process_printing_expired_credentials_is_refused() {
+    let home = Home::new();
+    counting_process(&home, -60, "");
+    let sts = FakeSts::start();
+    run(home.cmd(&sts).args(["export", "--profile", "proc"])).expect_failure(
+        3,
+        "false\n",
+        "printed credentials that expired at",
+    );
+}

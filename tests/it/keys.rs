@@ -836,8 +836,8 @@ fn a_failed_directory_sync_after_the_rename_keeps_the_new_key_stored_and_working
         let before = sts.requests().len();
         // The file store: the second sync (the index after the encrypted file),
         // where the old code put the old key back in the file but left the
-        // index naming the new one; the credentials file: every sync.
-        let when = if file_store_case { "2" } else { "1+" };
+        // index naming the new one; the credentials file: the first.
+        let when = if file_store_case { "2" } else { "1" };
         let r = run(&mut with_dir_fsync_failing(
             &rotate(&home, &sts),
             &dir,
@@ -876,6 +876,43 @@ fn a_failed_directory_sync_after_the_rename_keeps_the_new_key_stored_and_working
             "{what}"
         );
     }
+}
+
+/// Every sync of the directory failing: the new key is stored and works,
+/// but until its directory is durable a crash could bring the old file back,
+/// so the old key is not deleted: IAM keeps both, and the message says how
+/// to finish.
+#[test]
+fn a_directory_that_never_syncs_keeps_both_keys_in_iam() {
+    let home = private_home();
+    let sts = FakeSts::with(vec![
+        identity(),
+        session(),
+        listed(&[OLD_ID]),
+        created(),
+        identity(),
+        deleted(),
+    ]);
+    let r = run(&mut with_dir_fsync_failing(
+        &rotate(&home, &sts),
+        &home.path().join(".aws"),
+        "1+",
+    ));
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("the new key {NEW_ID} works and is stored")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("IAM keeps both keys"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("--access-key-id {OLD_ID}")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sts.calls("DeleteAccessKey"), 0);
+    assert_eq!(credentials(&home), new_keys_file());
 }
 
 /// CreateAccessKey answering with the old key's id: nothing is stored, and

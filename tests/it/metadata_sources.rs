@@ -170,3 +170,33 @@ fn role_credentials_on_the_instance_role_are_cached() {
     }
     assert_eq!(sts.calls("AssumeRole"), 1);
 }
+
+/// Another container endpoint (or token) is another source: not the first
+/// one's cached role credentials (review finding).
+#[test]
+fn another_container_endpoint_is_not_the_cached_one() {
+    let (home, sts) = (home("EcsContainer"), FakeSts::start());
+    let one = FakeMetadata::container(creds("ASIACONTAINERONE0001"), "t0ken");
+    let two = FakeMetadata::container(creds("ASIACONTAINERTWO0002"), "t0ken");
+    for ecs in [&one, &two, &one] {
+        run(home
+            .cmd(&sts)
+            .args(["export", "--profile", "ci"])
+            .env(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("{}/creds", ecs.url()),
+            )
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "t0ken"))
+        .expect_ok();
+    }
+    let signers: Vec<String> = sts
+        .requests()
+        .iter()
+        .map(|r| r.access_key_id.clone())
+        .collect();
+    assert_eq!(
+        signers,
+        ["ASIACONTAINERONE0001", "ASIACONTAINERTWO0002"],
+        "the third from the cache"
+    );
+}

@@ -1081,10 +1081,41 @@ fn serve_bind_answers_a_container_network_with_the_token_only() {
         &[&format!("Authorization: {token}"), "Host: 127.0.0.1"],
     );
     assert_eq!(status, "403", "the bound address's Host only");
+    // Idle connections to the bound side (what any container there can open)
+    // leave the owner's loopback side its own budget.
+    let mut idle = Command::new("ip")
+        .args(["netns", "exec", &ns.name, "python3", "-c"])
+        .arg(format!(
+            "import socket,time\ns=[socket.create_connection(('{}',{port})) for _ in range(70)]\nprint('open', flush=True)\ntime.sleep(4)",
+            ns.host_ip
+        ))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(idle.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "open");
+    let env = eval_in_bash(
+        &out,
+        "",
+        &[
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        ],
+    );
+    let (status, json) = credentials(&env);
+    assert_eq!(
+        status, 200,
+        "the owner while the bound side is full: {json}"
+    );
+    let _ = idle.kill();
+    let _ = idle.wait();
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
 
-    for bad in ["0.0.0.0", "8.8.8.8", "::", "no-such-if0"] {
+    for bad in ["0.0.0.0", "8.8.8.8", "::", "127.0.0.2", "no-such-if0"] {
         let r = run(home
             .cmd(&sts)
             .args(["serve", "--profile", "admin", "--bind", bad]));
