@@ -122,6 +122,18 @@ fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
             req.files.get(base, "role_session_name").map(|r| r.value),
         );
         "web_identity"
+    } else if let (true, Some(account), Some(role)) = (
+        own_sso(req.files, base),
+        req.files.get(base, "sso_account_id"),
+        req.files.get(base, "sso_role_name"),
+    ) {
+        // Not hashed: `sso logout` finds the entries of a start URL by it.
+        let session = crate::sso::Session::for_profile(req.files, req.env, base)?;
+        return key_for(
+            req,
+            roles,
+            crate::sso::cache_source(&session, account.value, role.value),
+        );
     } else if let Some(named) = named_source(req.files, base) {
         match named {
             Named::Instance => {
@@ -139,7 +151,11 @@ fn cache_key(req: &Request, base: &str, roles: &[Role]) -> Result<Option<Key>> {
     } else {
         return Ok(None);
     };
-    let source = format!("{kind} {:016x}", h.0);
+    key_for(req, roles, format!("{kind} {:016x}", h.0))
+}
+
+/// The cache key of the roles above a base that `source` names.
+fn key_for(req: &Request, roles: &[Role], source: String) -> Result<Option<Key>> {
     let endpoint_url = profile::endpoint_url(req.files, req.env, req.profile)?;
     Ok(Some(Key {
         profile: req.profile.to_string(),
