@@ -1,15 +1,16 @@
-//! Profiles awscred does not resolve itself (SSO, `aws login`'s
-//! `login_session`, `credential_process`, web identity) go through the AWS
-//! SDK's own profile provider, so `export` and `credential-process` work for
-//! any profile (what aws-export-credentials did). Only this path loads
-//! aws-config; the MFA and cache paths never do.
+//! Profiles whose base credentials awscred does not make with its own STS
+//! calls: `credential_process` (run here, bounded: [`run_process`]), IAM
+//! Identity Center (`crate::sso`), and what the AWS SDK's own providers
+//! answer (web identity, `aws login`'s `login_session`, the instance or
+//! container role of `credential_source`). Only this path loads aws-config;
+//! the MFA and cache-hit paths never do.
 //!
-//! The SDK resolves only the profile at the end of the `source_profile` chain
-//! (the SSO portal, the login cache and its sign-in refresh, the
-//! `credential_process`, the web identity call); awscred
-//! checks what comes back and assumes the roles above it with its own STS
-//! client. Left to the SDK, the next AssumeRole would be signed with unchecked
-//! credentials, and a control byte in a key id panics the SDK's signer.
+//! Only the profile at the end of the `source_profile` chain is resolved
+//! that way; awscred checks what comes back and assumes the roles above it
+//! with its own STS client. Left to the SDK, the next AssumeRole would be
+//! signed with unchecked credentials, and a control byte in a key id panics
+//! the SDK's signer. What comes back is cached like awscred's own sessions
+//! ([`cache_key`]), under the same single flight.
 
 use crate::cache::{Cache, Key, RoleKey};
 use crate::credentials::{Issued, Timestamp};
