@@ -10,9 +10,9 @@
 //! passes, is a miss.
 
 use crate::credentials::{Credentials, Timestamp};
-use crate::error::{fail, kind_of, report, Kind};
+use crate::env::Env;
+use crate::error::{fail, kind_of, warn, Kind};
 use crate::fsafe::{Dir, Found, IfMissing, TEMP_SUFFIX};
-use crate::profile::Env;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::cell::OnceCell;
@@ -431,10 +431,6 @@ pub fn location(env: &Env) -> Result<PathBuf> {
         home.join(".cache")
     };
     Ok(base.join("awscred"))
-}
-
-pub fn warn(message: &str) {
-    report(&format!("warning: {message}"));
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@
 
 use crate::cache::{Cache, Key, RoleKey};
 use crate::credentials::{Issued, Timestamp};
+use crate::env::Env;
 use crate::error::{fail, kind_of, Kind};
 use crate::process::{Job, Limits};
-use crate::profile::{self, Env, Files, Role, Source};
+use crate::profile::{self, Files, Role, Source};
 use crate::sts::{IdentityRequest, RoleRequest, SdkSts, Sts};
 use anyhow::Result;
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -72,7 +73,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
         Ok(l) => Some(l),
         Err(e) if kind_of(&e) == Kind::Input => return Err(e),
         Err(e) => {
-            crate::cache::warn(&format!("{e:#}; the credentials will not be cached"));
+            crate::error::warn(&format!("{e:#}; the credentials will not be cached"));
             None
         }
     };
@@ -84,7 +85,7 @@ pub fn profile_credentials(req: &Request) -> Result<Issued> {
     let got = resolve(req, base, &roles, chain)?;
     if let (Some(_), Some(c)) = (&lock, got.session()) {
         if let Err(e) = cache.store(&key, &c, Timestamp::now()) {
-            crate::cache::warn(&format!("{e:#}; the credentials were not cached"));
+            crate::error::warn(&format!("{e:#}; the credentials were not cached"));
         }
     }
     Ok(got)

@@ -18,6 +18,23 @@ use time::OffsetDateTime;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// "11h 59m left", "expired 3m ago", for messages and tables.
+    pub fn left_at(self, now: Timestamp) -> String {
+        let d = self.0 - now.0;
+        let span = |s: i64| {
+            if s >= 3600 {
+                format!("{}h {:02}m", s / 3600, s % 3600 / 60)
+            } else {
+                format!("{}m", s / 60)
+            }
+        };
+        if d > 0 {
+            format!("{} left", span(d))
+        } else {
+            format!("expired {} ago", span(-d))
+        }
+    }
+
     pub fn now() -> Timestamp {
         let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
             Ok(d) => d.as_secs() as i64,

@@ -342,6 +342,12 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// How long a call to an AWS endpoint may take, retries included:
+    /// `AWSCRED_TIMEOUT`, 10 s by default.
+    pub fn timeout(&self) -> Result<Duration> {
+        self.seconds(AWSCRED_TIMEOUT, 10)
+    }
+
     /// A timeout variable: whole seconds from 1 to 600, else `default`.
     pub fn seconds(&self, name: &str, default: u64) -> Result<Duration> {
         let secs = match self.get(name) {

@@ -94,6 +94,11 @@ const MAX_MESSAGE: usize = 1000;
 /// profile name, a path) may hold escape sequences that repaint the terminal or
 /// a newline that forges another `awscred:` line, so every control character is
 /// shown escaped (`\n`, `\u{1b}`) and the length is capped.
+/// A warning: one line on stderr, `awscred: warning: …`, the run goes on.
+pub fn warn(message: &str) {
+    report(&format!("warning: {message}"));
+}
+
 pub fn report(message: &str) {
     use std::io::Write;
     // Not eprintln!: it panics when stderr is a closed pipe, and the panic

@@ -22,6 +22,8 @@ pub mod secret;
 pub mod server;
 pub mod session;
 pub mod shell;
+#[cfg(unix)]
+pub mod signals;
 pub mod sso;
 pub mod sts;
 #[cfg(test)]
@@ -30,7 +32,7 @@ pub mod validate;
 
 use anyhow::Result;
 use cli::Command;
-use profile::Env;
+use env::Env;
 
 /// Runs one command and returns its stdout and exit.
 pub fn run(command: &Command, env: &Env) -> Result<cmd::Output> {

@@ -1,6 +1,6 @@
 use awscred::cli::{guess_format, Cli};
+use awscred::env::Env;
 use awscred::error::{kind_of, Kind};
-use awscred::profile::Env;
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
@@ -73,7 +73,7 @@ fn print(s: &str) {
 /// line. Its location is code, so it is safe and enough for a report.
 fn on_panic(info: &std::panic::PanicHookInfo) {
     #[cfg(unix)]
-    awscred::prompt::stop::undo();
+    awscred::signals::undo();
     print(awscred::error::failure_line());
     let place = info
         .location()

@@ -125,11 +125,11 @@ impl Job<'_> {
         // Signals wait until the child's group is known, so a signal in between
         // cannot leave it running; they are handled (group killed) from then on.
         #[cfg(unix)]
-        let blocked = crate::prompt::stop::block();
+        let blocked = crate::signals::block();
         #[cfg(unix)]
         blocked.not_in(&mut cmd);
         #[cfg(unix)]
-        let _signals = crate::prompt::stop::Handlers::install(&crate::prompt::stop::WITH_SIGINT);
+        let _signals = crate::signals::Handlers::install(&crate::signals::WITH_SIGINT);
         let child = cmd.spawn().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 return anyhow::Error::new(NotFound).context(fail(
@@ -301,7 +301,7 @@ fn read_tail<R: Read + Send + 'static>(
 impl Running {
     fn new(child: Child) -> Running {
         #[cfg(unix)]
-        crate::prompt::stop::set_child_group(child.id());
+        crate::signals::set_child_group(child.id());
         Running {
             child,
             reaped: false,
@@ -379,7 +379,7 @@ impl Drop for Running {
             // background): it goes too, once the leader's pid is no longer
             // awscred's to reuse, which it is not until reaped.
             if !self.reaped {
-                crate::prompt::stop::kill_group(self.child.id());
+                crate::signals::kill_group(self.child.id());
             }
         }
         if !self.reaped {
@@ -387,7 +387,7 @@ impl Drop for Running {
             let _ = self.child.wait();
         }
         #[cfg(unix)]
-        crate::prompt::stop::forget_child_group(self.child.id());
+        crate::signals::forget_child_group(self.child.id());
     }
 }
 

@@ -189,7 +189,7 @@ fn renewed_if_due(res: &Resolved, deps: &Deps, found: Cached) -> Credentials {
             renewed
         }
         Err(e) => {
-            cache::warn(&format!(
+            crate::error::warn(&format!(
                 "could not renew the role credentials ahead of expiry ({e:#}); using the cached ones, valid until {}",
                 found.credentials.expiration
             ));
@@ -379,7 +379,7 @@ fn lock_or_warn(cache: &Cache, key: &Key) -> Result<Option<cache::Lock>> {
         Ok(l) => Ok(Some(l)),
         Err(e) if kind_of(&e) == Kind::Input => Err(e),
         Err(e) => {
-            cache::warn(&format!("{e:#}; the session will not be cached"));
+            crate::error::warn(&format!("{e:#}; the session will not be cached"));
             Ok(None)
         }
     }
@@ -388,7 +388,7 @@ fn lock_or_warn(cache: &Cache, key: &Key) -> Result<Option<cache::Lock>> {
 /// Stores `creds` as obtained now.
 fn store_or_warn(cache: &Cache, key: &Key, creds: &Credentials, deps: &Deps) {
     if let Err(e) = cache.store(key, creds, (deps.now)()) {
-        cache::warn(&format!("{e:#}; the session was not cached"));
+        crate::error::warn(&format!("{e:#}; the session was not cached"));
     }
 }
 
@@ -396,7 +396,7 @@ fn store_or_warn(cache: &Cache, key: &Key, creds: &Credentials, deps: &Deps) {
 mod tests {
     use super::*;
     use crate::credentials::LongTermKeys;
-    use crate::profile::Env;
+    use crate::env::Env;
     use std::cell::{Cell, RefCell};
 
     struct FakeSts {

@@ -3,9 +3,10 @@
 
 use crate::cli::AssumeRoleArgs;
 use crate::cmd;
+use crate::env::Env;
 use crate::error::{fail, Kind};
 use crate::fsafe::Found;
-use crate::profile::{default_session_name, Env, Role};
+use crate::profile::{default_session_name, Role};
 use crate::shell::{self, About, Exports};
 use crate::sts::RoleOptions;
 use crate::validate;

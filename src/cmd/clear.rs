@@ -5,7 +5,8 @@
 use crate::cache::Cache;
 use crate::cli::ClearArgs;
 use crate::cmd;
-use crate::profile::{profile_name, Env, Options};
+use crate::env::Env;
+use crate::profile::{profile_name, Options};
 use anyhow::Result;
 
 pub fn run(args: &ClearArgs, env: &Env) -> Result<String> {

@@ -24,8 +24,9 @@ use crate::cli::ConsoleArgs;
 use crate::cmd;
 use crate::console::{self, Partition, Place};
 use crate::credentials::Issued;
+use crate::env::Env;
 use crate::error::{fail, report, Kind};
-use crate::profile::{self, Env, Files, Options, Resolved};
+use crate::profile::{self, Files, Options, Resolved};
 use crate::sts::FederationRequest;
 use crate::validate;
 use anyhow::Result;
@@ -108,7 +109,7 @@ pub fn run(args: &ConsoleArgs, env: &Env) -> Result<String> {
         federation_url: &federation,
         credentials: &credentials,
         session_duration,
-        timeout: cmd::timeout(env)?,
+        timeout: env.timeout()?,
     })?;
     let mut url = console::login_url(&federation, &destination, &token);
     if args.logout {

@@ -4,7 +4,7 @@
 
 use crate::cli::CredentialProcessArgs;
 use crate::cmd;
-use crate::profile::Env;
+use crate::env::Env;
 use crate::shell::json::process_json;
 use anyhow::Result;
 

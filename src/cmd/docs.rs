@@ -2,8 +2,9 @@
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::env;
+use crate::env::Env;
 use crate::error::Kind;
-use crate::profile::{Env, Files};
+use crate::profile::Files;
 use crate::validate;
 use anyhow::Result;
 use clap::CommandFactory;

@@ -3,8 +3,9 @@
 
 use crate::cli::ExecArgs;
 use crate::cmd::{self, serve};
+use crate::env::Env;
 use crate::error::{fail, Kind};
-use crate::profile::{profile_name, Env, Options};
+use crate::profile::{profile_name, Options};
 use crate::server;
 use crate::shell::{check, Exports};
 use anyhow::Result;
@@ -132,7 +133,7 @@ fn run_beside(mut child: Command, program: &str) -> Result<String> {
     let status = running.wait().map_err(|e| cannot_run(program, &e))?;
     drop(forwarding);
     // A prompt for a new code may be on the terminal: put it back.
-    crate::prompt::stop::undo();
+    crate::signals::undo();
     if let Some(sig) = status.signal() {
         // SAFETY: restores the default action of a valid signal number and
         // raises it; the process is meant to end here.
@@ -211,14 +212,14 @@ mod forward {
     /// The handlers while it lives; the earlier dispositions after. Installed
     /// before the command starts, so no signal in between ends awscred and
     /// leaves the command without its server. The prompt leaves them in place
-    /// meanwhile (`prompt::stop::set_forwarding`).
+    /// meanwhile (`signals::set_forwarding`).
     pub struct Forwarding {
         previous: Vec<(libc::c_int, libc::sigaction)>,
     }
 
     impl Forwarding {
         pub fn install() -> Forwarding {
-            crate::prompt::stop::set_forwarding(true);
+            crate::signals::set_forwarding(true);
             let mut previous = Vec::new();
             for sig in SIGNALS {
                 // SAFETY: a zeroed sigaction is valid; the handler only uses
@@ -263,7 +264,7 @@ mod forward {
                     libc::sigaction(*sig, old, std::ptr::null_mut());
                 }
             }
-            crate::prompt::stop::set_forwarding(false);
+            crate::signals::set_forwarding(false);
         }
     }
 }

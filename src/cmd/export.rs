@@ -1,6 +1,6 @@
 use crate::cli::ExportArgs;
 use crate::cmd;
-use crate::profile::Env;
+use crate::env::Env;
 use crate::shell::{self, Exports};
 use anyhow::Result;
 

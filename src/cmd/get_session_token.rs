@@ -1,7 +1,7 @@
 use crate::cli::GetSessionTokenArgs;
 use crate::cmd;
+use crate::env::Env;
 use crate::error::{fail, Kind};
-use crate::profile::Env;
 use crate::prompt::{self, CodeSource};
 use crate::session::{self, Deps};
 use crate::shell::json::sts_json;

@@ -5,9 +5,10 @@ use crate::cli::{KeysAddArgs, KeysArgs, KeysCommand, KeysExportArgs, KeysRmArgs}
 use crate::cmd;
 use crate::credentials::is_temporary_key_id;
 use crate::credfile::keys::{edit, Edit};
+use crate::env::Env;
 use crate::error::{fail, report, Kind};
 use crate::keystore::{self, Store, StoredKey};
-use crate::profile::{profile_name, tilde, Env, Files, Options};
+use crate::profile::{profile_name, tilde, Files, Options};
 use crate::secret::Secret;
 use anyhow::Result;
 

@@ -2,8 +2,9 @@
 
 use crate::cmd;
 use crate::credentials::Timestamp;
+use crate::env::Env;
 use crate::keystore;
-use crate::profile::{self, Env, Files, Options};
+use crate::profile::{self, Files, Options};
 use crate::session;
 use anyhow::Result;
 use std::collections::HashMap;
@@ -233,7 +234,7 @@ fn stored_state(stored: &profile::StoredSession, now: Timestamp) -> String {
 fn session_state(expiration: Option<Timestamp>, now: Timestamp) -> String {
     match expiration {
         Some(exp) if exp.fresh_at(now) => {
-            format!("valid until {exp} ({})", cmd::time_left(exp, now))
+            format!("valid until {exp} ({})", exp.left_at(now))
         }
         Some(exp) => format!("expired ({exp})"),
         None => "none".to_string(),

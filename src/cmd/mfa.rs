@@ -1,6 +1,7 @@
 use crate::cli::MfaArgs;
 use crate::cmd;
-use crate::profile::{tilde, Env};
+use crate::env::Env;
+use crate::profile::tilde;
 use crate::session;
 use crate::shell::{self, About, Exports};
 use anyhow::Result;

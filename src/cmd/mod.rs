@@ -24,14 +24,14 @@ pub mod unset;
 use crate::cache::Cache;
 use crate::cli::SessionArgs;
 use crate::credentials::{Credentials, Issued, Timestamp};
+use crate::env::Env;
 use crate::error::{fail, Kind};
-use crate::profile::{self, Env, Files, Options, Resolved};
+use crate::profile::{self, Files, Options, Resolved};
 use crate::prompt::{self, CodeSource};
 use crate::session::{self, Deps, Reuse};
 use crate::shell::About;
 use crate::sts::SdkSts;
 use anyhow::Result;
-use std::time::Duration;
 
 /// What a command printed and how it ends. Most end with 0; `status` reports
 /// on stdout and still says "expired" or "none" through its exit code.
@@ -226,7 +226,7 @@ fn source(env: &Env, profile: Option<&str>, login: crate::sso::Login) -> Result<
             profile: name,
             region: &region,
             sso: files.uses_sso(name),
-            timeout: timeout(env)?,
+            timeout: env.timeout()?,
             login,
         })?);
     }
@@ -334,7 +334,7 @@ fn warn_if_stale(profile: &str, expiration: &profile::Recorded) {
     match expiration {
         profile::Recorded::At(t) if *t <= now() => crate::error::report(&format!(
             "warning: the session stored in profile {profile} {} ({t}): AWS will refuse it; store a new one: `awscred mfa --write-profile {profile} --profile <the profile with your keys>`",
-            time_left(*t, now())
+            t.left_at(now())
         )),
         profile::Recorded::Unreadable(origin) => crate::error::report(&format!(
             "warning: {origin}: the expiration is not a time awscred reads (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC), so the session is handed out without one"
@@ -375,12 +375,7 @@ pub fn write_profile(env: &Env, name: Option<&str>, creds: &Issued) -> Result<()
 
 /// The real STS client with the timeout from `AWSCRED_TIMEOUT` (seconds, default 10).
 pub fn sts(env: &Env) -> Result<SdkSts> {
-    Ok(SdkSts::new(timeout(env)?))
-}
-
-/// `AWSCRED_TIMEOUT` (whole seconds, 1–600), default 10: bounds every call, retries included.
-pub fn timeout(env: &Env) -> Result<Duration> {
-    env.seconds(crate::env::AWSCRED_TIMEOUT, 10)
+    Ok(SdkSts::new(env.timeout()?))
 }
 
 pub fn now() -> Timestamp {
@@ -391,31 +386,14 @@ pub fn cache(env: &Env) -> Result<Cache> {
     Cache::open(env)
 }
 
-/// "11h 59m left", "expired 3m ago".
-pub fn time_left(expiration: Timestamp, now: Timestamp) -> String {
-    let d = expiration.0 - now.0;
-    let span = |s: i64| {
-        if s >= 3600 {
-            format!("{}h {:02}m", s / 3600, s % 3600 / 60)
-        } else {
-            format!("{}m", s / 60)
-        }
-    };
-    if d > 0 {
-        format!("{} left", span(d))
-    } else {
-        format!("expired {} ago", span(-d))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn time_left_reads_well() {
-        assert_eq!(time_left(Timestamp(43_140), Timestamp(0)), "11h 59m left");
-        assert_eq!(time_left(Timestamp(600), Timestamp(0)), "10m left");
-        assert_eq!(time_left(Timestamp(0), Timestamp(200)), "expired 3m ago");
+        assert_eq!(Timestamp(43_140).left_at(Timestamp(0)), "11h 59m left");
+        assert_eq!(Timestamp(600).left_at(Timestamp(0)), "10m left");
+        assert_eq!(Timestamp(0).left_at(Timestamp(200)), "expired 3m ago");
     }
 }

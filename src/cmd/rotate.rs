@@ -17,10 +17,11 @@ use crate::cli::RotateArgs;
 use crate::cmd;
 use crate::credentials::Issued;
 use crate::credfile::keys::{edit, Edit};
+use crate::env::Env;
 use crate::error::{fail, kind_of, report, Kind};
 use crate::iam::{self, Endpoint, Iam};
 use crate::keystore::{self, Locked, Store, StoredKey};
-use crate::profile::{self, tilde, Env, Files, Resolved};
+use crate::profile::{self, tilde, Files, Resolved};
 use crate::session::Reuse;
 use crate::sts::{IdentityRequest, SdkSts, Sts};
 use anyhow::Result;
@@ -92,7 +93,7 @@ pub fn run(args: &RotateArgs, env: &Env) -> Result<String> {
     // Every setting is read and checked before anything is written anywhere:
     // a typo found halfway would leave two keys in IAM.
     let wait = env.seconds(crate::env::AWSCRED_ROTATE_WAIT, 30)?;
-    let timeout = cmd::timeout(env)?;
+    let timeout = env.timeout()?;
     let endpoint = profile::iam_endpoint_url(&files, env, &profile)?;
     let cache = match place {
         Place::CredentialsFile => Some(cmd::cache(env)?),

@@ -5,7 +5,8 @@
 use crate::cli::ServeArgs;
 use crate::cmd;
 use crate::credentials::SERVE_MIN_SECS;
-use crate::profile::{Env, File, Files};
+use crate::env::Env;
+use crate::profile::{File, Files};
 use crate::server::{self, Provide, Served, Server};
 use anyhow::Result;
 use std::io::Write;
@@ -110,7 +111,7 @@ pub fn shadowing(env: &Env) -> Result<Vec<(&'static str, Option<String>)>> {
         "web_identity_token_file",
     ];
     if let Some(key) = own.iter().find(|k| config.get("default", k).is_some()) {
-        crate::cache::warn(&format!(
+        crate::error::warn(&format!(
             "the default profile in {} sets {key}: SDKs in the command use it before the credential server; move it to a named profile",
             Files::config_path(env).display()
         ));

@@ -1,9 +1,9 @@
 //! `sso login|logout|populate`: IAM Identity Center without the AWS CLI (see `sso/`).
 
 use crate::cli::{SsoArgs, SsoCommand, SsoLoginArgs, SsoWhich};
-use crate::cmd;
+use crate::env::Env;
 use crate::error::report;
-use crate::profile::{profile_name, Env, Files, Options};
+use crate::profile::{profile_name, Files, Options};
 use crate::sso::{self, Session};
 use anyhow::Result;
 
@@ -42,7 +42,7 @@ fn session(which: &SsoWhich, files: &Files, env: &Env) -> Result<Session> {
 fn login(args: &SsoLoginArgs, env: &Env) -> Result<String> {
     let files = Files::load(env)?;
     let s = session(&args.which, &files, env)?;
-    let timeout = cmd::timeout(env)?;
+    let timeout = env.timeout()?;
     let expires = sso::login::login(env, &s, args.use_device_code, args.no_browser, timeout)?;
     report(&format!(
         "signed in to {} until {}",
@@ -55,7 +55,7 @@ fn login(args: &SsoLoginArgs, env: &Env) -> Result<String> {
 fn logout(args: &SsoWhich, env: &Env) -> Result<String> {
     let files = Files::load(env)?;
     let s = session(args, &files, env)?;
-    let removed = sso::logout(env, &s, cmd::timeout(env)?)?;
+    let removed = sso::logout(env, &s, env.timeout()?)?;
     report(&format!(
         "signed out of {} ({removed} cached role credentials removed)",
         s.describe()

@@ -6,8 +6,9 @@
 use crate::cli::StatusArgs;
 use crate::cmd::{self, Output};
 use crate::credentials::{is_temporary_key_id, Issued, Timestamp};
+use crate::env::Env;
 use crate::error::{one_line, Kind};
-use crate::profile::{self, Env, Files, Options};
+use crate::profile::{self, Files, Options};
 use crate::sts::{IdentityRequest, Sts};
 use anyhow::Result;
 use std::fmt::Write;
@@ -84,7 +85,7 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
         .map(|e| (e, Timestamp::parse_rfc3339(e)))
     {
         Some((_, Some(exp))) if exp.fresh_at(now) => {
-            let _ = writeln!(out, "expires      {exp} ({})", cmd::time_left(exp, now));
+            let _ = writeln!(out, "expires      {exp} ({})", exp.left_at(now));
             None
         }
         // Exit 8 covers both: awscred renews a session with 10 minutes or less left.
@@ -92,10 +93,10 @@ pub fn run(args: &StatusArgs, env: &Env) -> Result<Output> {
             let state = if exp > now {
                 format!(
                     "{}: counts as expired, awscred renews sessions with 10 minutes or less left",
-                    cmd::time_left(exp, now)
+                    exp.left_at(now)
                 )
             } else {
-                cmd::time_left(exp, now)
+                exp.left_at(now)
             };
             let _ = writeln!(out, "expires      {exp} ({state})");
             Some(Kind::Expired)

@@ -6,8 +6,9 @@
 use crate::cli::SwitchArgs;
 use crate::cmd;
 use crate::credentials::Timestamp;
+use crate::env::Env;
 use crate::error::{fail, Kind};
-use crate::profile::{self, Env, Files, Options};
+use crate::profile::{self, Files, Options};
 use crate::session;
 use crate::shell::{self, Exports};
 use anyhow::Result;
@@ -103,7 +104,7 @@ fn order(rows: &mut [Row], now: Timestamp) {
 
 fn label(row: &Row, width: usize, now: Timestamp) -> String {
     let left = match row.expires {
-        Some(e) if e.fresh_at(now) => cmd::time_left(e, now),
+        Some(e) if e.fresh_at(now) => e.left_at(now),
         Some(_) => "expired".to_string(),
         None => "-".to_string(),
     };
@@ -186,7 +187,7 @@ fn remember(env: &Env, profile: &str) {
         c.ensure_dir()?.write_atomic(RECENT, &bytes, 0o600)
     });
     if let Err(e) = written {
-        crate::cache::warn(&format!("{e:#}; the picker's order is not updated"));
+        crate::error::warn(&format!("{e:#}; the picker's order is not updated"));
     }
 }
 

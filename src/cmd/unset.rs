@@ -1,5 +1,5 @@
 use crate::cli::UnsetArgs;
-use crate::profile::Env;
+use crate::env::Env;
 use crate::shell;
 use anyhow::Result;
 

@@ -293,7 +293,7 @@ pub fn put(env: &Env, locked: &Locked, store: Store, profile: &str, key: &Stored
     // Moved to another store: the old copy goes.
     if let Some(old) = old.filter(|o| o.store != store) {
         if let Err(e) = delete_from(env, locked, old.store, profile) {
-            crate::cache::warn(&format!(
+            crate::error::warn(&format!(
                 "the key of profile {profile} is now in {}, but removing it from {} failed ({e:#}): remove it there by hand",
                 store.describe(env),
                 old.store.describe(env)

@@ -10,7 +10,7 @@ mod keys;
 pub mod known;
 mod roles;
 
-pub use crate::env::Env;
+use crate::env::Env;
 pub use files::{File, Files, Hop, Setting, Source, Sources, MAX_FILE};
 pub use keys::{Recorded, StoredSession};
 pub use roles::{default_session_name, role};
@@ -385,3 +385,23 @@ pub fn tilde(path: &Path, env: &Env) -> String {
 mod suite;
 #[cfg(test)]
 mod tests;
+
+impl<'a> crate::prompt::CodeSource<'a> {
+    /// The code sources of `res`'s profile: its `mfa_process` and prompt mode
+    /// (here, beside `Resolved`, so that `prompt` needs nothing of `profile`).
+    pub fn of(
+        preset: crate::prompt::Preset,
+        res: &'a Resolved,
+        env: &'a Env,
+        hint: String,
+    ) -> Self {
+        crate::prompt::CodeSource {
+            preset,
+            mfa_process: res.mfa_process.as_ref(),
+            hint,
+            profile: &res.profile,
+            mode: res.mfa_prompt,
+            env,
+        }
+    }
+}

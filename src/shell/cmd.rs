@@ -36,7 +36,7 @@ impl Shell for Cmd {
 #[cfg(test)]
 mod tests {
     use super::super::{tests::one, Format};
-    use crate::profile::Env;
+    use crate::env::Env;
 
     #[test]
     fn exact_output_and_refusals() {

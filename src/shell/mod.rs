@@ -29,8 +29,8 @@ pub mod saved;
 
 use crate::credentials::Issued;
 use crate::env;
+use crate::env::Env;
 use crate::error::{fail, Kind};
-use crate::profile::Env;
 use anyhow::Result;
 
 /// `--format` values (names follow `aws configure export-credentials` where one exists).

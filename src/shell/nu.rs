@@ -47,7 +47,7 @@ impl Render for Nu {
 #[cfg(test)]
 mod tests {
     use super::super::{tests::one, Format};
-    use crate::profile::Env;
+    use crate::env::Env;
 
     /// The exact text for hostile values; the real round trip through
     /// `from json | load-env` is in tests/it/shells.rs.

@@ -30,7 +30,7 @@ impl Shell for Posix {
 #[cfg(test)]
 mod tests {
     use super::super::{tests::one, Format};
-    use crate::profile::Env;
+    use crate::env::Env;
 
     #[test]
     fn exact_output() {

@@ -32,7 +32,7 @@ impl Shell for PowerShell {
 #[cfg(test)]
 mod tests {
     use super::super::{tests::one, Format};
-    use crate::profile::Env;
+    use crate::env::Env;
 
     #[test]
     fn exact_output() {

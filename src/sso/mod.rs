@@ -18,9 +18,10 @@ pub mod populate;
 
 use crate::cache::{Cache, Key};
 use crate::credentials::{Issued, Timestamp};
+use crate::env::Env;
 use crate::error::{fail, report, Kind};
 use crate::fsafe::{Dir, Found, IfMissing};
-use crate::profile::{Env, Files};
+use crate::profile::Files;
 use crate::secret::Secret;
 use crate::validate;
 use anyhow::Result;
@@ -410,7 +411,7 @@ pub fn access_token(
                 }
                 Err(e) => {
                     if let Some(tok) = usable.take() {
-                        crate::cache::warn(&format!(
+                        crate::error::warn(&format!(
                             "{e:#}; using the current token until it expires"
                         ));
                         return Ok(tok);
@@ -463,10 +464,7 @@ pub fn state(env: &Env, session: &Session, now: Timestamp) -> String {
     };
     match t.expires_at() {
         Some(exp) if exp.lasts_beyond(now, MIN_TOKEN_SECS) => {
-            format!(
-                "valid until {exp} ({}), {renew}",
-                crate::cmd::time_left(exp, now)
-            )
+            format!("valid until {exp} ({}), {renew}", exp.left_at(now))
         }
         Some(exp) if t.refreshable(now) => format!("expired ({exp}), refreshable"),
         Some(exp) => format!("expired ({exp}): run `{}`", session.login_command()),
@@ -558,7 +556,7 @@ pub fn logout(env: &Env, session: &Session, timeout: Duration) -> Result<usize> 
         if let Some(t) = read_in(&dir, session)? {
             if let Some(tok) = t.access_token() {
                 if let Err(e) = oidc::Portal::new(session, timeout).logout(&tok) {
-                    crate::cache::warn(&format!("{e:#}; the local login is removed anyway"));
+                    crate::error::warn(&format!("{e:#}; the local login is removed anyway"));
                 }
             }
             dir.remove(&session.file_name())?;

@@ -10,9 +10,10 @@
 
 use super::{access_token, Login, Session};
 use crate::cli::SsoPopulateArgs;
+use crate::env::Env;
 use crate::error::{fail, report, Kind};
 use crate::ini;
-use crate::profile::{Env, Files};
+use crate::profile::Files;
 use anyhow::Result;
 
 pub const MARKER: &str = "awscred_sso_populate";
@@ -37,7 +38,7 @@ pub fn run(args: &SsoPopulateArgs, env: &Env) -> Result<String> {
     };
     let template = args.name.as_deref().unwrap_or(DEFAULT_TEMPLATE);
     check_template(template)?;
-    let timeout = crate::cmd::timeout(env)?;
+    let timeout = env.timeout()?;
     let token = access_token(env, &session, Login::IfPossible, timeout)?;
     let portal = super::oidc::Portal::new(&session, timeout);
     let mut wanted = Vec::new();

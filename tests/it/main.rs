@@ -24,6 +24,7 @@ mod roles;
 mod server;
 mod shells;
 mod sso;
+mod structure;
 mod switch;
 mod trust_files;
 mod trust_input;

@@ -6,7 +6,7 @@
 
 use crate::support::*;
 use awscred::credentials::{Issued, Timestamp};
-use awscred::profile::Env;
+use awscred::env::Env;
 use awscred::shell::{Exports, Format};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
