@@ -15,11 +15,9 @@
 use crate::credentials::Issued;
 use crate::error::{fail, Kind};
 use crate::secret::Secret;
-use crate::sts::{printable, root_cause, MAX_BODY};
+use crate::sts::{exchange, printable, root_cause, Unanswered, MAX_BODY};
 use anyhow::{Context, Result};
-use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_types::body::SdkBody;
-use http_body_util::{BodyExt, Limited};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -219,24 +217,13 @@ pub const MAX_SIGNIN_TOKEN: usize = 16 * 1024;
 
 /// The sign-in token for the session: one GET, bounded like an STS call.
 pub fn signin_token(req: &TokenRequest) -> Result<Secret> {
-    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
     let url = token_request_url(req)?;
     let endpoint = req.federation_url;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let connector = aws_smithy_http_client::Connector::builder()
-        .connector_settings(
-            HttpConnectorSettings::builder()
-                .connect_timeout(req.timeout.min(Duration::from_secs(5)))
-                .read_timeout(req.timeout)
-                .build(),
-        )
-        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build();
+    let connector = crate::sts::plain_connector(req.timeout);
     let request = http::Request::builder()
         .method("GET")
         .uri(url.expose())
@@ -259,33 +246,17 @@ pub fn signin_token(req: &TokenRequest) -> Result<Secret> {
             ),
         )
     };
-    let sent = runtime.block_on(async {
-        tokio::time::timeout(req.timeout, async {
-            let response = connector.call(request).await?;
-            let status = response.status().as_u16();
-            let body = Limited::new(response.into_body(), MAX_BODY)
-                .collect()
-                .await
-                .map_err(|e| {
-                    aws_smithy_runtime_api::client::result::ConnectorError::other(e, None)
-                })?;
-            Ok::<_, aws_smithy_runtime_api::client::result::ConnectorError>((
-                status,
-                body.to_bytes(),
-            ))
-        })
-        .await
-    });
+    let sent = runtime.block_on(exchange(&connector, request, req.timeout));
     let (status, bytes) = match sent {
-        Err(_) => return Err(timed_out()),
-        Ok(Err(e)) if e.is_timeout() => return Err(timed_out()),
-        Ok(Err(e)) if crate::sts::is_too_large(&e) => {
+        Err(Unanswered::Timeout) => return Err(timed_out()),
+        Err(Unanswered::Failed(e)) if e.is_timeout() => return Err(timed_out()),
+        Err(Unanswered::Failed(e)) if crate::sts::is_too_large(&e) => {
             return Err(fail(
                 Kind::Network,
                 format!("the federation endpoint {endpoint} sent a response over {} MiB, far more than a sign-in token: check AWS_ENDPOINT_URL_SIGNIN", MAX_BODY >> 20),
             ))
         }
-        Ok(Err(e)) => {
+        Err(Unanswered::Failed(e)) => {
             return Err(fail(
                 Kind::Network,
                 format!(
@@ -294,7 +265,7 @@ pub fn signin_token(req: &TokenRequest) -> Result<Secret> {
                 ),
             ))
         }
-        Ok(Ok(answer)) => answer,
+        Ok(answer) => answer,
     };
     read_answer(status, &bytes, endpoint)
 }

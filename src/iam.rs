@@ -10,11 +10,9 @@
 use crate::credentials::Issued;
 use crate::error::{fail, Kind};
 use crate::keystore::StoredKey;
-use crate::sts::{printable, root_cause, xml_text, MAX_BODY};
+use crate::sts::{exchange, printable, root_cause, xml_text, Unanswered};
 use anyhow::{Context, Result};
-use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_types::body::SdkBody;
-use http_body_util::{BodyExt, Limited};
 use std::time::{Duration, SystemTime};
 
 /// An access key of the user, as ListAccessKeys reports it.
@@ -59,23 +57,11 @@ pub struct Iam {
 
 impl Iam {
     pub fn new(endpoint: Endpoint, timeout: Duration, profile: &str) -> Result<Iam> {
-        use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-        use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let attempt = timeout.min(Duration::from_secs(5));
-        let connector = aws_smithy_http_client::Connector::builder()
-            .connector_settings(
-                HttpConnectorSettings::builder()
-                    .connect_timeout(attempt)
-                    .read_timeout(timeout)
-                    .build(),
-            )
-            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build();
+        let connector = crate::sts::plain_connector(timeout);
         Ok(Iam {
             endpoint,
             profile: profile.to_string(),
@@ -173,26 +159,11 @@ impl Iam {
         let request = aws_smithy_runtime_api::http::Request::try_from(request)
             .map_err(|e| anyhow::anyhow!("cannot build the IAM request: {e}"))?;
         let endpoint = &self.endpoint.url;
-        let sent = self.runtime.block_on(async {
-            let response = tokio::time::timeout(self.timeout, async {
-                let response = self.connector.call(request).await?;
-                let status = response.status().as_u16();
-                let body = Limited::new(response.into_body(), MAX_BODY)
-                    .collect()
-                    .await
-                    .map_err(|e| {
-                        aws_smithy_runtime_api::client::result::ConnectorError::other(e, None)
-                    })?;
-                Ok::<_, aws_smithy_runtime_api::client::result::ConnectorError>((
-                    status,
-                    body.to_bytes(),
-                ))
-            })
-            .await;
-            response
-        });
+        let sent = self
+            .runtime
+            .block_on(exchange(&self.connector, request, self.timeout));
         let (status, bytes) = match sent {
-            Err(_) => {
+            Err(Unanswered::Timeout) => {
                 return Err(fail(
                     Kind::Network,
                     format!(
@@ -201,7 +172,7 @@ impl Iam {
                     ),
                 ))
             }
-            Ok(Err(e)) => {
+            Err(Unanswered::Failed(e)) => {
                 return Err(fail(
                     Kind::Network,
                     format!(
@@ -210,7 +181,7 @@ impl Iam {
                     ),
                 ))
             }
-            Ok(Ok(answer)) => answer,
+            Ok(answer) => answer,
         };
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if (200..300).contains(&status) {

@@ -222,6 +222,58 @@ pub fn https_client() -> SharedHttpClient {
 /// instead of being buffered whole by the SDK, which reads bodies to the end.
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// The connector of the calls awscred makes outside an SDK client (IAM for
+/// `rotate`, the federation endpoint for `console`): rustls with ring, at
+/// most 5 s to connect, `timeout` per read.
+pub fn plain_connector(timeout: Duration) -> aws_smithy_http_client::Connector {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
+    aws_smithy_http_client::Connector::builder()
+        .connector_settings(
+            HttpConnectorSettings::builder()
+                .connect_timeout(timeout.min(Duration::from_secs(5)))
+                .read_timeout(timeout)
+                .build(),
+        )
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build()
+}
+
+/// Why [`exchange`] has no answer.
+pub enum Unanswered {
+    /// `timeout` passed.
+    Timeout,
+    /// The connection failed, or the body was over [`MAX_BODY`] ([`is_too_large`]).
+    Failed(aws_smithy_runtime_api::client::result::ConnectorError),
+}
+
+/// One request through `connector` within `timeout`: the status and the
+/// body, read only up to [`MAX_BODY`].
+pub async fn exchange(
+    connector: &aws_smithy_http_client::Connector,
+    request: aws_smithy_runtime_api::http::Request,
+    timeout: Duration,
+) -> std::result::Result<(u16, Vec<u8>), Unanswered> {
+    use aws_smithy_runtime_api::client::http::HttpConnector;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use http_body_util::{BodyExt, Limited};
+    let call = async {
+        let response = connector.call(request).await?;
+        let status = response.status().as_u16();
+        let body = Limited::new(response.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|e| ConnectorError::other(e, None))?;
+        Ok::<_, ConnectorError>((status, Vec::from(body.to_bytes())))
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Err(Unanswered::Timeout),
+        Ok(Err(e)) => Err(Unanswered::Failed(e)),
+        Ok(Ok(answer)) => Ok(answer),
+    }
+}
+
 /// An [`HttpClient`] whose connectors read every response body, at most
 /// [`MAX_BODY`] of it. Wrapping the connector covers every call made through
 /// the client, the SDK's own (SSO portal, web identity) included.
